@@ -1,0 +1,3 @@
+from outletcrm.cli import main
+
+main()

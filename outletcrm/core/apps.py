@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "outletcrm.core"
+    label = "core"
+    verbose_name = _("核心")
+
+    def ready(self):
+        from outletcrm.core import checks  # noqa: F401  (registers system checks)

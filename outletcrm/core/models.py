@@ -1,0 +1,82 @@
+"""Cross-cutting records: change history, customer timeline and the audit log.
+
+They key on plain ids (not foreign keys to customers) so that `core` depends on no app above
+it; higher apps write entries through `core.history` and `core.timeline`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ChangeLog(models.Model):
+    """One change to one record: who, when, old and new values (动态管理, brief §7)."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("创建")
+        UPDATE = "update", _("修改")
+        ARCHIVE = "archive", _("归档")
+        RESTORE = "restore", _("恢复")
+        MERGE = "merge", _("合并")
+        DELETE = "delete", _("删除")
+
+    object_type = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+    # The customer the change belongs to, so a customer's history shows its contacts too.
+    customer_id = models.BigIntegerField(null=True, db_index=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    changes = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+
+class TimelineEntry(models.Model):
+    """An event on a customer's timeline; visits, orders and complaints add theirs later."""
+
+    customer_id = models.BigIntegerField(db_index=True)
+    kind = models.CharField(max_length=30)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(db_index=True)
+    source_type = models.CharField(max_length=40, blank=True)
+    source_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer_id", "-at"])]
+
+
+class AuditEvent(models.Model):
+    """Governance log: exports, imports, merges — who did what with the archive, when."""
+
+    class Action(models.TextChoices):
+        EXPORT = "export", _("导出")
+        IMPORT = "import", _("导入")
+        MERGE = "merge", _("合并")
+
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    object_type = models.CharField(max_length=40)
+    row_count = models.IntegerField(default=0)
+    detail = models.JSONField(default=dict, blank=True)
+    channel = models.CharField(max_length=10, default="web")  # web, api, cli
+
+    class Meta:
+        ordering = ["-at", "-id"]

@@ -1,0 +1,108 @@
+"""Data scope, in one place (brief §1; issue: the customer archive, item 3).
+
+Every query that returns customer data goes through `restrict()`: pages, API, search and
+export alike. A record outside the user's scope is treated as if it did not exist (404), the
+same answer as for a record that does not exist, so scope never leaks existence.
+
+  rep        – the customers they own
+  supervisor – their team's customers
+  manager    – customers of their region and every region below it
+  custodian, administrator – all customers
+
+Customer rows carry denormalised `team` and `region` (kept true by the customer services when
+the owner changes) so each rule is one indexed column.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from outletcrm.org.models import Region, Role, User
+
+ALL_ROLES = {Role.CUSTODIAN, Role.ADMIN}
+
+
+def _subtree_ids(region_id: int) -> list[int]:
+    path = Region.objects.filter(pk=region_id).values_list("path", flat=True).first()
+    if not path:
+        return []
+    return list(Region.objects.filter(path__startswith=path).values_list("pk", flat=True))
+
+
+def customer_scope_q(user: User, *, via: str = "") -> Q | None:
+    """The filter for customers `user` may see; None means no restriction.
+
+    `via` is the lookup path from the queried model to the customer ("" for Customer itself,
+    "customer__" for contacts, visits, orders…).
+    """
+    if not user or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    role = user.role
+    if role in ALL_ROLES or user.is_superuser:
+        return None
+    if role == Role.MANAGER and user.region_id:
+        return Q(**{f"{via}region_id__in": _subtree_ids(user.region_id)})
+    if role == Role.SUPERVISOR and user.team_id:
+        return Q(**{f"{via}team_id": user.team_id})
+    if role == Role.REP:
+        return Q(**{f"{via}owner_id": user.pk})
+    return Q(pk__in=[])
+
+
+def restrict(queryset: QuerySet, user: User, *, via: str = "") -> QuerySet:
+    """Limit `queryset` to what `user` may see."""
+    condition = customer_scope_q(user, via=via)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def get_in_scope(queryset: QuerySet, user: User, *, via: str = "", **lookup):
+    """Fetch one record in scope, or raise Http404 exactly as for a missing record."""
+    try:
+        return restrict(queryset, user, via=via).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def users_in_scope(user: User) -> QuerySet:
+    """People whose customers `user` may see and assign to (owner choices)."""
+    reps = User.objects.filter(is_active=True, role__in=[Role.REP, Role.SUPERVISOR])
+    if not user.is_authenticated:
+        return reps.none()
+    if user.role in ALL_ROLES or user.is_superuser:
+        return reps
+    if user.role == Role.MANAGER and user.region_id:
+        return reps.filter(team__region_id__in=_subtree_ids(user.region_id))
+    if user.role == Role.SUPERVISOR and user.team_id:
+        return reps.filter(team_id=user.team_id)
+    return reps.filter(pk=user.pk)
+
+
+# --- action rules, kept together so they can be reviewed as one -------------------------
+
+def can_edit_customer(user: User) -> bool:
+    """Anyone who can see a customer may edit it (the record then shows who changed what)."""
+    return user.is_authenticated and user.is_active
+
+
+def can_archive_customer(user: User) -> bool:
+    """Archiving takes a customer out of daily work: supervisors and above, and the custodian."""
+    return user.role in {Role.SUPERVISOR, Role.MANAGER, Role.CUSTODIAN, Role.ADMIN}
+
+
+def can_merge_customers(user: User) -> bool:
+    """Merging master records is the custodian's job (专人负责, brief §7)."""
+    return user.role in ALL_ROLES or user.is_superuser
+
+
+def can_override_duplicate(user: User) -> bool:
+    """Only the custodian may file a record that the duplicate check flagged."""
+    return user.role in ALL_ROLES or user.is_superuser
+
+
+def can_assign_owner(user: User, owner: User) -> bool:
+    """A user may hand customers only to people inside their own scope."""
+    return users_in_scope(user).filter(pk=owner.pk).exists()
+
+
+def can_view_audit(user: User) -> bool:
+    """The export and import log is for the custodian and administrators."""
+    return user.role in ALL_ROLES or user.is_superuser

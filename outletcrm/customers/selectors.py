@@ -1,0 +1,111 @@
+"""Reads of the customer archive; every one starts from the user's data scope."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from outletcrm.core import scoping
+from outletcrm.core.models import ChangeLog
+from outletcrm.core.timeline import timeline_for
+from outletcrm.customers.models import CompetitorEntry, Contact, Customer
+from outletcrm.customers.text import search_term
+from outletcrm.customers.validators import normalise_phone
+from outletcrm.org.models import Region, User
+
+ORDERINGS = {
+    "name": ("name", "pk"),
+    "-name": ("-name", "-pk"),
+    "updated": ("updated_at", "pk"),
+    "-updated": ("-updated_at", "-pk"),
+    "code": ("code",),
+    "-code": ("-code",),
+    "status": ("status", "name", "pk"),
+    "class": ("customer_class__sort_order", "name", "pk"),
+}
+
+
+@dataclass
+class CustomerFilters:
+    """What a list, search or export asks for; the same object serves all three."""
+
+    q: str = ""
+    region: int | None = None
+    owner: int | None = None
+    outlet_type: int | None = None
+    customer_class: int | None = None
+    abc_class: int | None = None
+    status: str = ""
+    channel: str = ""
+    tag: int | None = None
+    archived: str = "live"  # live | archived | all
+    ordering: str = "name"
+    extra: dict = field(default_factory=dict)
+
+
+def customer_queryset(user: User) -> QuerySet:
+    """All customers `user` may see, archived ones included."""
+    return scoping.restrict(Customer.objects.all(), user)
+
+
+def customer_list(*, user: User, filters: CustomerFilters | None = None) -> QuerySet:
+    """The customer list a user sees with the given filters, ready for display."""
+    f = filters or CustomerFilters()
+    qs = customer_queryset(user)
+    if f.archived == "archived":
+        qs = qs.filter(archived_at__isnull=False)
+    elif f.archived != "all":
+        qs = qs.filter(archived_at__isnull=True)
+    if f.q:
+        term = search_term(f.q)
+        phone = normalise_phone(f.q)
+        if term:
+            condition = Q(search_text__contains=term)
+            if phone.isdigit() and phone != term:
+                condition |= Q(search_text__contains=phone)
+            qs = qs.filter(condition)
+    if f.region:
+        path = Region.objects.filter(pk=f.region).values_list("path", flat=True).first()
+        qs = qs.filter(region__path__startswith=path) if path else qs.none()
+    for name in ("owner", "outlet_type", "customer_class", "abc_class"):
+        value = getattr(f, name)
+        if value:
+            qs = qs.filter(**{f"{name}_id": value})
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.tag:
+        qs = qs.filter(tags__id=f.tag)
+    qs = qs.order_by(*ORDERINGS.get(f.ordering, ORDERINGS["name"]))
+    return qs.select_related("outlet_type", "customer_class", "abc_class", "owner")
+
+
+def customer_get(*, user: User, pk) -> Customer:
+    """One customer in scope with what its detail page shows, or Http404."""
+    qs = Customer.objects.select_related(
+        "outlet_type", "customer_class", "abc_class", "owner", "team", "region", "referred_by",
+        "merged_into", "created_by",
+    ).prefetch_related(
+        "tags",
+        Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "pk")),
+        Prefetch("competitors", queryset=CompetitorEntry.objects.order_by("brand", "pk")),
+    )
+    return scoping.get_in_scope(qs, user, pk=pk)
+
+
+def customer_history(*, customer: Customer, limit: int = 200) -> QuerySet:
+    """The change history of a customer and its contacts, newest first."""
+    return ChangeLog.objects.filter(customer_id=customer.pk).select_related("actor")[:limit]
+
+
+def customer_timeline(*, customer: Customer, limit: int = 50):
+    """Timeline entries of a customer, newest first."""
+    return timeline_for(customer.pk, limit=limit)
+
+
+def contact_get(*, user: User, customer: Customer, pk) -> Contact:
+    """A contact of a customer in scope, or Http404."""
+    return scoping.get_in_scope(
+        Contact.objects.select_related("customer"), user, via="customer__",
+        customer=customer, pk=pk,
+    )

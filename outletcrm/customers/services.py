@@ -1,0 +1,364 @@
+"""Writes to the customer archive. Pages, API, import and commands all come through here."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from outletcrm.core import scoping
+from outletcrm.core.audit import audit_record
+from outletcrm.core.history import diff, record_change, snapshot
+from outletcrm.core.models import AuditEvent, ChangeLog, TimelineEntry
+from outletcrm.core.timeline import timeline_add
+from outletcrm.customers.dedupe import DuplicateMatch, find_duplicates
+from outletcrm.customers.models import CompetitorEntry, Contact, Customer, Tag
+from outletcrm.customers.text import build_search_text, normalise
+from outletcrm.customers.validators import normalise_phone
+from outletcrm.org.models import User
+
+CUSTOMER_FIELDS = [
+    "name", "outlet_type", "channel", "province", "city", "district", "address", "latitude",
+    "longitude", "phone", "opens_at", "closes_at", "floor_area", "staff_count",
+    "years_in_business", "brands", "source", "referred_by", "status", "customer_class",
+    "abc_class", "owner", "notes",
+]
+CONTACT_FIELDS = [
+    "name", "role", "decision_role", "mobile", "birthday", "birthday_is_lunar", "interests",
+    "notes", "is_primary",
+]
+COMPETITOR_FIELDS = ["brand", "products", "satisfaction", "competitor_rep", "closeness", "notes"]
+
+
+class DuplicateCustomerError(Exception):
+    """The data matches existing customers; nothing was written."""
+
+    def __init__(self, matches: list[DuplicateMatch]):
+        self.matches = matches
+        super().__init__(_("与已有客户档案重复，未保存。"))
+
+
+@dataclass
+class _Changes:
+    before: dict
+    tracked: list[str]
+
+
+def _check_owner(actor: User, owner: User | None) -> None:
+    if owner is None:
+        raise ValidationError({"owner": _("请选择负责业务员。")})
+    if not scoping.can_assign_owner(actor, owner):
+        raise ValidationError({"owner": _("不能把客户分配给您管辖范围以外的人员。")})
+
+
+def _sync_owner_scope(customer: Customer) -> None:
+    """Keep the denormalised team/region (used by data scope) equal to the owner's."""
+    owner = customer.owner
+    customer.team_id = owner.team_id
+    customer.region_id = owner.team.region_id if owner.team_id else owner.region_id
+
+
+def _refresh_keys(customer: Customer, *, extra_phones: list[str] | None = None) -> None:
+    phones = [customer.phone] if customer.phone else []
+    if customer.pk:
+        phones += [m for m in customer.contacts.values_list("mobile", flat=True) if m]
+    phones += extra_phones or []
+    customer.name_norm = normalise(customer.name)[:100]
+    customer.address_norm = normalise(customer.full_address)[:200]
+    customer.search_text = build_search_text(
+        name=customer.name, address=customer.full_address, phones=phones, code=customer.code
+    )
+
+
+def _clean_input(fields: dict) -> dict:
+    fields = dict(fields)
+    if "phone" in fields:
+        fields["phone"] = normalise_phone(fields.get("phone") or "")
+    if "brands" in fields and isinstance(fields["brands"], str):
+        fields["brands"] = [b.strip() for b in fields["brands"].replace("，", ",").split(",")
+                            if b.strip()]
+    for key in ("name", "address", "province", "city", "district"):
+        if isinstance(fields.get(key), str):
+            fields[key] = fields[key].strip()
+    return fields
+
+
+def _set_tags(customer: Customer, tags) -> None:
+    if tags is None:
+        return
+    objs = [t if isinstance(t, Tag) else Tag.objects.get_or_create(name=str(t).strip()[:30])[0]
+            for t in tags if str(t).strip()]
+    customer.tags.set(objs)
+
+
+@transaction.atomic
+def customer_create(
+    *, actor: User, tags=None, contacts: list[dict] | None = None,
+    force_duplicate: bool = False, check_duplicates: bool = True, **fields,
+) -> Customer:
+    """Create a customer (with optional first contacts) unless it duplicates one on file."""
+    fields = _clean_input(fields)
+    fields.setdefault("owner", actor)
+    _check_owner(actor, fields.get("owner"))
+    unknown = set(fields) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ValidationError(_("未知字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    customer = Customer(**fields, created_by=actor, code=f"TMP{timezone.now().timestamp()}")
+    customer.full_clean(exclude=["code", "team", "region"])
+    contact_rows = [_clean_contact(c) for c in (contacts or [])]
+    if check_duplicates:
+        phones = [customer.phone] + [c.get("mobile", "") for c in contact_rows]
+        matches = find_duplicates(
+            name=customer.name, address=customer.full_address, phones=phones,
+            latitude=customer.latitude, longitude=customer.longitude,
+        )
+        if matches and not (force_duplicate and scoping.can_override_duplicate(actor)):
+            raise DuplicateCustomerError(matches)
+    _sync_owner_scope(customer)
+    _refresh_keys(customer, extra_phones=[c.get("mobile", "") for c in contact_rows])
+    customer.save()
+    customer.code = f"C{customer.pk:07d}"
+    customer.search_text = customer.search_text + f"|{customer.code.lower()}"
+    customer.save(update_fields=["code", "search_text"])
+    _set_tags(customer, tags)
+    for row in contact_rows:
+        contact = Contact(customer=customer, **row)
+        contact.full_clean()
+        contact.save()
+    note = _("经档案管理员确认非重复后创建") if force_duplicate else ""
+    record_change(
+        instance=customer, action=ChangeLog.Action.CREATE, actor=actor,
+        changes={k: [None, v] for k, v in snapshot(customer, CUSTOMER_FIELDS).items()
+                 if v not in (None, "", [])},
+        customer_id=customer.pk, note=note,
+    )
+    timeline_add(customer_id=customer.pk, kind="archive", title=_("建立客户档案"), actor=actor)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, actor: User, customer: Customer, tags=None, **fields) -> Customer:
+    """Change a customer's fields; every change is kept in its history."""
+    fields = _clean_input(fields)
+    unknown = set(fields) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ValidationError(_("未知字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    tracked = CUSTOMER_FIELDS + ["tags"]
+    before = snapshot(customer, tracked)
+    if "owner" in fields and fields["owner"] != customer.owner:
+        _check_owner(actor, fields["owner"])
+    for key, value in fields.items():
+        setattr(customer, key, value)
+    customer.full_clean(exclude=["team", "region"])
+    if "phone" in fields or "name" in fields or {"latitude", "longitude"} & set(fields):
+        matches = find_duplicates(
+            name=customer.name, address=customer.full_address,
+            phones=[customer.phone] if "phone" in fields else [],
+            latitude=customer.latitude, longitude=customer.longitude, exclude_id=customer.pk,
+        )
+        hard = [m for m in matches if m.reason != "nearby_name" or "name" in fields]
+        if hard and not scoping.can_override_duplicate(actor):
+            raise DuplicateCustomerError(hard)
+    _sync_owner_scope(customer)
+    _refresh_keys(customer)
+    customer.save()
+    _set_tags(customer, tags)
+    changes = diff(before, snapshot(customer, tracked))
+    if changes:
+        record_change(instance=customer, action=ChangeLog.Action.UPDATE, actor=actor,
+                      changes=changes, customer_id=customer.pk)
+    return customer
+
+
+@transaction.atomic
+def customer_archive(*, actor: User, customer: Customer, reason: str) -> Customer:
+    """Archive a former customer (never deleted, brief §3); it leaves lists but stays on file."""
+    if not scoping.can_archive_customer(actor):
+        raise PermissionDenied(_("您没有归档客户的权限。"))
+    if customer.is_archived:
+        raise ValidationError(_("该客户已归档。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写归档原因。")})
+    customer.archived_at = timezone.now()
+    customer.archive_reason = reason[:200]
+    customer.save(update_fields=["archived_at", "archive_reason", "updated_at"])
+    record_change(instance=customer, action=ChangeLog.Action.ARCHIVE, actor=actor,
+                  customer_id=customer.pk, note=reason)
+    timeline_add(customer_id=customer.pk, kind="archive", title=_("客户已归档"), body=reason,
+                 actor=actor)
+    return customer
+
+
+@transaction.atomic
+def customer_restore(*, actor: User, customer: Customer) -> Customer:
+    """Bring an archived customer back into daily work (win-back)."""
+    if not scoping.can_archive_customer(actor):
+        raise PermissionDenied(_("您没有恢复客户的权限。"))
+    if not customer.is_archived:
+        raise ValidationError(_("该客户未归档。"))
+    if customer.merged_into_id:
+        raise ValidationError(_("该档案已合并到其他客户，不能恢复。"))
+    customer.archived_at = None
+    customer.archive_reason = ""
+    customer.save(update_fields=["archived_at", "archive_reason", "updated_at"])
+    record_change(instance=customer, action=ChangeLog.Action.RESTORE, actor=actor,
+                  customer_id=customer.pk)
+    timeline_add(customer_id=customer.pk, kind="archive", title=_("客户已恢复"), actor=actor)
+    return customer
+
+
+def _repoint_related(source: Customer, target: Customer) -> dict[str, int]:
+    """Move every record that points at `source` to `target`, whatever app it belongs to."""
+    moved = {}
+    for rel in Customer._meta.related_objects:
+        if rel.many_to_many or rel.field.name in ("merged_into",):
+            continue
+        model = rel.related_model
+        count = model._base_manager.filter(**{rel.field.name: source}).update(
+            **{rel.field.name: target}
+        )
+        if count:
+            moved[model._meta.label] = count
+    for model in (ChangeLog, TimelineEntry):
+        moved[model._meta.label] = model.objects.filter(customer_id=source.pk).update(
+            customer_id=target.pk
+        )
+    return moved
+
+
+@transaction.atomic
+def customer_merge(*, actor: User, keep: Customer, merge: Customer, channel: str = "web") -> Customer:
+    """Merge `merge` into `keep`: every related record and both histories end up on `keep`."""
+    if not scoping.can_merge_customers(actor):
+        raise PermissionDenied(_("只有档案管理员可以合并客户档案。"))
+    if keep.pk == merge.pk:
+        raise ValidationError(_("不能把客户与自身合并。"))
+    keep = Customer.objects.select_for_update().get(pk=keep.pk)
+    merge = Customer.objects.select_for_update().get(pk=merge.pk)
+    if keep.is_archived:
+        raise ValidationError(_("保留的档案已归档，请先恢复。"))
+    if merge.merged_into_id:
+        raise ValidationError(_("被合并的档案已经合并过。"))
+    tracked = CUSTOMER_FIELDS + ["tags"]
+    before = snapshot(keep, tracked)
+    for name in CUSTOMER_FIELDS:
+        value = getattr(keep, name)
+        if value in (None, "", []) and getattr(merge, name) not in (None, "", []):
+            setattr(keep, name, getattr(merge, name))
+    if keep.referred_by_id == merge.pk:
+        keep.referred_by = merge.referred_by if merge.referred_by_id != keep.pk else None
+    keep.brands = sorted(set(keep.brands) | set(merge.brands))
+    if merge.notes and merge.notes not in keep.notes:
+        keep.notes = (keep.notes + "\n" + merge.notes).strip()
+    keep.tags.add(*merge.tags.all())
+    moved = _repoint_related(merge, keep)
+    _refresh_keys(keep)
+    keep.save()
+    merge.archived_at = timezone.now()
+    merge.archive_reason = _("已合并到 %(code)s") % {"code": keep.code}
+    merge.merged_into = keep
+    merge.save(update_fields=["archived_at", "archive_reason", "merged_into", "updated_at"])
+    changes = diff(before, snapshot(keep, tracked))
+    note = _("合并了客户 %(code)s %(name)s") % {"code": merge.code, "name": merge.name}
+    record_change(instance=keep, action=ChangeLog.Action.MERGE, actor=actor, changes=changes,
+                  customer_id=keep.pk, note=note)
+    timeline_add(customer_id=keep.pk, kind="archive", title=note, actor=actor)
+    audit_record(action=AuditEvent.Action.MERGE, actor=actor, object_type="customer",
+                 row_count=1, channel=channel,
+                 detail={"kept": keep.code, "merged": merge.code, "moved": moved})
+    return keep
+
+
+def _clean_contact(fields: dict) -> dict:
+    fields = dict(fields)
+    if "mobile" in fields:
+        fields["mobile"] = normalise_phone(fields.get("mobile") or "")
+    if isinstance(fields.get("name"), str):
+        fields["name"] = fields["name"].strip()
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValidationError(_("未知字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    return fields
+
+
+def _after_child_change(customer: Customer) -> None:
+    _refresh_keys(customer)
+    Customer.objects.filter(pk=customer.pk).update(
+        search_text=customer.search_text, updated_at=timezone.now()
+    )
+
+
+def _child_save(*, actor, instance: Model, fields: dict, tracked: list[str], created: bool):
+    before = {} if created else snapshot(instance, tracked)
+    for key, value in fields.items():
+        setattr(instance, key, value)
+    instance.full_clean()
+    instance.save()
+    changes = diff(before, snapshot(instance, tracked))
+    if created:
+        changes = {k: v for k, v in changes.items() if v[1] not in (None, "", False)}
+    if changes or created:
+        record_change(
+            instance=instance, actor=actor, changes=changes, customer_id=instance.customer_id,
+            action=ChangeLog.Action.CREATE if created else ChangeLog.Action.UPDATE,
+        )
+    return instance
+
+
+@transaction.atomic
+def contact_create(*, actor: User, customer: Customer, **fields) -> Contact:
+    """Add a contact person to a customer."""
+    fields = _clean_contact(fields)
+    contact = _child_save(actor=actor, instance=Contact(customer=customer), fields=fields,
+                          tracked=CONTACT_FIELDS, created=True)
+    _after_child_change(customer)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor: User, contact: Contact, **fields) -> Contact:
+    """Change a contact; the change is kept in the customer's history."""
+    fields = _clean_contact(fields)
+    contact = _child_save(actor=actor, instance=contact, fields=fields, tracked=CONTACT_FIELDS,
+                          created=False)
+    _after_child_change(contact.customer)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor: User, contact: Contact) -> None:
+    """Remove a contact; its last values stay in the customer's history."""
+    values = snapshot(contact, CONTACT_FIELDS)
+    record_change(instance=contact, action=ChangeLog.Action.DELETE, actor=actor,
+                  customer_id=contact.customer_id,
+                  changes={k: [v, None] for k, v in values.items() if v not in (None, "", False)})
+    customer = contact.customer
+    contact.delete()
+    _after_child_change(customer)
+
+
+@transaction.atomic
+def competitor_save(*, actor: User, customer: Customer, entry: CompetitorEntry | None = None,
+                    **fields) -> CompetitorEntry:
+    """Add or change an entry of the customer's competitor file."""
+    unknown = set(fields) - set(COMPETITOR_FIELDS)
+    if unknown:
+        raise ValidationError(_("未知字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    created = entry is None
+    entry = entry or CompetitorEntry(customer=customer)
+    return _child_save(actor=actor, instance=entry, fields=fields, tracked=COMPETITOR_FIELDS,
+                       created=created)
+
+
+@transaction.atomic
+def competitor_delete(*, actor: User, entry: CompetitorEntry) -> None:
+    """Remove a competitor entry; its last values stay in the history."""
+    values = snapshot(entry, COMPETITOR_FIELDS)
+    record_change(instance=entry, action=ChangeLog.Action.DELETE, actor=actor,
+                  customer_id=entry.customer_id,
+                  changes={k: [v, None] for k, v in values.items() if v not in (None, "")})
+    entry.delete()

@@ -1,0 +1,218 @@
+"""Settings, all from environment variables.
+
+OUTLETCRM_ENV is one of `production` (default), `demo`, `test`. Production refuses to start
+with DEBUG on, without a SECRET_KEY of its own, or with the demo accounts still active
+(see outletcrm.core.checks).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("OUTLETCRM_DATA_DIR", Path.cwd() / "var"))
+
+DEMO_SECRET_KEY = "outletcrm-demo-insecure-key-never-use-in-production"  # noqa: S105
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """Read a setting from NAME, or from the file named by NAME_FILE (for secrets)."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        return Path(file_path).read_text(encoding="utf-8").strip()
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+ENVIRONMENT = (env("OUTLETCRM_ENV", "production") or "production").lower()
+if ENVIRONMENT not in {"production", "demo", "test"}:
+    raise ImproperlyConfigured("OUTLETCRM_ENV must be production, demo or test")
+DEMO_MODE = ENVIRONMENT == "demo"
+
+DEBUG = env_bool("DEBUG", default=DEMO_MODE)
+SECRET_KEY = env("SECRET_KEY") or (DEMO_SECRET_KEY if ENVIRONMENT != "production" else "")
+if ENVIRONMENT == "production":
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off in production (OUTLETCRM_ENV=production).")
+    if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY:
+        raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) for production.")
+
+ALLOWED_HOSTS = [
+    h.strip() for h in (env("ALLOWED_HOSTS", "127.0.0.1,localhost") or "").split(",") if h.strip()
+]
+if ENVIRONMENT == "test":
+    ALLOWED_HOSTS = ["*"]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in (env("CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "django_tasks_db",
+    "outletcrm.core",
+    "outletcrm.org",
+    "outletcrm.customers",
+    "outletcrm.routing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "outletcrm.urls"
+WSGI_APPLICATION = "outletcrm.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "outletcrm.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'outletcrm.sqlite3'}",
+        conn_max_age=int(env("DB_CONN_MAX_AGE", "60") or 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the page server read while an import or a background task writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "org.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "customers:list"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if ENVIRONMENT == "test":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT") or DATA_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or ENVIRONMENT == "test"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or ENVIRONMENT != "production"
+
+# Uploads: imports are validated in memory; the cap keeps a 50 MB junk file from being read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)) or 0)
+IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "20000") or 0)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "outletcrm.core.api.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "outletcrm.core.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OutletCRM API",
+    "DESCRIPTION": "终端客户开发与维护系统 REST API (v1). Token auth: POST /api/v1/auth/token.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+TASKS = {
+    "default": {
+        "BACKEND": env("TASK_BACKEND")
+        or (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if ENVIRONMENT == "test"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}
+
+# Maps: Leaflet tile URL template; empty means "no tiles" (works offline, markers on a blank
+# canvas). TILE_CRS says which datum the provider draws in: Chinese providers (AutoNavi,
+# Tencent) use GCJ-02, so WGS-84 coordinates are shifted before display.
+MAP_TILE_URL = env("MAP_TILE_URL", "") or ""
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "") or ""
+MAP_TILE_CRS = (env("MAP_TILE_CRS", "wgs84") or "wgs84").lower()
+
+# Duplicate detection (唯一性): a near-identical name within this radius is a suspect duplicate.
+DUPLICATE_RADIUS_M = float(env("DUPLICATE_RADIUS_M", "100") or 100)
+DUPLICATE_NAME_SCORE = float(env("DUPLICATE_NAME_SCORE", "88") or 88)
+
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if ENVIRONMENT == "production":
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+}

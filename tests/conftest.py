@@ -1,0 +1,71 @@
+"""The fixed cast every test can use (after Healthchecks' Alice/Bob/Charlie).
+
+  east (华东大区) > zhejiang (浙江省区) > hangzhou (杭州办事处), ningbo (宁波办事处)
+  team_hz (杭州一组, hangzhou): alice, bob (reps), sup (supervisor)
+  team_nb (宁波一组, ningbo): charlie (rep) — must never see alice's customers
+  mgr_zj: manager of zhejiang (sees hangzhou and ningbo); mgr_nb: manager of ningbo only
+  custodian, admin: see everything
+  alice_customer (联华超市, owned by alice), bob_customer, charlie_customer
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from rest_framework.test import APIClient
+
+from outletcrm.org.models import Role
+from tests.factories import PASSWORD, CustomerFactory, RegionFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture
+def cast(db):
+    east = RegionFactory(name="华东大区", code="east")
+    zhejiang = RegionFactory(name="浙江省区", code="zhejiang", parent=east)
+    hangzhou = RegionFactory(name="杭州办事处", code="hangzhou", parent=zhejiang)
+    ningbo = RegionFactory(name="宁波办事处", code="ningbo", parent=zhejiang)
+    team_hz = TeamFactory(name="杭州一组", region=hangzhou)
+    team_nb = TeamFactory(name="宁波一组", region=ningbo)
+    alice = UserFactory(username="alice", display_name="王丽", team=team_hz)
+    bob = UserFactory(username="bob", display_name="李波", team=team_hz)
+    charlie = UserFactory(username="charlie", display_name="陈超", team=team_nb)
+    sup = UserFactory(username="sup", display_name="张主管", role=Role.SUPERVISOR, team=team_hz)
+    mgr_zj = UserFactory(username="mgr_zj", role=Role.MANAGER, team=None, region=zhejiang)
+    mgr_nb = UserFactory(username="mgr_nb", role=Role.MANAGER, team=None, region=ningbo)
+    custodian = UserFactory(username="custodian", role=Role.CUSTODIAN, team=None)
+    admin = UserFactory(username="admin", role=Role.ADMIN, team=None, is_staff=True,
+                        is_superuser=True)
+    alice_customer = CustomerFactory(name="联华超市", owner=alice, address="文三路100号",
+                                     phone="13800000001")
+    bob_customer = CustomerFactory(name="好又多便利店", owner=bob, address="文二路8号")
+    charlie_customer = CustomerFactory(name="宁波海曙药房", owner=charlie, city="宁波市",
+                                       district="海曙区", address="中山西路1号")
+    return SimpleNamespace(**locals())
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a user of the cast: `login(cast.alice)`."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api():
+    """An API client authenticated with a token: `api(cast.alice).get(...)`."""
+    from rest_framework.authtoken.models import Token
+
+    def _api(user=None):
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return _api
+
+
+__all__ = ["PASSWORD"]

@@ -1,0 +1,8 @@
+"""Test settings: the real settings in `test` mode (fast hashing, immediate tasks)."""
+
+import os
+
+os.environ["OUTLETCRM_ENV"] = "test"
+os.environ.setdefault("OUTLETCRM_DATA_DIR", "/tmp/outletcrm-test")
+
+from outletcrm.settings import *  # noqa: E402,F403
