@@ -29,7 +29,7 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(str(exc) or _("您没有执行该操作的权限。"))
+        exc = exceptions.PermissionDenied(str(exc) or _("You are not allowed to do this."))
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound(_("未找到。"))
+        exc = exceptions.NotFound(_("Not found."))
     return drf_exception_handler(exc, context)

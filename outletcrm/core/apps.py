@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "outletcrm.core"
     label = "core"
-    verbose_name = _("核心")
+    verbose_name = _("Core")
 
     def ready(self):
         from outletcrm.core import checks  # noqa: F401  (registers system checks)

@@ -13,12 +13,12 @@ class ChangeLog(models.Model):
     """One change to one record: who, when, old and new values (动态管理, brief §7)."""
 
     class Action(models.TextChoices):
-        CREATE = "create", _("创建")
-        UPDATE = "update", _("修改")
-        ARCHIVE = "archive", _("归档")
-        RESTORE = "restore", _("恢复")
-        MERGE = "merge", _("合并")
-        DELETE = "delete", _("删除")
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Updated")
+        ARCHIVE = "archive", _("Archived")
+        RESTORE = "restore", _("Restored")
+        MERGE = "merge", _("Merged")
+        DELETE = "delete", _("Deleted")
 
     object_type = models.CharField(max_length=40)
     object_id = models.BigIntegerField()
@@ -37,6 +37,9 @@ class ChangeLog(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}#{self.object_id} {self.action}"
 
 
 class TimelineEntry(models.Model):
@@ -58,14 +61,17 @@ class TimelineEntry(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["customer_id", "-at"])]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class AuditEvent(models.Model):
     """Governance log: exports, imports, merges — who did what with the archive, when."""
 
     class Action(models.TextChoices):
-        EXPORT = "export", _("导出")
-        IMPORT = "import", _("导入")
-        MERGE = "merge", _("合并")
+        EXPORT = "export", _("Export")
+        IMPORT = "import", _("Import")
+        MERGE = "merge", _("Merged")
 
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
@@ -80,3 +86,6 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} ({self.row_count})"

@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class CustomersConfig(AppConfig):
     name = "outletcrm.customers"
     label = "customers"
-    verbose_name = _("客户档案")
+    verbose_name = _("Customer archive")

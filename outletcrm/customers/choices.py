@@ -5,69 +5,69 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    MODERN = "modern", _("现代渠道（商超/连锁）")
-    TRADITIONAL = "traditional", _("传统渠道（便利店/夫妻店）")
-    CATERING = "catering", _("餐饮渠道")
-    MEDICAL = "medical", _("医疗渠道")
-    WHOLESALE = "wholesale", _("批发渠道")
-    INDUSTRIAL = "industrial", _("工业终端")
-    OTHER = "other", _("其他")
+    MODERN = "modern", _("Modern trade (supermarkets / chains)")
+    TRADITIONAL = "traditional", _("Traditional trade (convenience / family shops)")
+    CATERING = "catering", _("Catering")
+    MEDICAL = "medical", _("Medical")
+    WHOLESALE = "wholesale", _("Wholesale")
+    INDUSTRIAL = "industrial", _("Industrial end user")
+    OTHER = "other", _("Other")
 
 
 class Source(models.TextChoices):
-    STREET_SWEEP = "street_sweep", _("扫街")
-    REFERRAL = "referral", _("转介绍")
-    FAIR = "fair", _("展会")
-    WEB = "web", _("网络")
-    DIRECTORY = "directory", _("名录")
-    INBOUND = "inbound", _("客户来电")
-    OTHER = "other", _("其他")
+    STREET_SWEEP = "street_sweep", _("Street sweep")
+    REFERRAL = "referral", _("Referral")
+    FAIR = "fair", _("Trade fair")
+    WEB = "web", _("Web")
+    DIRECTORY = "directory", _("Directory")
+    INBOUND = "inbound", _("Inbound call")
+    OTHER = "other", _("Other")
 
 
 class Status(models.TextChoices):
     """Lifecycle (brief §3): potential → intent → active → dormant / lost."""
 
-    POTENTIAL = "potential", _("潜在客户")
-    INTENT = "intent", _("意向客户")
-    ACTIVE = "active", _("既成客户")
-    DORMANT = "dormant", _("休眠客户")
-    LOST = "lost", _("流失客户")
+    POTENTIAL = "potential", _("Potential")
+    INTENT = "intent", _("Intent")
+    ACTIVE = "active", _("Active")
+    DORMANT = "dormant", _("Dormant")
+    LOST = "lost", _("Lost")
 
 
 class ClassScheme(models.TextChoices):
-    IMPORTANCE = "importance", _("重要性分级")
-    ABC = "abc", _("ABC分类")
+    IMPORTANCE = "importance", _("Importance")
+    ABC = "abc", _("ABC class")
 
 
 class ContactRole(models.TextChoices):
-    OWNER = "owner", _("老板")
-    STORE_MANAGER = "store_manager", _("店长")
-    CLERK = "clerk", _("店员")
-    DOCTOR = "doctor", _("科室医生")
-    PHARMACIST = "pharmacist", _("药师")
-    BUYER = "buyer", _("采购")
-    FINANCE = "finance", _("财务")
-    OTHER = "other", _("其他")
+    OWNER = "owner", _("Owner")
+    STORE_MANAGER = "store_manager", _("Store manager")
+    CLERK = "clerk", _("Clerk")
+    DOCTOR = "doctor", _("Department doctor")
+    PHARMACIST = "pharmacist", _("Pharmacist")
+    BUYER = "buyer", _("Buyer")
+    FINANCE = "finance", _("Finance")
+    OTHER = "other", _("Other")
 
 
 class DecisionRole(models.TextChoices):
-    DECIDER = "decider", _("决策者")
-    INFLUENCER = "influencer", _("影响者")
-    USER = "user", _("使用者")
-    GATEKEEPER = "gatekeeper", _("把关者")
-    NONE = "none", _("无")
+    DECIDER = "decider", _("Decision maker")
+    INFLUENCER = "influencer", _("Influencer")
+    USER = "user", _("End user")
+    GATEKEEPER = "gatekeeper", _("Gatekeeper")
+    NONE = "none", _("None")
 
 
 class Closeness(models.TextChoices):
-    DISTANT = "distant", _("疏远")
-    NORMAL = "normal", _("一般")
-    CLOSE = "close", _("密切")
-    VERY_CLOSE = "very_close", _("非常密切")
+    DISTANT = "distant", _("Distant")
+    NORMAL = "normal", _("Neutral")
+    CLOSE = "close", _("Close")
+    VERY_CLOSE = "very_close", _("Very close")
 
 
 class Satisfaction(models.IntegerChoices):
-    VERY_LOW = 1, _("很不满意")
-    LOW = 2, _("不满意")
-    NEUTRAL = 3, _("一般")
-    HIGH = 4, _("满意")
-    VERY_HIGH = 5, _("很满意")
+    VERY_LOW = 1, _("Very dissatisfied")
+    LOW = 2, _("Dissatisfied")
+    NEUTRAL = 3, _("Neutral")
+    HIGH = 4, _("Satisfied")
+    VERY_HIGH = 5, _("Very satisfied")

@@ -42,9 +42,9 @@ class DuplicateMatch:
 
 
 REASONS = {
-    "phone": _("电话相同"),
-    "name_address": _("名称和地址相同"),
-    "nearby_name": _("附近有名称几乎相同的客户"),
+    "phone": _("Same phone number"),
+    "name_address": _("Same name and address"),
+    "nearby_name": _("A customer with a near-identical name is nearby"),
 }
 
 

@@ -37,7 +37,7 @@ class DuplicateCustomerError(Exception):
 
     def __init__(self, matches: list[DuplicateMatch]):
         self.matches = matches
-        super().__init__(_("与已有客户档案重复，未保存。"))
+        super().__init__(_("This duplicates an existing customer record; nothing was saved."))
 
 
 @dataclass
@@ -48,9 +48,9 @@ class _Changes:
 
 def _check_owner(actor: User, owner: User | None) -> None:
     if owner is None:
-        raise ValidationError({"owner": _("请选择负责业务员。")})
+        raise ValidationError({"owner": _("Choose the owner rep.")})
     if not scoping.can_assign_owner(actor, owner):
-        raise ValidationError({"owner": _("不能把客户分配给您管辖范围以外的人员。")})
+        raise ValidationError({"owner": _("You cannot assign customers to someone outside your scope.")})
 
 
 def _sync_owner_scope(customer: Customer) -> None:
@@ -104,7 +104,7 @@ def customer_create(
     _check_owner(actor, fields.get("owner"))
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
-        raise ValidationError(_("未知字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     customer = Customer(**fields, created_by=actor, code=f"TMP{timezone.now().timestamp()}")
     customer.full_clean(exclude=["code", "team", "region"])
     contact_rows = [_clean_contact(c) for c in (contacts or [])]
@@ -127,14 +127,14 @@ def customer_create(
         contact = Contact(customer=customer, **row)
         contact.full_clean()
         contact.save()
-    note = _("经档案管理员确认非重复后创建") if force_duplicate else ""
+    note = _("Created after the custodian confirmed it is not a duplicate") if force_duplicate else ""
     record_change(
         instance=customer, action=ChangeLog.Action.CREATE, actor=actor,
         changes={k: [None, v] for k, v in snapshot(customer, CUSTOMER_FIELDS).items()
                  if v not in (None, "", [])},
         customer_id=customer.pk, note=note,
     )
-    timeline_add(customer_id=customer.pk, kind="archive", title=_("建立客户档案"), actor=actor)
+    timeline_add(customer_id=customer.pk, kind="archive", title=_("Customer record created"), actor=actor)
     return customer
 
 
@@ -144,7 +144,7 @@ def customer_update(*, actor: User, customer: Customer, tags=None, **fields) -> 
     fields = _clean_input(fields)
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
-        raise ValidationError(_("未知字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     tracked = CUSTOMER_FIELDS + ["tags"]
     before = snapshot(customer, tracked)
@@ -177,18 +177,18 @@ def customer_update(*, actor: User, customer: Customer, tags=None, **fields) -> 
 def customer_archive(*, actor: User, customer: Customer, reason: str) -> Customer:
     """Archive a former customer (never deleted, brief §3); it leaves lists but stays on file."""
     if not scoping.can_archive_customer(actor):
-        raise PermissionDenied(_("您没有归档客户的权限。"))
+        raise PermissionDenied(_("You are not allowed to archive customers."))
     if customer.is_archived:
-        raise ValidationError(_("该客户已归档。"))
+        raise ValidationError(_("This customer is already archived."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("请填写归档原因。")})
+        raise ValidationError({"reason": _("Give a reason for archiving.")})
     customer.archived_at = timezone.now()
     customer.archive_reason = reason[:200]
     customer.save(update_fields=["archived_at", "archive_reason", "updated_at"])
     record_change(instance=customer, action=ChangeLog.Action.ARCHIVE, actor=actor,
                   customer_id=customer.pk, note=reason)
-    timeline_add(customer_id=customer.pk, kind="archive", title=_("客户已归档"), body=reason,
+    timeline_add(customer_id=customer.pk, kind="archive", title=_("Customer archived"), body=reason,
                  actor=actor)
     return customer
 
@@ -197,17 +197,17 @@ def customer_archive(*, actor: User, customer: Customer, reason: str) -> Custome
 def customer_restore(*, actor: User, customer: Customer) -> Customer:
     """Bring an archived customer back into daily work (win-back)."""
     if not scoping.can_archive_customer(actor):
-        raise PermissionDenied(_("您没有恢复客户的权限。"))
+        raise PermissionDenied(_("You are not allowed to restore customers."))
     if not customer.is_archived:
-        raise ValidationError(_("该客户未归档。"))
+        raise ValidationError(_("This customer is not archived."))
     if customer.merged_into_id:
-        raise ValidationError(_("该档案已合并到其他客户，不能恢复。"))
+        raise ValidationError(_("This record was merged into another customer and cannot be restored."))
     customer.archived_at = None
     customer.archive_reason = ""
     customer.save(update_fields=["archived_at", "archive_reason", "updated_at"])
     record_change(instance=customer, action=ChangeLog.Action.RESTORE, actor=actor,
                   customer_id=customer.pk)
-    timeline_add(customer_id=customer.pk, kind="archive", title=_("客户已恢复"), actor=actor)
+    timeline_add(customer_id=customer.pk, kind="archive", title=_("Customer restored"), actor=actor)
     return customer
 
 
@@ -234,15 +234,15 @@ def _repoint_related(source: Customer, target: Customer) -> dict[str, int]:
 def customer_merge(*, actor: User, keep: Customer, merge: Customer, channel: str = "web") -> Customer:
     """Merge `merge` into `keep`: every related record and both histories end up on `keep`."""
     if not scoping.can_merge_customers(actor):
-        raise PermissionDenied(_("只有档案管理员可以合并客户档案。"))
+        raise PermissionDenied(_("Only the archive custodian can merge customer records."))
     if keep.pk == merge.pk:
-        raise ValidationError(_("不能把客户与自身合并。"))
+        raise ValidationError(_("A customer cannot be merged with itself."))
     keep = Customer.objects.select_for_update().get(pk=keep.pk)
     merge = Customer.objects.select_for_update().get(pk=merge.pk)
     if keep.is_archived:
-        raise ValidationError(_("保留的档案已归档，请先恢复。"))
+        raise ValidationError(_("The record to keep is archived; restore it first."))
     if merge.merged_into_id:
-        raise ValidationError(_("被合并的档案已经合并过。"))
+        raise ValidationError(_("The record to merge has already been merged."))
     tracked = CUSTOMER_FIELDS + ["tags"]
     before = snapshot(keep, tracked)
     for name in CUSTOMER_FIELDS:
@@ -259,11 +259,11 @@ def customer_merge(*, actor: User, keep: Customer, merge: Customer, channel: str
     _refresh_keys(keep)
     keep.save()
     merge.archived_at = timezone.now()
-    merge.archive_reason = _("已合并到 %(code)s") % {"code": keep.code}
+    merge.archive_reason = _("Merged into %(code)s") % {"code": keep.code}
     merge.merged_into = keep
     merge.save(update_fields=["archived_at", "archive_reason", "merged_into", "updated_at"])
     changes = diff(before, snapshot(keep, tracked))
-    note = _("合并了客户 %(code)s %(name)s") % {"code": merge.code, "name": merge.name}
+    note = _("Merged customer %(code)s %(name)s") % {"code": merge.code, "name": merge.name}
     record_change(instance=keep, action=ChangeLog.Action.MERGE, actor=actor, changes=changes,
                   customer_id=keep.pk, note=note)
     timeline_add(customer_id=keep.pk, kind="archive", title=note, actor=actor)
@@ -281,7 +281,7 @@ def _clean_contact(fields: dict) -> dict:
         fields["name"] = fields["name"].strip()
     unknown = set(fields) - set(CONTACT_FIELDS)
     if unknown:
-        raise ValidationError(_("未知字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     return fields
 
 
@@ -347,7 +347,7 @@ def competitor_save(*, actor: User, customer: Customer, entry: CompetitorEntry |
     """Add or change an entry of the customer's competitor file."""
     unknown = set(fields) - set(COMPETITOR_FIELDS)
     if unknown:
-        raise ValidationError(_("未知字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     created = entry is None
     entry = entry or CompetitorEntry(customer=customer)
     return _child_save(actor=actor, instance=entry, fields=fields, tracked=COMPETITOR_FIELDS,

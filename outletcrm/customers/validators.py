@@ -25,7 +25,7 @@ def validate_mobile(value: str) -> None:
     """A mainland China mobile number: 11 digits starting 13–19."""
     if value and not MOBILE_RE.match(value):
         raise ValidationError(
-            _("“%(value)s”不是有效的中国大陆手机号（11位，以13–19开头）。"),
+            _("“%(value)s” is not a valid mainland China mobile number (11 digits starting with 13–19)."),
             code="invalid_mobile", params={"value": value},
         )
 
@@ -34,16 +34,16 @@ def validate_phone(value: str) -> None:
     """A store phone: a mainland mobile or a landline with area code."""
     if value and not (MOBILE_RE.match(value) or LANDLINE_RE.match(value)):
         raise ValidationError(
-            _("“%(value)s”不是有效的电话号码（手机或带区号的座机）。"),
+            _("“%(value)s” is not a valid phone number (a mobile, or a landline with area code)."),
             code="invalid_phone", params={"value": value},
         )
 
 
 def validate_latitude(value) -> None:
     if value is not None and not (-90 <= float(value) <= 90):
-        raise ValidationError(_("纬度必须在 -90 到 90 之间。"), code="latitude_range")
+        raise ValidationError(_("Latitude must be between -90 and 90."), code="latitude_range")
 
 
 def validate_longitude(value) -> None:
     if value is not None and not (-180 <= float(value) <= 180):
-        raise ValidationError(_("经度必须在 -180 到 180 之间。"), code="longitude_range")
+        raise ValidationError(_("Longitude must be between -180 and 180."), code="longitude_range")
