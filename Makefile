@@ -1,0 +1,58 @@
+# OutletCRM: two commands set everything up on a fresh machine.
+#   make demo   – install, migrate, seed the demo company, serve at http://127.0.0.1:$(PORT)
+#   make test   – install, then run the whole test suite on SQLite and on PostgreSQL
+SHELL := /bin/bash
+PORT ?= 8000
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OUTLETCRM := $(VENV)/bin/outletcrm
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+
+.PHONY: demo test test-sqlite test-postgres install assets lint bench serve
+
+$(PY):
+	"$$(scripts/find-python)" -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml package.json package-lock.json
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+assets:
+	npm run --silent build
+
+demo: install
+	OUTLETCRM_ENV=demo $(OUTLETCRM) migrate --noinput -v0
+	OUTLETCRM_ENV=demo $(OUTLETCRM) seed_demo --if-empty
+	OUTLETCRM_ENV=demo $(OUTLETCRM) runserver 127.0.0.1:$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	OUTLETCRM_ENV=test $(OUTLETCRM) makemigrations --check --dry-run -v0
+	OUTLETCRM_ENV=test $(OUTLETCRM) check
+
+# Both database legs; PostgreSQL runs in a throwaway server that scripts/with-postgres starts.
+test: install lint
+	$(MAKE) --no-print-directory test-sqlite
+	scripts/with-postgres $(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== tests on SQLite =="
+	$(VENV)/bin/pytest -p no:cacheprovider
+
+test-postgres:
+	@echo "== tests on PostgreSQL =="
+	DATABASE_URL="$${TEST_PG_URL:?set TEST_PG_URL or run via scripts/with-postgres}" $(VENV)/bin/pytest -p no:cacheprovider
+
+bench: install
+	$(PY) bench/archive_bench.py
+
+# Refresh the Chinese catalogue: collect msgids, fill translations from the *.json maps, compile.
+i18n:
+	cd outletcrm && OUTLETCRM_ENV=test ../$(OUTLETCRM) makemessages -l zh_Hans --no-obsolete --no-location -v0
+	$(PY) scripts/po_fill.py outletcrm/locale/zh_Hans/LC_MESSAGES/*.json
+	cd outletcrm && OUTLETCRM_ENV=test ../$(OUTLETCRM) compilemessages -v0
