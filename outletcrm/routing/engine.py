@@ -1,0 +1,424 @@
+"""Best visit order for a rep's day (issue 4, "Best order for today"), solved with PyVRP.
+
+PyVRP is used only here and in ``vrplib_io``/``design``; callers pass a ``DayProblem`` and get a
+``DayPlan`` back. The model: one vehicle (the rep) from the start point to the end point within
+the working hours; each stop is an optional client with a prize far larger than any travel, so
+the solver visits every stop it can (highest total priority first) and then minimises travel
+time. A stop with several windows is a mutually exclusive client group, one client per window.
+Times in the plan are recomputed by our own forward pass over the solver's order (arrive, wait
+if early, serve), which also guards against any modelling slip: a stop it cannot fit is reported,
+never silently dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from outletcrm.routing.problem import (
+    DayPlan,
+    DayProblem,
+    Place,
+    PlannedVisit,
+    Reason,
+    Stop,
+    UnassignedStop,
+    Window,
+    unassigned,
+)
+from outletcrm.routing.travel import StraightLineProvider, TravelProvider
+
+Progress = Callable[[float], None]
+
+# Outlets are busy 07:00–09:00 and 16:30–18:30 (brief §5); visits belong in the free windows.
+BUSY_WINDOWS: tuple[Window, ...] = ((7 * 60, 9 * 60), (16 * 60 + 30, 18 * 60 + 30))
+
+# The search stops after this many iterations without a better day (deterministic for a seed),
+# or at the wall-clock cap ``seconds``, whichever comes first. Measured in bench/routing_day.py:
+# 40-stop days settle far below this.
+NO_IMPROVEMENT_ITERATIONS = 20_000
+
+# Stands in for "no route" in the solver's integer matrix: far beyond any working day.
+UNREACHABLE_SECONDS = 10 * 24 * 3600
+
+
+def visit_windows(
+    business_open: int | None,
+    business_close: int | None,
+    busy: Sequence[Window] = BUSY_WINDOWS,
+) -> list[Window]:
+    """Free visit windows: business hours minus the outlet type's busy windows (brief §5)."""
+    start = 0 if business_open is None else business_open
+    end = 24 * 60 if business_close is None else business_close
+    windows: list[Window] = [(start, end)] if start < end else []
+    for busy_start, busy_end in sorted(busy):
+        remaining: list[Window] = []
+        for w_start, w_end in windows:
+            if busy_end <= w_start or busy_start >= w_end:
+                remaining.append((w_start, w_end))
+                continue
+            if w_start < busy_start:
+                remaining.append((w_start, busy_start))
+            if busy_end < w_end:
+                remaining.append((busy_end, w_end))
+        windows = remaining
+    return windows
+
+
+class ProgressStop:
+    """PyVRP stopping criterion: wall-clock cap, optional no-improvement limit, progress report."""
+
+    def __init__(
+        self, seconds: float, progress: Progress | None = None, no_improvement: int | None = None
+    ):
+        self.seconds = max(seconds, 1e-3)
+        self.progress = progress
+        self.no_improvement = no_improvement
+        self.started: float | None = None
+        self.best: float | None = None
+        self.stale = 0
+        self.last_report = 0.0
+        self.stopped_by_time = False
+
+    def __call__(self, best_cost: float) -> bool:
+        now = time.perf_counter()
+        if self.started is None:
+            self.started = now
+        elapsed = now - self.started
+        if self.best is None or best_cost < self.best:
+            self.best, self.stale = best_cost, 0
+        else:
+            self.stale += 1
+        if self.progress and now - self.last_report >= 0.1:
+            self.last_report = now
+            done = elapsed / self.seconds
+            if self.no_improvement:
+                done = max(done, self.stale / self.no_improvement)
+            self.progress(min(done, 0.99))
+        if self.no_improvement is not None and self.stale >= self.no_improvement:
+            return True
+        if elapsed >= self.seconds:
+            self.stopped_by_time = True
+            return True
+        return False
+
+
+@dataclass
+class _Leg:
+    seconds: int
+    metres: float
+
+
+class _Day:
+    """Travel data of one day: integer seconds (what the solver sees) and metres (reported)."""
+
+    def __init__(
+        self,
+        start: Place | None,
+        end: Place | None,
+        stops: list[Stop],
+        provider: TravelProvider,
+        mode: str,
+    ):
+        points: list[tuple[float, float]] = []
+        self.start_index = self.end_index = None
+        if start is not None:
+            self.start_index = len(points)
+            points.append((start.lat, start.lng))
+        if end is not None:
+            self.end_index = len(points)
+            points.append((end.lat, end.lng))
+        self.stop_index: dict[str, int] = {}
+        for stop in stops:
+            self.stop_index[stop.id] = len(points)
+            points.append((stop.lat, stop.lng))
+        minutes, metres = provider.matrix(points, mode=mode) if points else ([], [])
+        self.seconds = [
+            [UNREACHABLE_SECONDS if not math.isfinite(m) else round(m * 60) for m in row]
+            for row in minutes
+        ]
+        self.metres = metres
+
+    def leg(self, origin: int | None, destination: int | None) -> _Leg:
+        """Leg between two point indices; ``None`` is an open start or end (no travel)."""
+        if origin is None or destination is None:
+            return _Leg(0, 0.0)
+        return _Leg(self.seconds[origin][destination], self.metres[origin][destination])
+
+    def reachable(self, origin: int | None, destination: int | None) -> bool:
+        """False when the provider reported no route."""
+        if origin is None or destination is None:
+            return True
+        return self.seconds[origin][destination] < UNREACHABLE_SECONDS
+
+
+def _windows_seconds(stop: Stop, day_start: int, day_end: int) -> list[tuple[int, int]]:
+    """The stop's windows in seconds, clipped to the day; a missing list means the whole day."""
+    if stop.windows is None:
+        return [(day_start, day_end)]
+    return sorted((round(a * 60), round(b * 60)) for a, b in stop.windows if b > a)
+
+
+def _fit(
+    arrival: int, service: int, windows: list[tuple[int, int]]
+) -> tuple[int, tuple[int, int]] | None:
+    """Service start in the earliest window that holds the whole visit, or None."""
+    for window_start, window_end in windows:
+        start = max(arrival, window_start)
+        if start + service <= window_end:
+            return start, (window_start, window_end)
+    return None
+
+
+def _to_min(seconds: float) -> float:
+    return round(seconds / 60, 2)
+
+
+class _Schedule:
+    """Forward pass along an order: arrive, wait if early, serve; keeps what fits."""
+
+    def __init__(self, day: _Day, position: int | None, now: int, work_end: int):
+        self.day = day
+        self.position = position
+        self.time = now
+        self.work_end = work_end
+        self.visits: list[PlannedVisit] = []
+        self.travel_seconds = 0
+        self.metres = 0.0
+
+    def try_add(self, stop: Stop) -> Reason | None:
+        """Append the stop if it fits (window and the way to the end point); else the reason."""
+        target = self.day.stop_index[stop.id]
+        if not self.day.reachable(self.position, target):
+            return Reason.NO_ROUTE
+        windows = _windows_seconds(stop, self.time, self.work_end)
+        if not windows:
+            return Reason.NO_WINDOW
+        leg = self.day.leg(self.position, target)
+        service = round(stop.service_minutes * 60)
+        fitted = _fit(self.time + leg.seconds, service, windows)
+        if fitted is None:
+            return Reason.WINDOW_UNREACHABLE
+        start, window = fitted
+        back = self.day.leg(target, self.day.end_index)
+        if not self.day.reachable(target, self.day.end_index):
+            return Reason.NO_ROUTE
+        if start + service + back.seconds > self.work_end:
+            return Reason.EXCEEDS_SHIFT
+        arrival = self.time + leg.seconds
+        self.visits.append(
+            PlannedVisit(
+                stop_id=stop.id,
+                arrival_min=_to_min(arrival),
+                start_min=_to_min(start),
+                departure_min=_to_min(start + service),
+                wait_minutes=_to_min(start - arrival),
+                travel_minutes=_to_min(leg.seconds),
+                distance_km=round(leg.metres / 1000, 3),
+                window=(round(window[0] / 60), round(window[1] / 60))
+                if stop.windows is not None
+                else None,
+            )
+        )
+        self.travel_seconds += leg.seconds
+        self.metres += leg.metres
+        self.time = start + service
+        self.position = target
+        return None
+
+
+def _check_problem(problem: DayProblem) -> None:
+    ids = [stop.id for stop in problem.stops]
+    if len(set(ids)) != len(ids):
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        raise ValueError(f"stop ids must be unique, repeated: {duplicates}")
+    shift = problem.shift
+    if shift.work_end_min <= shift.work_start_min:
+        raise ValueError("work_end_min must be after work_start_min")
+    for stop in problem.stops:
+        if stop.service_minutes < 0:
+            raise ValueError(f"stop {stop.id}: negative service time")
+
+
+def optimise_day(
+    problem: DayProblem,
+    *,
+    seconds: float = 1.0,
+    seed: int = 0,
+    provider: TravelProvider | None = None,
+    progress: Progress | None = None,
+    patience: int | None = NO_IMPROVEMENT_ITERATIONS,
+) -> DayPlan:
+    """Order a rep's stops to minimise travel time within windows and working hours.
+
+    Visited stops stay first, in their given order; fixed stops follow in their given order;
+    the rest is optimised from the current position and time. Stops that cannot be fitted come
+    back in ``unassigned`` with a reason. The search ends after ``patience`` iterations without
+    improvement (``None``: run the full ``seconds``). The result is the same for the same input
+    and seed unless the wall-clock cap ``seconds`` stopped the search (``plan.stopped_by_time``).
+    """
+    _check_problem(problem)
+    shift = problem.shift
+    provider = provider or StraightLineProvider()
+    visited = [stop for stop in problem.stops if stop.visited]
+    fixed = [stop for stop in problem.stops if stop.fixed and not stop.visited]
+    free = [stop for stop in problem.stops if not stop.fixed and not stop.visited]
+
+    # Where and when the plan continues: the current position mid-day, else the shift start.
+    work_start = round(shift.work_start_min * 60)
+    work_end = round(shift.work_end_min * 60)
+    if problem.now_min is not None:
+        now = max(work_start, round(problem.now_min * 60))
+    elif visited and visited[-1].departure_min is not None:
+        now = max(work_start, round(visited[-1].departure_min * 60))
+    else:
+        now = work_start
+    start_place = problem.position
+    if start_place is None and visited:
+        start_place = Place(visited[-1].lat, visited[-1].lng, visited[-1].id)
+    if start_place is None:
+        start_place = shift.start
+
+    day = _Day(start_place, shift.end, fixed + free, provider, str(shift.mode))
+    schedule = _Schedule(day, day.start_index, now, work_end)
+    dropped: list[UnassignedStop] = []
+    for stop in fixed:
+        if (reason := schedule.try_add(stop)) is not None:
+            dropped.append(unassigned(stop.id, reason))
+
+    # A stop that cannot fit even as the only remaining visit is reported up front, with why.
+    candidates: list[Stop] = []
+    for stop in free:
+        probe = _Schedule(day, schedule.position, schedule.time, work_end)
+        if (reason := probe.try_add(stop)) is not None:
+            dropped.append(unassigned(stop.id, reason))
+        else:
+            candidates.append(stop)
+
+    solver = "trivial"
+    stopped_by_time = False
+    order = candidates
+    if len(candidates) > 1:
+        order, stopped_by_time = _solve_order(
+            day, schedule, candidates, work_end, seconds, seed, progress, patience
+        )
+        solver = "pyvrp"
+    for stop in order:
+        if (reason := schedule.try_add(stop)) is not None:
+            dropped.append(unassigned(stop.id, reason))
+    planned_ids = {visit.stop_id for visit in schedule.visits} | {u.stop_id for u in dropped}
+    dropped += [
+        unassigned(stop.id, Reason.DAY_FULL) for stop in candidates if stop.id not in planned_ids
+    ]
+    if progress:
+        progress(1.0)
+
+    back = day.leg(schedule.position, day.end_index)
+    end_time = schedule.time + back.seconds
+    done = [
+        PlannedVisit(
+            stop_id=stop.id,
+            arrival_min=stop.arrival_min if stop.arrival_min is not None else math.nan,
+            start_min=stop.arrival_min if stop.arrival_min is not None else math.nan,
+            departure_min=stop.departure_min if stop.departure_min is not None else math.nan,
+            wait_minutes=0.0,
+            travel_minutes=0.0,
+            distance_km=0.0,
+            visited=True,
+        )
+        for stop in visited
+    ]
+    order_of_input = {stop.id: i for i, stop in enumerate(problem.stops)}
+    dropped.sort(key=lambda u: order_of_input[u.stop_id])
+    return DayPlan(
+        visits=done + schedule.visits,
+        unassigned=dropped,
+        start_min=_to_min(now),
+        end_min=_to_min(end_time),
+        travel_minutes=_to_min(schedule.travel_seconds + back.seconds),
+        distance_km=round((schedule.metres + back.metres) / 1000, 3),
+        return_travel_minutes=_to_min(back.seconds),
+        return_distance_km=round(back.metres / 1000, 3),
+        solver=solver,
+        stopped_by_time=stopped_by_time,
+    )
+
+
+def _solve_order(
+    day: _Day,
+    schedule: _Schedule,
+    candidates: list[Stop],
+    work_end: int,
+    seconds: float,
+    seed: int,
+    progress: Progress | None,
+    patience: int | None,
+) -> tuple[list[Stop], bool]:
+    """Visit order of the candidates from the schedule's current state, by PyVRP."""
+    import numpy as np
+    import pyvrp
+
+    # Solver locations: 0 = where the rep is now, 1 = end point, 2.. = candidates.
+    indices = [schedule.position, day.end_index] + [day.stop_index[s.id] for s in candidates]
+    size = len(indices)
+    matrix = np.zeros((size, size), dtype=np.int64)
+    for i, origin in enumerate(indices):
+        for j, destination in enumerate(indices):
+            # An open start (None) costs nothing to leave, an open end nothing to reach.
+            if i != j and origin is not None and destination is not None and j != 0 and i != 1:
+                matrix[i, j] = day.seconds[origin][destination]
+    # Any full route costs less than one prize, so visiting more (priority-weighted) stops
+    # always beats shorter travel: the objective is lexicographic.
+    prize_unit = int(matrix.max()) * (size + 1) + 1
+
+    clients: list[pyvrp.Client] = []
+    groups: list[pyvrp.ClientGroup] = []
+    owner: list[Stop] = []
+    for k, stop in enumerate(candidates):
+        service = round(stop.service_minutes * 60)
+        windows = [
+            (a, b - service)
+            for a, b in _windows_seconds(stop, schedule.time, work_end)
+            if b - service >= a
+        ]
+        group = len(groups) if len(windows) > 1 else None
+        if group is not None:
+            groups.append(
+                pyvrp.ClientGroup(
+                    list(range(len(clients), len(clients) + len(windows))), required=False
+                )
+            )
+        for early, late in windows:
+            clients.append(
+                pyvrp.Client(
+                    location=k + 2,
+                    service_duration=service,
+                    tw_early=early,
+                    tw_late=late,
+                    prize=prize_unit * max(1, stop.priority),
+                    required=False,
+                    group=group,
+                    name=stop.id,
+                )
+            )
+            owner.append(stop)
+    locations = [pyvrp.Location(x=0, y=0) for _ in range(size)]
+    depots = [pyvrp.Depot(location=0), pyvrp.Depot(location=1)]
+    rep = pyvrp.VehicleType(
+        num_available=1,
+        start_depot=0,
+        end_depot=1,
+        tw_early=schedule.time,
+        tw_late=work_end,
+        unit_distance_cost=1,
+        unit_duration_cost=0,
+    )
+    data = pyvrp.ProblemData(locations, clients, depots, [rep], [matrix], [matrix], groups)
+    stop_rule = ProgressStop(seconds, progress, no_improvement=patience)
+    result = pyvrp.solve(data, stop_rule, seed=seed, collect_stats=False, display=False)
+    order: list[Stop] = []
+    for route in result.best.routes():
+        order += [owner[activity.idx] for activity in route.schedule() if activity.is_client()]
+    return order, stop_rule.stopped_by_time
