@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "outletcrm.core",
     "outletcrm.org",
     "outletcrm.customers",
+    "outletcrm.orders",
+    "outletcrm.visits",
     "outletcrm.routing",
 ]
 
@@ -202,6 +204,17 @@ MAP_TILE_CRS = (env("MAP_TILE_CRS", "wgs84") or "wgs84").lower()
 # Duplicate detection (唯一性): a near-identical name within this radius is a suspect duplicate.
 DUPLICATE_RADIUS_M = float(env("DUPLICATE_RADIUS_M", "100") or 100)
 DUPLICATE_NAME_SCORE = float(env("DUPLICATE_NAME_SCORE", "88") or 88)
+
+# Field work (brief §5, issue 3).
+CHECKIN_RADIUS_M = float(env("CHECKIN_RADIUS_M", "300") or 300)
+MIN_VISIT_MINUTES = int(env("MIN_VISIT_MINUTES", "5") or 5)
+DEEP_VISIT_MINUTES = int(env("DEEP_VISIT_MINUTES", "10") or 10)
+POSITION_RETENTION_DAYS = int(env("POSITION_RETENTION_DAYS", "180") or 180)
+PHOTO_MAX_BYTES = int(env("PHOTO_MAX_BYTES", str(15 * 1024 * 1024)) or 0)
+PHOTO_MAX_PIXELS = int(env("PHOTO_MAX_PIXELS", str(40_000_000)) or 0)
+# A device clock may drift, but a check-in from the future or from long ago is refused.
+DEVICE_CLOCK_TOLERANCE_S = int(env("DEVICE_CLOCK_TOLERANCE_S", "600") or 600)
+OFFLINE_MAX_AGE_DAYS = int(env("OFFLINE_MAX_AGE_DAYS", "7") or 7)
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

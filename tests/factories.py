@@ -100,3 +100,12 @@ class CompetitorFactory(DjangoModelFactory):
 
     customer = factory.SubFactory(CustomerFactory)
     brand = "竞品甲"
+
+
+class ProductFactory(DjangoModelFactory):
+    class Meta:
+        model = "orders.Product"
+
+    code = factory.Sequence(lambda n: f"P{n:05d}")
+    name = factory.Sequence(lambda n: f"矿泉水{n}")
+    brand = "本品"

@@ -106,3 +106,42 @@ def can_assign_owner(user: User, owner: User) -> bool:
 def can_view_audit(user: User) -> bool:
     """The export and import log is for the custodian and administrators."""
     return user.role in ALL_ROLES or user.is_superuser
+
+
+# --- field work: plans, visits and positions belong to the rep who made them -------------
+# Reps see their own; a supervisor their team's; a manager their region subtree's; the
+# administrator all. Positions are the reps' personal data (issue 3, item 9), so the archive
+# custodian, who sees every customer, does not see visits' positions through this scope.
+
+def rep_scope_q(user: User, *, via: str = "rep__") -> Q | None:
+    """Filter for records keyed on a rep (plans, visits, routes); None means no restriction."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.role == Role.ADMIN or user.is_superuser:
+        return None
+    if user.role == Role.MANAGER and user.region_id:
+        return Q(**{f"{via}team__region_id__in": _subtree_ids(user.region_id)})
+    if user.role == Role.SUPERVISOR and user.team_id:
+        return Q(**{f"{via}team_id": user.team_id})
+    if user.role == Role.REP:
+        return Q(**{f"{via}pk": user.pk}) if via else Q(pk=user.pk)
+    return Q(pk__in=[])
+
+
+def restrict_to_reps(queryset: QuerySet, user: User, *, via: str = "rep__") -> QuerySet:
+    """Limit rep-keyed records (plans, visits, routes) to what `user` may see."""
+    condition = rep_scope_q(user, via=via)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def reps_in_scope(user: User) -> QuerySet:
+    """Field staff whose plans and visits `user` may see."""
+    people = User.objects.filter(is_active=True, role__in=[Role.REP, Role.SUPERVISOR])
+    return restrict_to_reps(people, user, via="")
+
+
+def can_supervise(user: User, rep: User) -> bool:
+    """Supervisors, managers and administrators act on the plans and visits of their reps."""
+    if user.pk == rep.pk or user.role not in {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}:
+        return False
+    return reps_in_scope(user).filter(pk=rep.pk).exists()

@@ -1,0 +1,58 @@
+"""Choice lists of routes, plans and visits (brief §5)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class VisitKind(models.TextChoices):
+    FIRST = "first", _("First visit")
+    SECOND = "second", _("Second visit")
+    MORNING = "morning", _("Morning visit")
+    DAY = "day", _("Day visit")
+    HOME = "home", _("Home visit")
+    RETURN = "return", _("Return visit")
+    PHONE = "phone", _("Phone visit")
+    RIDE_ALONG = "ride_along", _("Ride-along")
+
+
+class StopOrigin(models.TextChoices):
+    """How a stop got on a day's plan; the KPI counts generated and supervisor-added stops."""
+
+    GENERATED = "generated", _("From the route")
+    SUPERVISOR = "supervisor", _("Added by the supervisor")
+    REP = "rep", _("Added by the rep")
+
+
+class VisitStatus(models.TextChoices):
+    OPEN = "open", _("In progress")
+    DONE = "done", _("Checked out")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PhotoKind(models.TextChoices):
+    DISPLAY = "display", _("Display / shelf")
+    FRONT = "front", _("Shop front")
+    POSTER = "poster", _("Poster")
+    OTHER = "other", _("Other")
+
+
+class TaskKind(models.TextChoices):
+    RETURN_VISIT = "return_visit", _("Return visit")
+    APPOINTMENT = "appointment", _("Appointment")
+    COMMITMENT = "commitment", _("Commitment")
+
+
+# The hard- and soft-terminal checklists (brief §2), as (key, label) pairs.
+HARD_TERMINAL = [
+    ("display", _("Display and shelf presence")),
+    ("front_ad", _("Shop-front advertising")),
+    ("poster", _("Posters")),
+    ("flag", _("Hanging flags")),
+    ("cabinet", _("Display cabinet")),
+    ("packaging", _("Packaging in good order")),
+]
+SOFT_TERMINAL = [
+    ("staff_recommend", _("Staff recommend our product")),
+    ("promotion", _("In-store promotion running")),
+    ("gift", _("Prize or gift promotion")),
+]

@@ -1,0 +1,307 @@
+"""Routes, daily plans, visits and what a visit records (brief §5)."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from outletcrm.visits.choices import PhotoKind, StopOrigin, TaskKind, VisitKind, VisitStatus
+
+COUNTED_ORIGINS = (StopOrigin.GENERATED, StopOrigin.SUPERVISOR)
+
+
+class VisitKindSetting(models.Model):
+    """Per visit kind: live photos required, minimum duration, follow-up (configurable)."""
+
+    kind = models.CharField(_("Visit kind"), max_length=20, choices=VisitKind.choices, unique=True)
+    requires_live_photo = models.BooleanField(_("Photos must be taken live"), default=True)
+    min_minutes = models.PositiveSmallIntegerField(_("Minimum duration (minutes)"), default=5)
+    follow_up_days = models.PositiveSmallIntegerField(
+        _("Return visit after (days)"), null=True, blank=True,
+        help_text=_("A visit of this kind creates a return visit task this many days later."),
+    )
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class StepTemplate(models.Model):
+    """One step of a visit kind's checklist (brief §5 step lists; configurable)."""
+
+    kind = models.CharField(_("Visit kind"), max_length=20, choices=VisitKind.choices)
+    position = models.PositiveSmallIntegerField(_("Order"))
+    title = models.CharField(_("Step"), max_length=100)
+    title_en = models.CharField(_("English name"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("Enabled"), default=True)
+
+    class Meta:
+        ordering = ["kind", "position"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Route(models.Model):
+    """A named, ordered list of outlets a rep visits on one day of a visit cycle."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                            related_name="routes", verbose_name=_("Rep"))
+    name = models.CharField(_("Route name"), max_length=60)
+    cycle_weeks = models.PositiveSmallIntegerField(
+        _("Cycle (weeks)"), default=1, choices=[(1, _("Weekly")), (2, _("2 weeks")),
+                                                (4, _("4 weeks"))])
+    week_of_cycle = models.PositiveSmallIntegerField(
+        _("Week of the cycle"), default=1, validators=[MinValueValidator(1), MaxValueValidator(4)])
+    weekday = models.PositiveSmallIntegerField(
+        _("Weekday"), validators=[MaxValueValidator(6)],
+        help_text=_("0 = Monday … 6 = Sunday"))
+    is_active = models.BooleanField(_("Active"), default=True)
+    customers = models.ManyToManyField("customers.Customer", through="RouteStop",
+                                       related_name="routes")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rep", "week_of_cycle", "weekday", "name"]
+        verbose_name = _("Route")
+        verbose_name_plural = _("Routes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RouteStop(models.Model):
+    """An outlet's place on a route."""
+
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="route_stops")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["route", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["route", "customer"],
+                                               name="uniq_customer_per_route")]
+
+    def __str__(self) -> str:
+        return f"{self.route}#{self.position}"
+
+
+class DailyPlan(models.Model):
+    """A rep's visit plan for one day (拜访计划)."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                            related_name="plans", verbose_name=_("Rep"))
+    date = models.DateField(_("Date"))
+    generated_at = models.DateTimeField(null=True, blank=True)
+    # Set when the route optimiser ordered the stops; arrival times live on the stops.
+    optimised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "rep"]
+        constraints = [models.UniqueConstraint(fields=["rep", "date"], name="uniq_plan_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.rep} {self.date}"
+
+
+class PlannedStop(models.Model):
+    """A customer on a rep's plan for a day. Dropped stops stay: they still count as planned."""
+
+    plan = models.ForeignKey(DailyPlan, on_delete=models.CASCADE, related_name="stops")
+    # rep and date repeat the plan's so the KPI joins visits on (rep, customer, date) directly.
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
+                                 related_name="planned_stops")
+    position = models.PositiveIntegerField(default=0)
+    origin = models.CharField(max_length=20, choices=StopOrigin.choices,
+                              default=StopOrigin.GENERATED)
+    route = models.ForeignKey(Route, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    planned_arrival = models.TimeField(null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    dropped_at = models.DateTimeField(null=True, blank=True)
+    drop_reason = models.CharField(_("Reason"), max_length=200, blank=True)
+    dropped_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["plan", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["plan", "customer"],
+                                               name="uniq_customer_per_plan")]
+        indexes = [models.Index(fields=["rep", "date", "customer"]),
+                   models.Index(fields=["date", "origin"])]
+
+    def __str__(self) -> str:
+        return f"{self.plan}#{self.position}"
+
+    @property
+    def counts_as_planned(self) -> bool:
+        return self.origin in COUNTED_ORIGINS
+
+
+class Visit(models.Model):
+    """A visit to an outlet: check-in evidence, what was recorded, check-out."""
+
+    client_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                            related_name="visits", verbose_name=_("Rep"))
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
+                                 related_name="visits", verbose_name=_("Customer"))
+    kind = models.CharField(_("Visit kind"), max_length=20, choices=VisitKind.choices,
+                            default=VisitKind.DAY)
+    date = models.DateField(_("Date"))
+    planned_stop = models.ForeignKey(PlannedStop, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="visits")
+    is_planned = models.BooleanField(_("On the plan"), default=False)
+    status = models.CharField(_("Status"), max_length=20, choices=VisitStatus.choices,
+                              default=VisitStatus.OPEN)
+
+    # Check-in evidence, kept so a supervisor can judge a doubtful one.
+    checked_in_at = models.DateTimeField(_("Checked in (device time)"))
+    checkin_received_at = models.DateTimeField(_("Check-in received (server time)"))
+    checkin_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    checkin_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    checkin_accuracy_m = models.FloatField(_("Reported accuracy (m)"), null=True, blank=True)
+    checkin_fix_age_s = models.FloatField(_("Age of the position fix (s)"), null=True, blank=True)
+    checkin_distance_m = models.FloatField(_("Distance to the outlet (m)"), null=True, blank=True)
+    off_site = models.BooleanField(_("Off-site check-in"), default=False)
+
+    checked_out_at = models.DateTimeField(_("Checked out (device time)"), null=True, blank=True)
+    checkout_received_at = models.DateTimeField(null=True, blank=True)
+    checkout_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    checkout_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    checkout_accuracy_m = models.FloatField(null=True, blank=True)
+    checkout_distance_m = models.FloatField(null=True, blank=True)
+    duration_s = models.PositiveIntegerField(_("Duration (s)"), null=True, blank=True)
+    positions_reduced_at = models.DateTimeField(null=True, blank=True)
+
+    notes = models.TextField(_("Notes"), blank=True)
+    hard_terminal = models.JSONField(_("Hard terminal"), default=dict, blank=True)
+    soft_terminal = models.JSONField(_("Soft terminal"), default=dict, blank=True)
+    next_appointment_at = models.DateTimeField(_("Next appointment"), null=True, blank=True)
+
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reject_reason = models.CharField(_("Reason for rejection"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-checked_in_at", "-pk"]
+        verbose_name = _("Visit")
+        verbose_name_plural = _("Visits")
+        indexes = [models.Index(fields=["rep", "date", "customer"]),
+                   models.Index(fields=["customer", "date"]),
+                   models.Index(fields=["date", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.date}"
+
+
+class VisitStep(models.Model):
+    """A step of the visit's checklist, copied from the kind's template at check-in."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=100)
+    done = models.BooleanField(default=False)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["visit", "position"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def photo_path(instance, filename: str) -> str:
+    return f"visits/{instance.taken_at:%Y/%m/%d}/{instance.client_id}.jpg"
+
+
+class VisitPhoto(models.Model):
+    """A field photo, watermarked on the server with time, outlet and position."""
+
+    client_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(_("Photo"), max_length=20, choices=PhotoKind.choices,
+                            default=PhotoKind.DISPLAY)
+    image = models.ImageField(upload_to=photo_path)
+    taken_at = models.DateTimeField(_("Taken at (device time)"))
+    captured_live = models.BooleanField(default=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["visit", "taken_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.taken_at:%H:%M}"
+
+
+class StockCheck(models.Model):
+    """Our product on the outlet's shelf at the visit (feeds numeric distribution)."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="stock_checks")
+    product = models.ForeignKey("orders.Product", on_delete=models.PROTECT, related_name="+")
+    in_stock = models.BooleanField(_("In stock"))
+    quantity = models.DecimalField(_("Quantity"), max_digits=10, decimal_places=1, null=True,
+                                   blank=True, validators=[MinValueValidator(0)])
+    shelf_price = models.DecimalField(_("Shelf price"), max_digits=10, decimal_places=2,
+                                      null=True, blank=True, validators=[MinValueValidator(0)])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["visit", "product"],
+                                               name="uniq_stock_check_per_visit")]
+
+    def __str__(self) -> str:
+        return f"{self.product}: {self.in_stock}"
+
+
+class CompetitorSighting(models.Model):
+    """A competitor product seen at the outlet: brand, product, price, promotion."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="sightings")
+    product = models.ForeignKey("orders.Product", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    brand = models.CharField(_("Brand"), max_length=50)
+    product_name = models.CharField(_("Product"), max_length=100, blank=True)
+    price = models.DecimalField(_("Price"), max_digits=10, decimal_places=2, null=True,
+                                blank=True, validators=[MinValueValidator(0)])
+    promotion = models.CharField(_("Promotion"), max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.brand} {self.product_name}"
+
+
+class VisitOrder(models.Model):
+    """Links an order to the visit during which it was taken (the success-rate numerator)."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="visit_orders")
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="visit_link")
+
+    def __str__(self) -> str:
+        return f"{self.visit} → {self.order}"
+
+
+class FollowUpTask(models.Model):
+    """A commitment from a visit that becomes work: a return visit, an appointment."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                            related_name="follow_ups")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="follow_ups")
+    kind = models.CharField(max_length=20, choices=TaskKind.choices)
+    title = models.CharField(_("Task"), max_length=200)
+    due_date = models.DateField(_("Due"))
+    source_visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="follow_ups")
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["rep", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.title

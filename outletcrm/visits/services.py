@@ -1,0 +1,453 @@
+"""Writes for plans and visits. Pages, the mobile app, the API and offline sync call these."""
+
+import datetime
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from outletcrm.core import scoping
+from outletcrm.core.timeline import timeline_add
+from outletcrm.customers.dedupe import haversine_m
+from outletcrm.customers.models import Customer
+from outletcrm.customers.services import customer_update
+from outletcrm.customers.validators import validate_latitude, validate_longitude
+from outletcrm.orders.models import Product
+from outletcrm.orders.services import order_create
+from outletcrm.org.models import User
+from outletcrm.visits.choices import (
+    HARD_TERMINAL,
+    SOFT_TERMINAL,
+    StopOrigin,
+    TaskKind,
+    VisitKind,
+    VisitStatus,
+)
+from outletcrm.visits.models import (
+    CompetitorSighting,
+    DailyPlan,
+    FollowUpTask,
+    PlannedStop,
+    StepTemplate,
+    StockCheck,
+    Visit,
+    VisitKindSetting,
+    VisitOrder,
+    VisitPhoto,
+    VisitStep,
+)
+from outletcrm.visits.photos import load_image, watermark
+
+# --- plans -------------------------------------------------------------------------------
+
+def _plan_for(rep: User, date: datetime.date) -> DailyPlan:
+    plan, _created = DailyPlan.objects.get_or_create(rep=rep, date=date)
+    return plan
+
+
+@transaction.atomic
+def plan_add_stop(*, actor: User, rep: User, date: datetime.date, customer: Customer) -> PlannedStop:
+    """Add a customer to a day's plan: a supervisor's addition counts as planned, a rep's not."""
+    if actor.pk == rep.pk:
+        origin = StopOrigin.REP
+    elif scoping.can_supervise(actor, rep):
+        origin = StopOrigin.SUPERVISOR
+    else:
+        raise PermissionDenied(_("You cannot change this rep's plan."))
+    if customer.is_archived:
+        raise ValidationError({"customer": _("This customer is archived.")})
+    if date < timezone.localdate() and origin == StopOrigin.SUPERVISOR:
+        raise ValidationError({"date": _("Past plans cannot be extended.")})
+    plan = _plan_for(rep, date)
+    stop = PlannedStop.objects.filter(plan=plan, customer=customer).first()
+    if stop is not None:
+        raise ValidationError({"customer": _("This customer is already on the plan.")})
+    last = plan.stops.aggregate(m=Max("position"))["m"] or 0
+    return PlannedStop.objects.create(plan=plan, rep=rep, date=date, customer=customer,
+                                      position=last + 1, origin=origin, added_by=actor)
+
+
+@transaction.atomic
+def plan_drop_stop(*, actor: User, stop: PlannedStop, reason: str) -> PlannedStop:
+    """Drop a stop with a reason. It stays on file and still counts as planned (KPI honesty)."""
+    if actor.pk != stop.rep_id and not scoping.can_supervise(actor, stop.rep):
+        raise PermissionDenied(_("You cannot change this rep's plan."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for dropping the stop.")})
+    if stop.dropped_at:
+        raise ValidationError(_("This stop is already dropped."))
+    stop.dropped_at = timezone.now()
+    stop.drop_reason = reason[:200]
+    stop.dropped_by = actor
+    stop.save(update_fields=["dropped_at", "drop_reason", "dropped_by"])
+    return stop
+
+
+@transaction.atomic
+def plan_reorder(*, actor: User, plan: DailyPlan, stop_ids: list[int]) -> DailyPlan:
+    """Put the plan's stops in the given order (all stops, each once)."""
+    if actor.pk != plan.rep_id and not scoping.can_supervise(actor, plan.rep):
+        raise PermissionDenied(_("You cannot change this rep's plan."))
+    current = set(plan.stops.values_list("pk", flat=True))
+    try:
+        wanted = [int(i) for i in stop_ids]
+    except (TypeError, ValueError):
+        raise ValidationError({"stops": _("Invalid stop list.")}) from None
+    if set(wanted) != current or len(wanted) != len(current):
+        raise ValidationError({"stops": _("The new order must list every stop of the plan once.")})
+    stops = {s.pk: s for s in plan.stops.all()}
+    for position, pk in enumerate(wanted, start=1):
+        stops[pk].position = position
+    PlannedStop.objects.bulk_update(stops.values(), ["position"])
+    return plan
+
+
+# --- visits ------------------------------------------------------------------------------
+
+def _uuid(value, field="client_id") -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise ValidationError({field: _("Invalid client id.")}) from None
+
+
+def _device_time(value, field: str) -> datetime.datetime:
+    """A device timestamp: parsed, aware, not in the future, not older than the offline limit."""
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_datetime
+
+        parsed = parse_datetime(value)
+        if parsed is None:
+            raise ValidationError({field: _("Invalid date and time.")})
+        value = parsed
+    if not isinstance(value, datetime.datetime):
+        raise ValidationError({field: _("Invalid date and time.")})
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    now = timezone.now()
+    if value > now + datetime.timedelta(seconds=settings.DEVICE_CLOCK_TOLERANCE_S):
+        raise ValidationError({field: _("The device time is in the future; check the phone's clock.")})
+    if value < now - datetime.timedelta(days=settings.OFFLINE_MAX_AGE_DAYS):
+        raise ValidationError({field: _("This record is too old to be uploaded.")})
+    return value
+
+
+def _position(lat, lng, field_prefix: str) -> tuple[Decimal | None, Decimal | None]:
+    if lat in (None, "") and lng in (None, ""):
+        return None, None
+    try:
+        lat_d, lng_d = Decimal(str(lat)).quantize(Decimal("0.000001")), Decimal(str(lng)).quantize(
+            Decimal("0.000001"))
+    except Exception:  # noqa: BLE001 - any unparsable number is the same user error
+        raise ValidationError({f"{field_prefix}lat": _("Invalid coordinates.")}) from None
+    errors = {}
+    for value, validator, name in ((lat_d, validate_latitude, "lat"),
+                                   (lng_d, validate_longitude, "lng")):
+        try:
+            validator(value)
+        except ValidationError as exc:
+            errors[f"{field_prefix}{name}"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return lat_d, lng_d
+
+
+def _non_negative(value, field: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError({field: _("Enter a number.")}) from None
+    if number < 0 or number != number:
+        raise ValidationError({field: _("Enter a number.")})
+    return number
+
+
+def _distance(customer: Customer, lat, lng) -> float | None:
+    if lat is None or customer.latitude is None:
+        return None
+    return round(haversine_m(lat, lng, customer.latitude, customer.longitude), 1)
+
+
+def kind_setting(kind: str) -> VisitKindSetting:
+    setting = VisitKindSetting.objects.filter(kind=kind).first()
+    return setting or VisitKindSetting(kind=kind)
+
+
+@transaction.atomic
+def visit_check_in(
+    *, actor: User, customer: Customer, client_id, kind: str = VisitKind.DAY, device_time=None,
+    lat=None, lng=None, accuracy_m=None, fix_age_s=None,
+) -> tuple[Visit, bool]:
+    """Check in at an outlet. A replayed client_id returns the first visit (created=False)."""
+    client_id = _uuid(client_id)
+    existing = Visit.objects.filter(client_id=client_id).first()
+    if existing:
+        if existing.rep_id != actor.pk:
+            raise ValidationError({"client_id": _("This client id belongs to another record.")})
+        return existing, False
+    if kind not in VisitKind.values:
+        raise ValidationError({"kind": _("Unknown visit kind.")})
+    if customer.is_archived:
+        raise ValidationError({"customer": _("This customer is archived.")})
+    checked_in_at = _device_time(device_time or timezone.now(), "device_time")
+    lat, lng = _position(lat, lng, "")
+    if lat is None and kind != VisitKind.PHONE:
+        raise ValidationError({"lat": _("A check-in needs the phone's position.")})
+    distance = _distance(customer, lat, lng)
+    date = timezone.localdate(checked_in_at)
+    planned = (PlannedStop.objects.filter(rep=actor, date=date, customer=customer)
+               .order_by("origin").first())
+    visit = Visit(
+        client_id=client_id, rep=actor, customer=customer, kind=kind, date=date,
+        planned_stop=planned, is_planned=bool(planned and planned.counts_as_planned),
+        checked_in_at=checked_in_at, checkin_received_at=timezone.now(),
+        checkin_lat=lat, checkin_lng=lng,
+        checkin_accuracy_m=_non_negative(accuracy_m, "accuracy_m"),
+        checkin_fix_age_s=_non_negative(fix_age_s, "fix_age_s"),
+        checkin_distance_m=distance,
+        off_site=distance is not None and distance > settings.CHECKIN_RADIUS_M,
+    )
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:  # a second upload of the same check-in won the race
+        return Visit.objects.get(client_id=client_id), False
+    steps = StepTemplate.objects.filter(kind=kind, is_active=True).order_by("position")
+    VisitStep.objects.bulk_create(
+        VisitStep(visit=visit, position=s.position, title=s.title) for s in steps)
+    return visit, True
+
+
+def _editable(actor: User, visit: Visit) -> None:
+    if visit.rep_id != actor.pk:
+        raise PermissionDenied(_("Only the rep who made the visit can record it."))
+    if visit.status == VisitStatus.REJECTED:
+        raise ValidationError(_("This visit was rejected."))
+
+
+@transaction.atomic
+def visit_record(
+    *, actor: User, visit: Visit, notes: str | None = None, steps: dict | None = None,
+    hard_terminal: dict | None = None, soft_terminal: dict | None = None,
+    next_appointment_at=None, commitments: list[str] | None = None,
+) -> Visit:
+    """Record what happened: steps done, notes, terminal checklists, next appointment."""
+    _editable(actor, visit)
+    fields = []
+    if notes is not None:
+        visit.notes = str(notes)[:5000]
+        fields.append("notes")
+    for name, value, allowed in (("hard_terminal", hard_terminal, HARD_TERMINAL),
+                                 ("soft_terminal", soft_terminal, SOFT_TERMINAL)):
+        if value is not None:
+            keys = {k for k, _label in allowed}
+            if not isinstance(value, dict) or not set(value) <= keys:
+                raise ValidationError({name: _("Unknown checklist item.")})
+            setattr(visit, name, {k: bool(v) for k, v in value.items()})
+            fields.append(name)
+    if next_appointment_at:
+        if isinstance(next_appointment_at, str):
+            from django.utils.dateparse import parse_datetime
+
+            parsed = parse_datetime(next_appointment_at)
+            if parsed is None:
+                raise ValidationError({"next_appointment_at": _("Invalid date and time.")})
+            next_appointment_at = parsed
+        if timezone.is_naive(next_appointment_at):
+            next_appointment_at = timezone.make_aware(next_appointment_at)
+        if next_appointment_at < visit.checked_in_at:
+            raise ValidationError({"next_appointment_at": _("The next appointment must be later.")})
+        visit.next_appointment_at = next_appointment_at
+        fields.append("next_appointment_at")
+        FollowUpTask.objects.update_or_create(
+            source_visit=visit, kind=TaskKind.APPOINTMENT,
+            defaults={"rep": visit.rep, "customer": visit.customer,
+                      "due_date": timezone.localdate(next_appointment_at),
+                      "title": _("Appointment with %(name)s") % {"name": visit.customer.name}})
+    if steps:
+        by_position = {s.position: s for s in visit.steps.all()}
+        for key, done in steps.items():
+            try:
+                step = by_position[int(key)]
+            except (KeyError, TypeError, ValueError):
+                raise ValidationError({"steps": _("Unknown step.")}) from None
+            step.done = bool(done)
+        VisitStep.objects.bulk_update(by_position.values(), ["done"])
+    for text in commitments or []:
+        text = str(text).strip()
+        if text:
+            FollowUpTask.objects.get_or_create(
+                source_visit=visit, kind=TaskKind.COMMITMENT, title=text[:200],
+                defaults={"rep": visit.rep, "customer": visit.customer,
+                          "due_date": visit.date + datetime.timedelta(days=7)})
+    if fields:
+        visit.save(update_fields=fields)
+    return visit
+
+
+@transaction.atomic
+def visit_check_out(*, actor: User, visit: Visit, device_time=None, lat=None, lng=None,
+                    accuracy_m=None) -> Visit:
+    """Check out; keeps the duration, creates the return visit a home visit calls for."""
+    _editable(actor, visit)
+    checked_out_at = _device_time(device_time or timezone.now(), "device_time")
+    if visit.status == VisitStatus.DONE:
+        if visit.checked_out_at == checked_out_at:
+            return visit  # a replayed upload of the same check-out
+        raise ValidationError(_("This visit is already checked out."))
+    if checked_out_at < visit.checked_in_at:
+        raise ValidationError({"device_time": _("The check-out time is before the check-in.")})
+    lat, lng = _position(lat, lng, "")
+    visit.checked_out_at = checked_out_at
+    visit.checkout_received_at = timezone.now()
+    visit.checkout_lat, visit.checkout_lng = lat, lng
+    visit.checkout_accuracy_m = _non_negative(accuracy_m, "accuracy_m")
+    visit.checkout_distance_m = _distance(visit.customer, lat, lng)
+    visit.duration_s = int((checked_out_at - visit.checked_in_at).total_seconds())
+    visit.status = VisitStatus.DONE
+    visit.save()
+    setting = kind_setting(visit.kind)
+    follow_up_days = setting.follow_up_days
+    if follow_up_days is None and visit.kind == VisitKind.HOME:
+        follow_up_days = 1  # brief §5: a home visit is followed by a return visit 1–2 days later
+    if follow_up_days:
+        FollowUpTask.objects.get_or_create(
+            source_visit=visit, kind=TaskKind.RETURN_VISIT,
+            defaults={"rep": visit.rep, "customer": visit.customer,
+                      "due_date": visit.date + datetime.timedelta(days=follow_up_days),
+                      "title": _("Return visit to %(name)s") % {"name": visit.customer.name}})
+    minutes = visit.duration_s // 60
+    timeline_add(
+        customer_id=visit.customer_id, kind="visit", at=visit.checked_in_at, actor=actor,
+        source=visit,
+        title=_("%(kind)s by %(rep)s, %(minutes)d min") % {
+            "kind": visit.get_kind_display(), "rep": actor, "minutes": minutes},
+        body=visit.notes[:500],
+    )
+    return visit
+
+
+@transaction.atomic
+def visit_add_photo(*, actor: User, visit: Visit, upload, client_id, kind: str, taken_at=None,
+                    captured_live: bool = True) -> tuple[VisitPhoto, bool]:
+    """Store a watermarked field photo; live capture is required where the kind says so."""
+    client_id = _uuid(client_id)
+    existing = VisitPhoto.objects.filter(client_id=client_id).first()
+    if existing:
+        return existing, False
+    _editable(actor, visit)
+    from outletcrm.visits.choices import PhotoKind
+
+    if kind not in PhotoKind.values:
+        raise ValidationError({"kind": _("Unknown photo kind.")})
+    if not captured_live and kind_setting(visit.kind).requires_live_photo:
+        raise ValidationError({"image": _("This visit needs photos taken with the camera now, "
+                                          "not picked from the album.")})
+    taken_at = _device_time(taken_at or timezone.now(), "taken_at")
+    image = load_image(upload)
+    data = watermark(image, taken_at=taken_at, outlet=visit.customer.name,
+                     code=visit.customer.code, lat=visit.checkin_lat, lng=visit.checkin_lng)
+    photo = VisitPhoto(client_id=client_id, visit=visit, kind=kind, taken_at=taken_at,
+                       captured_live=captured_live)
+    photo.image.save(f"{client_id}.jpg", ContentFile(data), save=False)
+    photo.save()
+    return photo, True
+
+
+@transaction.atomic
+def visit_record_stock(*, actor: User, visit: Visit, rows: list[dict]) -> list[StockCheck]:
+    """Record the stock check of our products (one row per product; a new check replaces)."""
+    _editable(actor, visit)
+    checks = []
+    for i, row in enumerate(rows):
+        product = Product.objects.filter(pk=row.get("product"), is_competitor=False).first() \
+            if str(row.get("product", "")).isdigit() else None
+        if product is None:
+            raise ValidationError({f"stock[{i}].product": _("Unknown or unavailable product.")})
+        check = StockCheck(visit=visit, product=product, in_stock=bool(row.get("in_stock")),
+                           quantity=row.get("quantity") or None,
+                           shelf_price=row.get("shelf_price") or None)
+        check.full_clean(exclude=["visit"], validate_unique=False)
+        checks.append(check)
+    StockCheck.objects.filter(visit=visit, product__in=[c.product for c in checks]).delete()
+    return StockCheck.objects.bulk_create(checks)
+
+
+@transaction.atomic
+def visit_record_sighting(*, actor: User, visit: Visit, brand: str, product_name: str = "",
+                          price=None, promotion: str = "", product=None) -> CompetitorSighting:
+    """Record a competitor product seen at the outlet."""
+    _editable(actor, visit)
+    sighting = CompetitorSighting(visit=visit, brand=(brand or "").strip(),
+                                  product_name=(product_name or "").strip(),
+                                  price=price if price not in ("", None) else None,
+                                  promotion=(promotion or "").strip(), product=product)
+    sighting.full_clean()
+    sighting.save()
+    return sighting
+
+
+@transaction.atomic
+def visit_record_order(*, actor: User, visit: Visit, lines: list[dict], client_id,
+                       notes: str = "", due_date=None):
+    """Take an order during the visit; it counts for the success rate (brief §5)."""
+    _editable(actor, visit)
+    order, created = order_create(actor=actor, customer=visit.customer, lines=lines,
+                                  client_id=client_id, notes=notes, due_date=due_date,
+                                  ordered_at=max(timezone.now(), visit.checked_in_at))
+    VisitOrder.objects.get_or_create(order=order, defaults={"visit": visit})
+    return order, created
+
+
+@transaction.atomic
+def visit_reject(*, actor: User, visit: Visit, reason: str) -> Visit:
+    """A supervisor rejects a visit; a rejected visit counts for no KPI."""
+    if not scoping.can_supervise(actor, visit.rep):
+        raise PermissionDenied(_("Only the rep's supervisor or manager can reject a visit."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for the rejection.")})
+    if visit.status == VisitStatus.REJECTED:
+        raise ValidationError(_("This visit is already rejected."))
+    visit.status = VisitStatus.REJECTED
+    visit.rejected_at = timezone.now()
+    visit.rejected_by = actor
+    visit.reject_reason = reason[:200]
+    visit.save(update_fields=["status", "rejected_at", "rejected_by", "reject_reason"])
+    return visit
+
+
+@transaction.atomic
+def capture_coordinates(*, actor: User, customer: Customer, lat, lng, accuracy_m=None) -> Customer:
+    """Record an outlet's position on the spot (经纬度采集) when the archive has none."""
+    lat, lng = _position(lat, lng, "")
+    if lat is None:
+        raise ValidationError({"lat": _("Invalid coordinates.")})
+    accuracy = _non_negative(accuracy_m, "accuracy_m")
+    if accuracy is not None and accuracy > 100:
+        raise ValidationError({"accuracy_m": _("The position is too imprecise (over 100 m); "
+                                               "wait for a better fix.")})
+    if customer.latitude is not None and not scoping.can_override_duplicate(actor):
+        raise ValidationError({"lat": _("This outlet already has coordinates; ask the custodian "
+                                         "to correct them.")})
+    return customer_update(actor=actor, customer=customer, latitude=lat, longitude=lng)
+
+
+def reduce_old_positions(*, days: int | None = None) -> int:
+    """Drop raw positions older than the retention, keeping only the distance (issue 3, §9)."""
+    days = settings.POSITION_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    return Visit.objects.filter(checked_in_at__lt=cutoff, positions_reduced_at__isnull=True).update(
+        checkin_lat=None, checkin_lng=None, checkin_accuracy_m=None, checkin_fix_age_s=None,
+        checkout_lat=None, checkout_lng=None, checkout_accuracy_m=None,
+        positions_reduced_at=timezone.now(),
+    )
