@@ -1,0 +1,4 @@
+"""orders pages."""
+
+app_name = "orders"
+urlpatterns: list = []

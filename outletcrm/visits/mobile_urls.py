@@ -1,0 +1,4 @@
+"""mobile pages."""
+
+app_name = "mobile"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""visits pages."""
+
+app_name = "visits"
+urlpatterns: list = []
