@@ -1,0 +1,35 @@
+// Bundle the page assets into outletcrm/static/dist/ (gitignored): `npm run build`.
+// Everything comes from node_modules, so pages work offline and on intranets (no CDN).
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import * as esbuild from "esbuild";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const outdir = path.join(root, "outletcrm/static/dist");
+const watch = process.argv.includes("--watch");
+
+const options = {
+  absWorkingDir: root,
+  entryPoints: { app: "frontend/app.js" },
+  outdir,
+  bundle: true,
+  minify: !watch,
+  sourcemap: true,
+  format: "iife",
+  target: "es2020",
+  // Icon fonts and Leaflet's images are copied next to the bundle with a content hash.
+  loader: { ".woff": "file", ".woff2": "file", ".png": "file", ".svg": "file" },
+  assetNames: "assets/[name]-[hash]",
+  legalComments: "linked",
+  logLevel: "info",
+};
+
+if (watch) {
+  const ctx = await esbuild.context(options);
+  await ctx.watch();
+} else {
+  rmSync(outdir, { recursive: true, force: true });
+  await esbuild.build(options);
+}
