@@ -305,3 +305,25 @@ class FollowUpTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SyncReceipt(models.Model):
+    """The answer given to one uploaded offline operation, so a replay is a no-op (issue 3, §4).
+
+    Operations with a record of their own (check-in, order, payment, photo) are idempotent on
+    that record's client id; the others (record, check-out, stock, sightings, plan changes,
+    coordinates) leave a receipt here under the device's client id.
+    """
+
+    client_id = models.UUIDField(unique=True)
+    op = models.CharField(max_length=30)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    received_at = models.DateTimeField(auto_now_add=True)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.client_id}"
