@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -366,13 +367,18 @@ def _solve_order(
     a second run make stops optional (prize-collecting) to keep the most valuable ones.
     """
     import pyvrp
+    from pyvrp.exceptions import PenaltyBoundWarning
     from pyvrp.search import NeighbourhoodParams
 
     params = pyvrp.SolveParams(neighbourhood=NeighbourhoodParams(num_neighbours=NEIGHBOURS))
     started = time.perf_counter()
     data, owner = _day_model(day, schedule, candidates, work_end, required=True)
     first = ProgressStop(seconds, progress, no_improvement=patience)
-    result = pyvrp.solve(data, first, seed=seed, collect_stats=False, params=params)
+    with warnings.catch_warnings():
+        # An overfull day makes PyVRP warn that its penalties hit the cap; the optional-stop
+        # run below handles exactly that case.
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        result = pyvrp.solve(data, first, seed=seed, collect_stats=False, params=params)
     stopped_by_time = first.stopped_by_time
     if not result.best.is_feasible():
         remaining = max(0.05, seconds - (time.perf_counter() - started))
