@@ -2,12 +2,12 @@
 
 PyVRP is used only here and in ``vrplib_io``/``design``; callers pass a ``DayProblem`` and get a
 ``DayPlan`` back. The model: one vehicle (the rep) from the start point to the end point within
-the working hours; each stop is an optional client with a prize far larger than any travel, so
-the solver visits every stop it can (highest total priority first) and then minimises travel
-time. A stop with several windows is a mutually exclusive client group, one client per window.
-Times in the plan are recomputed by our own forward pass over the solver's order (arrive, wait
-if early, serve), which also guards against any modelling slip: a stop it cannot fit is reported,
-never silently dropped.
+the working hours, travel time as the cost. A stop with several windows is a mutually exclusive
+client group, one client per window. Every stop is first required; when no feasible day holds
+them all, a second run makes stops optional with prizes far above any travel, so the solver
+keeps the highest total priority and then minimises travel. Times in the plan are recomputed
+by our own forward pass over the solver's order (arrive, wait if early, serve), which also
+guards against any modelling slip: a stop it cannot fit is reported, never silently dropped.
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ NO_IMPROVEMENT_ITERATIONS = 1_000
 # twice as fast as PyVRP's default of 50 with no loss on the generated days (measured).
 NEIGHBOURS = 20
 
+# What PyVRP's CostEvaluator.cost() returns for an infeasible solution.
+INFEASIBLE_COST = 2**63 - 1
+
 # Stands in for "no route" in the solver's integer matrix: far beyond any working day.
 UNREACHABLE_SECONDS = 10 * 24 * 3600
 
@@ -75,11 +78,18 @@ class ProgressStop:
     """PyVRP stopping criterion: wall-clock cap, optional no-improvement limit, progress report."""
 
     def __init__(
-        self, seconds: float, progress: Progress | None = None, no_improvement: int | None = None
+        self,
+        seconds: float,
+        progress: Progress | None = None,
+        no_improvement: int | None = None,
+        give_up_infeasible: int | None = None,
     ):
         self.seconds = max(seconds, 1e-3)
         self.progress = progress
         self.no_improvement = no_improvement
+        # Stop after this many iterations without any feasible solution (PyVRP reports the
+        # cost of an infeasible best as the largest int64).
+        self.give_up_infeasible = give_up_infeasible
         self.started: float | None = None
         self.best: float | None = None
         self.stale = 0
@@ -102,6 +112,12 @@ class ProgressStop:
                 done = max(done, self.stale / self.no_improvement)
             self.progress(min(done, 0.99))
         if self.no_improvement is not None and self.stale >= self.no_improvement:
+            return True
+        if (
+            self.give_up_infeasible is not None
+            and best_cost >= INFEASIBLE_COST
+            and self.stale >= self.give_up_infeasible
+        ):
             return True
         if elapsed >= self.seconds:
             self.stopped_by_time = True
@@ -310,8 +326,9 @@ def optimise_day(
         )
         solver = "pyvrp"
     for stop in order:
-        if (reason := schedule.try_add(stop)) is not None:
-            dropped.append(unassigned(stop.id, reason))
+        # Each candidate fits on its own, so one that does not fit here is crowded out.
+        if schedule.try_add(stop) is not None:
+            dropped.append(unassigned(stop.id, Reason.DAY_FULL))
     planned_ids = {visit.stop_id for visit in schedule.visits} | {u.stop_id for u in dropped}
     dropped += [
         unassigned(stop.id, Reason.DAY_FULL) for stop in candidates if stop.id not in planned_ids
@@ -324,9 +341,9 @@ def optimise_day(
     done = [
         PlannedVisit(
             stop_id=stop.id,
-            arrival_min=stop.arrival_min if stop.arrival_min is not None else math.nan,
-            start_min=stop.arrival_min if stop.arrival_min is not None else math.nan,
-            departure_min=stop.departure_min if stop.departure_min is not None else math.nan,
+            arrival_min=stop.arrival_min,
+            start_min=stop.arrival_min,
+            departure_min=stop.departure_min,
             wait_minutes=0.0,
             travel_minutes=0.0,
             distance_km=0.0,
@@ -350,6 +367,18 @@ def optimise_day(
     )
 
 
+def _monotonic(progress: Progress) -> Progress:
+    """A progress callback that never goes backwards."""
+    shown = 0.0
+
+    def report(done: float) -> None:
+        nonlocal shown
+        shown = max(shown, done)
+        progress(shown)
+
+    return report
+
+
 def _solve_order(
     day: _Day,
     schedule: _Schedule,
@@ -371,9 +400,15 @@ def _solve_order(
     from pyvrp.search import NeighbourhoodParams
 
     params = pyvrp.SolveParams(neighbourhood=NeighbourhoodParams(num_neighbours=NEIGHBOURS))
+    if progress is not None:
+        # Two runs may each report from 0; the caller sees one rising bar.
+        progress = _monotonic(progress)
     started = time.perf_counter()
     data, owner = _day_model(day, schedule, candidates, work_end, required=True)
-    first = ProgressStop(seconds, progress, no_improvement=patience)
+    # Without any feasible day after a while, the day is overfull: go to the optional model.
+    first = ProgressStop(
+        seconds, progress, no_improvement=patience, give_up_infeasible=NO_IMPROVEMENT_ITERATIONS
+    )
     with warnings.catch_warnings():
         # An overfull day makes PyVRP warn that its penalties hit the cap; the optional-stop
         # run below handles exactly that case.

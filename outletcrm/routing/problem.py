@@ -115,9 +115,10 @@ class PlannedVisit:
     """A stop in the plan, with its times and the leg travelled to reach it."""
 
     stop_id: str
-    arrival_min: float
-    start_min: float
-    departure_min: float
+    # None only for a visited stop whose actual times were not given.
+    arrival_min: float | None
+    start_min: float | None
+    departure_min: float | None
     wait_minutes: float
     travel_minutes: float
     distance_km: float
