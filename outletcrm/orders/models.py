@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -45,16 +46,25 @@ class PriceList(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("The end date cannot be before the start date.")})
+
 
 class PriceListItem(models.Model):
     """The unit price of one product in one price list."""
 
-    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="prices")
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="items",
+                                   verbose_name=_("Price list"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="prices",
+                                verbose_name=_("Product"))
     unit_price = models.DecimalField(_("Unit price"), max_digits=12, decimal_places=2,
                                      validators=[MinValueValidator(0)])
 
     class Meta:
+        ordering = ["price_list", "product__code"]
+        verbose_name = _("Price")
+        verbose_name_plural = _("Prices")
         constraints = [
             models.UniqueConstraint(fields=["price_list", "product"], name="uniq_price_per_list")
         ]
@@ -87,13 +97,20 @@ class Order(models.Model):
     due_date = models.DateField(_("Payment due"), null=True, blank=True)
     total = models.DecimalField(_("Amount"), max_digits=14, decimal_places=2, default=0)
     notes = models.CharField(_("Notes"), max_length=300, blank=True)
+    # When each status was reached; the reason stays apart from the notes the customer gave.
+    confirmed_at = models.DateTimeField(_("Confirmed at"), null=True, blank=True, editable=False)
+    delivered_at = models.DateTimeField(_("Delivered at"), null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(_("Cancelled at"), null=True, blank=True, editable=False)
+    cancel_reason = models.CharField(_("Reason for cancelling"), max_length=200, blank=True,
+                                     editable=False)
 
     class Meta:
         ordering = ["-ordered_at", "-pk"]
         verbose_name = _("Order")
         verbose_name_plural = _("Orders")
         indexes = [models.Index(fields=["customer", "-ordered_at"]),
-                   models.Index(fields=["rep", "-ordered_at"])]
+                   models.Index(fields=["rep", "-ordered_at"]),
+                   models.Index(fields=["status", "-ordered_at"])]
 
     def __str__(self) -> str:
         return self.code
@@ -116,6 +133,8 @@ class OrderLine(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("Order line")
+        verbose_name_plural = _("Order lines")
 
     def __str__(self) -> str:
         return f"{self.product} × {self.quantity}"
@@ -134,7 +153,7 @@ class Payment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments",
                               verbose_name=_("Order"))
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
-                                 related_name="payments")
+                                 related_name="payments", verbose_name=_("Customer"))
     collected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("Collected by"))
     amount = models.DecimalField(_("Amount"), max_digits=14, decimal_places=2,
@@ -164,7 +183,7 @@ class ReturnClaim(models.Model):
 
     client_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
-                                 related_name="returns")
+                                 related_name="returns", verbose_name=_("Customer"))
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="returns", verbose_name=_("Order"))
     kind = models.CharField(_("Kind"), max_length=20, choices=Kind.choices, default=Kind.RETURN)
@@ -172,8 +191,8 @@ class ReturnClaim(models.Model):
                                  validators=[MinValueValidator(0.01)])
     reason = models.CharField(_("Reason"), max_length=300)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+                                    related_name="+", verbose_name=_("Recorded by"))
+    recorded_at = models.DateTimeField(_("Recorded at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]

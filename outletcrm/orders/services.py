@@ -1,8 +1,15 @@
-"""Writes for orders, payments and returns. Scope is checked by the caller's scoped fetch."""
+"""Writes for products, price lists, orders, payments and returns.
 
+Scope is checked by the caller's scoped fetch (selectors / core.scoping): a service trusts the
+customer or order it is handed. Every service validates everything before it writes, so a bad
+input raises ValidationError and leaves the database as it was.
+"""
+
+import datetime
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -16,18 +23,23 @@ from outletcrm.orders.models import (
     OrderLine,
     OrderStatus,
     Payment,
+    PriceList,
     PriceListItem,
     Product,
     ReturnClaim,
 )
+from outletcrm.orders.selectors import default_price_list_q
 from outletcrm.org.models import User
 
 CENT = Decimal("0.01")
+# Money columns hold 14 digits with 2 decimals; lines and orders stay well inside that.
+MAX_AMOUNT = Decimal("1000000000000")  # 10^12
+MAX_LINES = 200
 
 
 def _decimal(value, field: str) -> Decimal:
     try:
-        number = Decimal(str(value))
+        number = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationError({field: _("Enter a number.")}) from None
     if not number.is_finite():
@@ -35,26 +47,99 @@ def _decimal(value, field: str) -> Decimal:
     return number
 
 
-def default_price(product: Product) -> Decimal | None:
-    """The product's unit price in the default price list, if it has one."""
-    item = (PriceListItem.objects.filter(product=product, price_list__is_default=True)
-            .values_list("unit_price", flat=True).first())
-    return item
+def _money(value, field: str) -> Decimal:
+    """A positive amount of money with at most two decimals (fen are the smallest unit)."""
+    amount = _decimal(value, field)
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise ValidationError({field: _("Enter an amount with at most two decimal places.")})
+    if amount <= 0:
+        raise ValidationError({field: _("The amount must be greater than zero.")})
+    if amount >= MAX_AMOUNT:
+        raise ValidationError({field: _("The amount is too large.")})
+    return amount.quantize(CENT)
 
+
+def _client_id(value) -> uuid.UUID | None:
+    if value in (None, ""):
+        return None
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, AttributeError, TypeError):
+        raise ValidationError({"client_id": _("Invalid client id.")}) from None
+
+
+def _moment(value, field: str) -> datetime.datetime:
+    """A date or datetime from a page, the API or a device, as an aware datetime.
+
+    A bare date means "that day": now if it is today, otherwise noon local time, so the
+    local date (which is what punctuality counts) is the one the user gave.
+    """
+    if isinstance(value, datetime.datetime):
+        moment = value if timezone.is_aware(value) else timezone.make_aware(value)
+    elif isinstance(value, datetime.date):
+        if value == timezone.localdate():
+            moment = timezone.now()
+        else:
+            moment = timezone.make_aware(datetime.datetime.combine(value, datetime.time(12)))
+    else:
+        raise ValidationError({field: _("Enter a valid date.")})
+    tolerance = datetime.timedelta(seconds=settings.DEVICE_CLOCK_TOLERANCE_S)
+    if moment > timezone.now() + tolerance:
+        raise ValidationError({field: _("The date cannot be in the future.")})
+    return moment
+
+
+# --- catalogue ----------------------------------------------------------------------------
+
+def default_price(product: Product, *, on: datetime.date | None = None) -> Decimal | None:
+    """The product's unit price in the default price list valid on `on` (today), if any."""
+    return (PriceListItem.objects.filter(product=product)
+            .filter(default_price_list_q(on or timezone.localdate(), prefix="price_list__"))
+            .order_by("price_list__name", "price_list__pk")
+            .values_list("unit_price", flat=True).first())
+
+
+@transaction.atomic
+def product_save(*, product: Product) -> Product:
+    """Create or change a catalogue product (admin configuration)."""
+    product.code = (product.code or "").strip()
+    product.full_clean()
+    product.save()
+    return product
+
+
+@transaction.atomic
+def price_list_save(*, price_list: PriceList) -> PriceList:
+    """Create or change a price list; marking it default takes the flag off every other list.
+
+    Orders take their unit price from the default list, so there is only one (kept here rather
+    than as a constraint so the administrator can simply tick the new default).
+    """
+    price_list.full_clean()
+    price_list.save()
+    if price_list.is_default:
+        PriceList.objects.filter(is_default=True).exclude(pk=price_list.pk).update(
+            is_default=False)
+    return price_list
+
+
+# --- orders -------------------------------------------------------------------------------
 
 def _product(row: dict) -> Product | None:
     product = row.get("product")
     if isinstance(product, Product):
         return product
-    if product not in (None, "") and str(product).isdigit():
+    if product not in (None, "", True, False) and str(product).isdigit():
         return Product.objects.filter(pk=int(product)).first()
     if row.get("product_code"):
-        return Product.objects.filter(code=row["product_code"]).first()
+        return Product.objects.filter(code=str(row["product_code"])).first()
     return None
 
 
 def _line(row: dict, index: int) -> OrderLine:
     prefix = f"lines[{index}]"
+    if not isinstance(row, dict):
+        raise ValidationError({prefix: _("Each line needs a product and a quantity.")})
     product = _product(row)
     if product is None or not product.is_active or product.is_competitor:
         raise ValidationError({f"{prefix}.product": _("Unknown or unavailable product.")})
@@ -72,9 +157,19 @@ def _line(row: dict, index: int) -> OrderLine:
     discount = _decimal(row.get("discount") or 0, f"{prefix}.discount")
     if not (0 <= discount < 1):
         raise ValidationError({f"{prefix}.discount": _("The discount is a fraction from 0 to below 1.")})
+    # Rounded once per line, half up to the fen, as on a printed invoice; the total is the sum
+    # of the rounded lines so the lines always add up to it.
     amount = (quantity * unit_price * (1 - discount)).quantize(CENT, rounding=ROUND_HALF_UP)
-    return OrderLine(product=product, quantity=quantity, unit_price=unit_price,
+    if amount >= MAX_AMOUNT:
+        raise ValidationError({f"{prefix}.quantity": _("The line amount is too large.")})
+    line = OrderLine(product=product, quantity=quantity, unit_price=unit_price,
                      discount=discount, amount=amount)
+    try:
+        line.full_clean(exclude=["order"])
+    except ValidationError as exc:  # too many digits or decimals for a column
+        raise ValidationError({f"{prefix}.{name}": messages
+                               for name, messages in exc.message_dict.items()}) from None
+    return line
 
 
 @transaction.atomic
@@ -83,11 +178,8 @@ def order_create(
     ordered_at=None, due_date=None, notes: str = "",
 ) -> tuple[Order, bool]:
     """Record an order; returns (order, created). A replayed client_id returns the first one."""
+    client_id = _client_id(client_id)
     if client_id:
-        try:
-            client_id = uuid.UUID(str(client_id))
-        except ValueError:
-            raise ValidationError({"client_id": _("Invalid client id.")}) from None
         existing = Order.objects.filter(client_id=client_id).first()
         if existing:
             if existing.rep_id != actor.pk or existing.customer_id != customer.pk:
@@ -95,14 +187,26 @@ def order_create(
             return existing, False
     if customer.is_archived:
         raise ValidationError({"customer": _("This customer is archived.")})
-    if not lines:
+    if not lines or not isinstance(lines, list | tuple):
         raise ValidationError({"lines": _("An order needs at least one line.")})
+    if len(lines) > MAX_LINES:
+        raise ValidationError({"lines": _("An order can have at most %(count)d lines.")
+                               % {"count": MAX_LINES}})
     built = [_line(row, i) for i, row in enumerate(lines)]
+    ordered_at = _moment(ordered_at, "ordered_at") if ordered_at else timezone.now()
+    if due_date and not isinstance(due_date, datetime.date):
+        raise ValidationError({"due_date": _("Enter a valid date.")})
+    if isinstance(due_date, datetime.datetime):
+        due_date = timezone.localdate(due_date) if timezone.is_aware(due_date) else due_date.date()
+    if due_date and due_date < timezone.localdate(ordered_at):
+        raise ValidationError({"due_date": _("Payment cannot be due before the order date.")})
+    total = sum((line.amount for line in built), Decimal("0"))
+    if total >= MAX_AMOUNT:
+        raise ValidationError({"lines": _("The order total is too large.")})
     order = Order(
         client_id=client_id or uuid.uuid4(), customer=customer, rep=actor,
-        ordered_at=ordered_at or timezone.now(), due_date=due_date, notes=(notes or "")[:300],
-        total=sum((line.amount for line in built), Decimal("0")),
-        code=f"TMP{uuid.uuid4().hex[:16]}",
+        ordered_at=ordered_at, due_date=due_date, notes=(notes or "").strip()[:300],
+        total=total, code=f"TMP{uuid.uuid4().hex[:16]}",
     )
     order.full_clean(exclude=["code"])
     try:
@@ -121,27 +225,79 @@ def order_create(
     return order, True
 
 
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _refuse_when_cancelled(order: Order) -> None:
+    if order.status == OrderStatus.CANCELLED:
+        raise ValidationError({"order": _("This order is cancelled.")})
+
+
+@transaction.atomic
+def order_confirm(*, actor: User, order: Order) -> Order:
+    """Confirm a submitted order (the company accepts it for delivery)."""
+    order = _locked(order)
+    _refuse_when_cancelled(order)
+    if order.status != OrderStatus.SUBMITTED:
+        raise ValidationError({"status": _("Only a submitted order can be confirmed.")})
+    order.status = OrderStatus.CONFIRMED
+    order.confirmed_at = timezone.now()
+    order.save(update_fields=["status", "confirmed_at"])
+    timeline_add(customer_id=order.customer_id, kind="order", actor=actor, source=order,
+                 title=_("Order %(code)s confirmed") % {"code": order.code})
+    return order
+
+
+@transaction.atomic
+def order_deliver(*, actor: User, order: Order) -> Order:
+    """Mark a confirmed order as delivered to the outlet."""
+    order = _locked(order)
+    _refuse_when_cancelled(order)
+    if order.status != OrderStatus.CONFIRMED:
+        raise ValidationError({"status": _("Only a confirmed order can be delivered.")})
+    order.status = OrderStatus.DELIVERED
+    order.delivered_at = timezone.now()
+    order.save(update_fields=["status", "delivered_at"])
+    timeline_add(customer_id=order.customer_id, kind="order", actor=actor, source=order,
+                 title=_("Order %(code)s delivered") % {"code": order.code})
+    return order
+
+
 @transaction.atomic
 def order_cancel(*, actor: User, order: Order, reason: str) -> Order:
-    """Cancel an order that has no payments yet."""
+    """Cancel an order that is not delivered and has no payments or returns yet."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for cancelling.")})
+    order = _locked(order)
     if order.status == OrderStatus.CANCELLED:
         raise ValidationError(_("This order is already cancelled."))
+    if order.status == OrderStatus.DELIVERED:
+        raise ValidationError(_("A delivered order cannot be cancelled; record a return."))
     if order.payments.exists():
         raise ValidationError(_("An order with payments cannot be cancelled; record a return."))
+    if order.returns.exists():
+        raise ValidationError(_("An order with returns or discounts cannot be cancelled."))
     order.status = OrderStatus.CANCELLED
-    order.notes = (f"{order.notes} / {reason}" if order.notes else reason)[:300]
-    order.save(update_fields=["status", "notes"])
+    order.cancelled_at = timezone.now()
+    order.cancel_reason = reason[:200]
+    order.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     timeline_add(customer_id=order.customer_id, kind="order", actor=actor, source=order,
                  title=_("Order %(code)s cancelled") % {"code": order.code}, body=reason)
     return order
 
 
 def order_outstanding(order: Order) -> Decimal:
-    """What is still owed on an order."""
+    """What is still owed on an order (nothing on a cancelled one)."""
+    if order.status == OrderStatus.CANCELLED:
+        return Decimal("0")
     paid = order.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0")
     returned = order.returns.aggregate(s=Sum("amount"))["s"] or Decimal("0")
     return max(order.total - paid - returned, Decimal("0"))
 
+
+# --- money in and money back --------------------------------------------------------------
 
 @transaction.atomic
 def payment_record(
@@ -149,25 +305,34 @@ def payment_record(
     client_id=None, notes: str = "",
 ) -> tuple[Payment, bool]:
     """Record money collected against an order; a replayed client_id is a no-op."""
+    client_id = _client_id(client_id)
     if client_id:
         existing = Payment.objects.filter(client_id=client_id).first()
         if existing:
+            if existing.order_id != order.pk or existing.collected_by_id != actor.pk:
+                raise ValidationError({"client_id": _("This client id belongs to another record.")})
             return existing, False
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.status == OrderStatus.CANCELLED:
-        raise ValidationError({"order": _("This order is cancelled.")})
-    amount = _decimal(amount, "amount").quantize(CENT)
-    if amount <= 0:
-        raise ValidationError({"amount": _("The amount must be greater than zero.")})
+    # The lock serialises two collectors paying the same order, so together they can never
+    # take more than is owed.
+    order = _locked(order)
+    _refuse_when_cancelled(order)
+    amount = _money(amount, "amount")
+    paid_at = _moment(paid_at, "paid_at") if paid_at else timezone.now()
+    if timezone.localdate(paid_at) < timezone.localdate(order.ordered_at):
+        raise ValidationError({"paid_at": _("A payment cannot be dated before its order.")})
     outstanding = order_outstanding(order)
     if amount > outstanding:
         raise ValidationError({"amount": _("The amount is more than the ¥%(due)s still owed.")
                                % {"due": outstanding}})
     payment = Payment(order=order, customer_id=order.customer_id, collected_by=actor,
-                      amount=amount, method=method, paid_at=paid_at or timezone.now(),
-                      notes=(notes or "")[:300], client_id=client_id or uuid.uuid4())
+                      amount=amount, method=method, paid_at=paid_at,
+                      notes=(notes or "").strip()[:300], client_id=client_id or uuid.uuid4())
     payment.full_clean()
-    payment.save()
+    try:
+        with transaction.atomic():
+            payment.save()
+    except IntegrityError:  # the same client id raced in from a second upload
+        return Payment.objects.get(client_id=payment.client_id), False
     timeline_add(customer_id=order.customer_id, kind="payment", at=payment.paid_at, actor=actor,
                  source=payment, title=_("Payment ¥%(amount)s for %(code)s")
                  % {"amount": amount, "code": order.code})
@@ -175,16 +340,54 @@ def payment_record(
 
 
 @transaction.atomic
-def return_record(*, actor: User, customer: Customer, amount, reason: str, kind: str =
-                  ReturnClaim.Kind.RETURN, order: Order | None = None) -> ReturnClaim:
-    """Record a return, claim or discount granted to a customer."""
-    if order is not None and order.customer_id != customer.pk:
-        raise ValidationError({"order": _("The order belongs to another customer.")})
-    claim = ReturnClaim(customer=customer, order=order, kind=kind, reason=(reason or "").strip(),
-                        amount=_decimal(amount, "amount").quantize(CENT), recorded_by=actor)
+def return_create(
+    *, actor: User, customer: Customer, amount, reason: str,
+    kind: str = ReturnClaim.Kind.RETURN, order: Order | None = None, client_id=None,
+) -> tuple[ReturnClaim, bool]:
+    """Record a return, claim or discount; returns (record, created), idempotent on client_id.
+
+    Against an order it reduces what the customer owes on it and can never exceed the order's
+    value; without an order (a general discount or claim) it reduces the customer's balance.
+    """
+    client_id = _client_id(client_id)
+    if client_id:
+        existing = ReturnClaim.objects.filter(client_id=client_id).first()
+        if existing:
+            if existing.customer_id != customer.pk:
+                raise ValidationError({"client_id": _("This client id belongs to another record.")})
+            return existing, False
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason.")})
+    amount = _money(amount, "amount")
+    if order is not None:
+        if order.customer_id != customer.pk:
+            raise ValidationError({"order": _("The order belongs to another customer.")})
+        order = _locked(order)
+        _refuse_when_cancelled(order)
+        returned = order.returns.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+        if amount > order.total - returned:
+            raise ValidationError({"amount": _(
+                "The amount is more than the ¥%(left)s of the order not yet returned or discounted."
+            ) % {"left": order.total - returned}})
+    claim = ReturnClaim(customer=customer, order=order, kind=kind, reason=reason[:300],
+                        amount=amount, recorded_by=actor, client_id=client_id or uuid.uuid4())
     claim.full_clean()
-    claim.save()
+    try:
+        with transaction.atomic():
+            claim.save()
+    except IntegrityError:
+        return ReturnClaim.objects.get(client_id=claim.client_id), False
     timeline_add(customer_id=customer.pk, kind="return", actor=actor, source=claim,
                  title=_("%(kind)s ¥%(amount)s") % {"kind": claim.get_kind_display(),
                                                     "amount": claim.amount}, body=claim.reason)
+    return claim, True
+
+
+def return_record(*, actor: User, customer: Customer, amount, reason: str, kind: str =
+                  ReturnClaim.Kind.RETURN, order: Order | None = None,
+                  client_id=None) -> ReturnClaim:
+    """Record a return, claim or discount granted to a customer (see return_create)."""
+    claim, _created = return_create(actor=actor, customer=customer, amount=amount, reason=reason,
+                                    kind=kind, order=order, client_id=client_id)
     return claim
