@@ -451,3 +451,29 @@ def reduce_old_positions(*, days: int | None = None) -> int:
         checkout_lat=None, checkout_lng=None, checkout_accuracy_m=None,
         positions_reduced_at=timezone.now(),
     )
+
+
+# --- field app additions (mobile pages, field API, offline sync) -------------------------
+
+@transaction.atomic
+def visit_record_payment(*, actor: User, visit: Visit, order, amount, client_id,
+                         method: str = "", paid_at=None):
+    """Money collected during the visit (回款) against an order of the visited customer."""
+    from outletcrm.orders.models import Payment
+    from outletcrm.orders.services import payment_record
+
+    client_id = _uuid(client_id)
+    existing = Payment.objects.filter(client_id=client_id).first()
+    if existing:
+        if existing.collected_by_id != actor.pk:
+            raise ValidationError({"client_id": _("This client id belongs to another record.")})
+        return existing, False
+    _editable(actor, visit)
+    if order.customer_id != visit.customer_id:
+        raise ValidationError({"order": _("The order belongs to another customer.")})
+    method = method or Payment.Method.CASH
+    if method not in Payment.Method.values:
+        raise ValidationError({"method": _("Unknown payment method.")})
+    paid_at = _device_time(paid_at or timezone.now(), "paid_at")
+    return payment_record(actor=actor, order=order, amount=amount, method=method,
+                          paid_at=paid_at, client_id=client_id)
