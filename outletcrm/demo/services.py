@@ -1,0 +1,341 @@
+"""Write the demo company to the database, wipe it, and retire its logins.
+
+Seeding bypasses the per-customer services on purpose: 2,000 outlets must load in seconds and
+100,000 for the benchmark in minutes, so rows go in with bulk_create. Everything the services
+would add is still written, computed the same way: the search keys (customers.text), the
+denormalised team/region the data scope filters on, one "created" history entry and one
+timeline entry per customer.
+"""
+
+import contextlib
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from outletcrm.core.models import ChangeLog, TimelineEntry
+from outletcrm.customers.models import (
+    CompetitorEntry,
+    Contact,
+    Customer,
+    CustomerClass,
+    OutletType,
+    Tag,
+)
+from outletcrm.customers.text import build_search_text, normalise
+from outletcrm.demo.generator import DemoPlan, OutletPlan, generate
+from outletcrm.demo.plan import DEMO_REGION_CODES, REGIONS, TEAMS
+from outletcrm.org.models import Region, Team, User
+from outletcrm.org.services import region_create, team_create, user_create
+
+DEMO_PASSWORD = "outletcrm-demo"  # noqa: S105 - shown on screen by design; demo mode only
+BATCH = 2000
+
+
+class DemoNotAllowed(Exception):
+    """Demo data may only be loaded in demo or test mode."""
+
+
+class DemoDataExists(Exception):
+    """The database already holds demo data; reset it first."""
+
+
+@dataclass
+class SeedResult:
+    """What a seed wrote, for the command to report."""
+
+    outlets: int
+    contacts: int
+    competitors: int
+    people: list[User]
+    password: str
+
+
+def demo_allowed() -> bool:
+    """Demo rows (and their shared password) belong in demo mode or tests, never in production."""
+    return bool(settings.DEMO_MODE) or settings.ENVIRONMENT == "test"
+
+
+def require_demo_allowed() -> None:
+    """Raise DemoNotAllowed outside demo and test mode."""
+    if not demo_allowed():
+        raise DemoNotAllowed(
+            _(
+                "Demo data can only be loaded with OUTLETCRM_ENV=demo; this is a %(env)s "
+                "installation."
+            )
+            % {"env": settings.ENVIRONMENT}
+        )
+
+
+def demo_exists() -> bool:
+    """Whether demo logins or the demo region tree are in the database."""
+    return (
+        User.objects.filter(is_demo=True).exists()
+        or Region.objects.filter(code__in=DEMO_REGION_CODES).exists()
+    )
+
+
+@contextlib.contextmanager
+def _explicit_timestamps(*fields):
+    """Let bulk_create keep the given creation dates instead of stamping 'now'.
+
+    The demo spreads customers over three years so lists, histories and timelines look lived
+    in; auto_now/auto_now_add would overwrite that. Only used while seeding, in one process.
+    """
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
+    try:
+        for f, _now, _add in saved:
+            f.auto_now = f.auto_now_add = False
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def _org(plan: DemoPlan, password: str) -> dict[str, User]:
+    """Regions (through region_create, so paths are right), teams and the demo logins."""
+    regions: dict[str, Region] = {}
+    for region in REGIONS:
+        regions[region.code] = region_create(
+            name=region.name,
+            code=region.code,
+            parent=regions[region.parent] if region.parent else None,
+        )
+    teams: dict[str, Team] = {
+        team.key: team_create(name=team.name, region=regions[team.region]) for team in TEAMS
+    }
+    users = {}
+    for person in plan.people:
+        users[person.username] = user_create(
+            username=person.username,
+            password=None,
+            role=person.role,
+            display_name=person.display_name,
+            mobile=person.mobile,
+            team=teams[person.team] if person.team else None,
+            region=regions[person.region] if person.region else None,
+            is_demo=True,
+        )
+    # One hash for the one shared password: hashing it per user would cost seconds for nothing.
+    User.objects.filter(pk__in=[u.pk for u in users.values()]).update(
+        password=make_password(password)
+    )
+    return users
+
+
+def _customer(outlet: OutletPlan, pk: int, *, owner: User, refs: dict) -> Customer:
+    code = f"C{pk:07d}"
+    customer = Customer(
+        pk=pk,
+        code=code,
+        name=outlet.name,
+        outlet_type=refs["types"][outlet.outlet_type],
+        channel=outlet.channel,
+        province=outlet.province,
+        city=outlet.city,
+        district=outlet.district,
+        address=outlet.address,
+        latitude=outlet.latitude,
+        longitude=outlet.longitude,
+        phone=outlet.phone,
+        opens_at=outlet.opens_at,
+        closes_at=outlet.closes_at,
+        floor_area=outlet.floor_area,
+        staff_count=outlet.staff_count,
+        years_in_business=outlet.years_in_business,
+        brands=outlet.brands,
+        source=outlet.source,
+        status=outlet.status,
+        customer_class=refs["classes"][outlet.customer_class],
+        abc_class=refs["classes"][outlet.abc_class] if outlet.abc_class else None,
+        owner=owner,
+        notes=outlet.notes,
+        created_by=owner,
+        created_at=outlet.created_at,
+        updated_at=outlet.created_at,
+    )
+    # Same keys and scope columns as customers.services._refresh_keys / _sync_owner_scope.
+    customer.team_id = owner.team_id
+    customer.region_id = refs["team_region"][owner.team_id]
+    customer.name_norm = normalise(customer.name)[:100]
+    customer.address_norm = normalise(customer.full_address)[:200]
+    customer.search_text = build_search_text(
+        name=customer.name,
+        address=customer.full_address,
+        code=code,
+        phones=[outlet.phone] + [c.mobile for c in outlet.contacts],
+    )
+    return customer
+
+
+def _created_entry(customer: Customer, outlet: OutletPlan, refs: dict) -> ChangeLog:
+    """The history entry customer_create would write (the fields a rep fills in first)."""
+    values = {
+        "name": customer.name,
+        "outlet_type": str(refs["types"][outlet.outlet_type]),
+        "district": customer.district,
+        "address": customer.address,
+        "status": customer.get_status_display(),
+        "customer_class": str(customer.customer_class),
+        "owner": str(customer.owner),
+        "source": customer.get_source_display(),
+    }
+    return ChangeLog(
+        object_type="customer",
+        object_id=customer.pk,
+        customer_id=customer.pk,
+        object_repr=customer.name[:200],
+        action=ChangeLog.Action.CREATE,
+        changes={k: [None, str(v)] for k, v in values.items() if v},
+        actor=customer.owner,
+        at=outlet.created_at,
+    )
+
+
+def _write_outlets(
+    plan: DemoPlan, users: dict[str, User], progress: Callable[[int], None] | None
+) -> tuple[int, int]:
+    refs = {
+        "types": {t.code: t for t in OutletType.objects.all()},
+        "classes": {c.code: c for c in CustomerClass.objects.all()},
+        "team_region": dict(Team.objects.values_list("pk", "region_id")),
+        # Choice labels resolved once: get_FOO_display() translates again on every call.
+        "labels": {
+            name: {k: str(v) for k, v in Customer._meta.get_field(name).choices}
+            for name in ("status", "source")
+        },
+    }
+    tag_names = sorted({t for o in plan.outlets for t in o.tags})
+    tags = {name: Tag.objects.get_or_create(name=name)[0] for name in tag_names}
+    TagLink = Customer.tags.through
+    # Explicit ids: customer numbers follow them (C0000001…), referrals and history entries can
+    # point at customers before they exist, and nothing has to be read back after the insert.
+    first_id = (Customer.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+    created_title = _("Customer record created")
+    contacts = competitors = 0
+    timestamp_fields = [
+        Customer._meta.get_field("created_at"),
+        Customer._meta.get_field("updated_at"),
+        Contact._meta.get_field("created_at"),
+        Contact._meta.get_field("updated_at"),
+        CompetitorEntry._meta.get_field("updated_at"),
+        ChangeLog._meta.get_field("at"),
+    ]
+    with _explicit_timestamps(*timestamp_fields):
+        for start in range(0, len(plan.outlets), BATCH):
+            chunk = list(enumerate(plan.outlets[start : start + BATCH], start=start))
+            customers, rows = (
+                [],
+                {"contacts": [], "competitors": [], "tags": [], "log": [], "timeline": []},
+            )
+            for index, outlet in chunk:
+                pk = first_id + index
+                owner = users[outlet.owner]
+                customer = _customer(outlet, pk, owner=owner, refs=refs)
+                if outlet.referred_by is not None:
+                    customer.referred_by_id = first_id + outlet.referred_by
+                customers.append(customer)
+                rows["contacts"] += [
+                    Contact(
+                        customer_id=pk,
+                        created_at=outlet.created_at,
+                        updated_at=outlet.created_at,
+                        **vars(c),
+                    )
+                    for c in outlet.contacts
+                ]
+                rows["competitors"] += [
+                    CompetitorEntry(customer_id=pk, updated_at=outlet.created_at, **vars(c))
+                    for c in outlet.competitors
+                ]
+                rows["tags"] += [TagLink(customer_id=pk, tag_id=tags[t].pk) for t in outlet.tags]
+                rows["log"].append(_created_entry(customer, outlet, refs))
+                rows["timeline"].append(
+                    TimelineEntry(
+                        customer_id=pk,
+                        kind="archive",
+                        title=created_title,
+                        actor=owner,
+                        at=outlet.created_at,
+                    )
+                )
+            Customer.objects.bulk_create(customers)
+            Contact.objects.bulk_create(rows["contacts"])
+            CompetitorEntry.objects.bulk_create(rows["competitors"])
+            TagLink.objects.bulk_create(rows["tags"])
+            ChangeLog.objects.bulk_create(rows["log"])
+            TimelineEntry.objects.bulk_create(rows["timeline"])
+            contacts += len(rows["contacts"])
+            competitors += len(rows["competitors"])
+            if progress:
+                progress(start + len(chunk))
+    # Explicit ids leave PostgreSQL's sequence behind; the next customer_create must not clash.
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Customer]):
+            cursor.execute(sql)
+    return contacts, competitors
+
+
+@transaction.atomic
+def demo_seed(
+    *,
+    outlets: int = 2000,
+    reps: int = 18,
+    seed: int = 42,
+    password: str = DEMO_PASSWORD,
+    now: datetime.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SeedResult:
+    """Load the demo company: regions, teams, demo logins and `outlets` customers."""
+    require_demo_allowed()
+    if demo_exists():
+        raise DemoDataExists(_("Demo data is already loaded; use --reset to replace it."))
+    plan = generate(outlets=outlets, reps=reps, seed=seed, now=now)
+    users = _org(plan, password)
+    contacts, competitors = _write_outlets(plan, users, progress)
+    return SeedResult(
+        outlets=len(plan.outlets),
+        contacts=contacts,
+        competitors=competitors,
+        people=list(users.values()),
+        password=password,
+    )
+
+
+@transaction.atomic
+def demo_reset() -> dict[str, int]:
+    """Delete the demo company: its customers (with their history), logins, teams and regions."""
+    require_demo_allowed()
+    demo_users = User.objects.filter(is_demo=True)
+    customers = Customer.objects.filter(owner__is_demo=True)
+    ids = customers.values("pk")
+    deleted = {
+        "history": ChangeLog.objects.filter(customer_id__in=ids).delete()[0],
+        "timeline": TimelineEntry.objects.filter(customer_id__in=ids).delete()[0],
+    }
+    deleted["customers"] = customers.count()
+    customers.delete()
+    deleted["users"] = demo_users.count()
+    demo_users.delete()
+    Team.objects.filter(region__code__in=DEMO_REGION_CODES).delete()
+    # Children before parents: the tree's foreign keys protect parents.
+    for region in sorted(
+        Region.objects.filter(code__in=DEMO_REGION_CODES),
+        key=lambda r: r.path.count("/"),
+        reverse=True,
+    ):
+        region.delete()
+    return deleted
+
+
+@transaction.atomic
+def demo_users_deactivate() -> int:
+    """Switch off every demo login so a production start is allowed (core.checks)."""
+    return User.objects.filter(is_demo=True, is_active=True).update(is_active=False)
