@@ -12,7 +12,14 @@ const watch = process.argv.includes("--watch");
 
 const options = {
   absWorkingDir: root,
-  entryPoints: { app: "frontend/app.js" },
+  entryPoints: {
+    app: "frontend/app.js",
+    // The field app for reps' phones (/m/): offline queue, check-in, visit flow.
+    mobile: "frontend/mobile/mobile.js",
+    // Supervision pages (routes, day, KPIs): maps and drag-reorder; ECharts only on the KPI page.
+    supervision: "frontend/supervision/index.js",
+    "kpi-charts": "frontend/supervision/kpi-charts.js",
+  },
   outdir,
   bundle: true,
   minify: !watch,

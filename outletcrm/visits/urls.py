@@ -1,4 +1,23 @@
-"""visits pages."""
+"""Supervision pages (desktop): routes, day plans, the supervisor's day, visits, KPIs."""
+
+from django.urls import path
+
+from outletcrm.visits import views
 
 app_name = "visits"
-urlpatterns: list = []
+urlpatterns = [
+    path("routes/", views.route_list, name="routes"),
+    path("routes/new/", views.route_create, name="route_create"),
+    path("routes/<int:pk>/", views.route_detail, name="route_detail"),
+    path("routes/<int:pk>/stops/", views.route_stops, name="route_stops"),
+    path("routes/<int:pk>/delete/", views.route_delete, name="route_delete"),
+    path("plan/", views.plan_page, name="plan"),
+    path("plan/add/", views.plan_add, name="plan_add"),
+    path("plan/<int:pk>/reorder/", views.plan_reorder, name="plan_reorder"),
+    path("plan/stops/<int:pk>/drop/", views.plan_drop, name="plan_drop"),
+    path("plans/generate/", views.plans_generate, name="plans_generate"),
+    path("day/", views.day_page, name="day"),
+    path("visit/<int:pk>/", views.visit_detail, name="visit_detail"),
+    path("visit/<int:pk>/reject/", views.visit_reject, name="visit_reject"),
+    path("kpis/", views.kpi_page, name="kpis"),
+]
