@@ -3,7 +3,7 @@
 Every route answers with and without its trailing slash (see outletcrm.api_urls).
 """
 
-from django.urls import re_path
+from django.urls import include, path, re_path
 
 from outletcrm.visits import api
 
@@ -29,4 +29,6 @@ urlpatterns = [
     re_path(rf"^{VISIT}/photos/?$", api.PhotoView.as_view(), name="field-photos"),
     re_path(r"^customers/(?P<pk>\d+)/capture-coordinates/?$",
             api.CaptureCoordinatesView.as_view(), name="field-capture-coordinates"),
+    # Supervision: routes, plans, plan changes, rejection, the day, KPIs (visits/api_manage.py).
+    path("", include("outletcrm.visits.api_manage_urls")),
 ]
