@@ -1,0 +1,39 @@
+"""Background work of the visits app (django.tasks): nightly plans and position retention.
+
+Tasks take plain values and call services, so the same code runs from the CLI, an API call
+and the worker.
+
+Running them every night — either of:
+
+  * cron runs the commands directly (no worker needed):
+        30 0 * * *  outletcrm generate-plans            # today's plans, for every rep
+        45 0 * * *  outletcrm reduce-positions          # positions older than the retention
+  * cron only queues them and the database worker (`outletcrm db_worker`, django-tasks-db)
+    runs them:
+        30 0 * * *  outletcrm generate-plans --enqueue
+        45 0 * * *  outletcrm reduce-positions --enqueue
+
+Both are safe to run twice: generate_plans never regenerates a plan that exists, and positions
+already reduced are skipped.
+"""
+
+import datetime
+
+from django.tasks import task
+from django.utils import timezone
+
+from outletcrm.visits.planning import generate_plans
+from outletcrm.visits.services import reduce_old_positions
+
+
+@task()
+def generate_plans_task(date: str | None = None, rep_ids: list[int] | None = None) -> dict:
+    """Generate the plans of `date` (ISO; default today) for the given reps (default all)."""
+    day = datetime.date.fromisoformat(date) if date else timezone.localdate()
+    return generate_plans(date=day, rep_ids=rep_ids)
+
+
+@task()
+def reduce_positions_task(days: int | None = None) -> int:
+    """Reduce raw positions older than the retention (default POSITION_RETENTION_DAYS)."""
+    return reduce_old_positions(days=days)
