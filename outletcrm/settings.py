@@ -181,6 +181,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get stable, readable schema names.
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "outletcrm.customers.choices.Status",
+        "OrderStatusEnum": "outletcrm.orders.models.OrderStatus",
+        "ReturnKindEnum": "outletcrm.orders.models.ReturnClaim.Kind",
+        "PaymentMethodEnum": "outletcrm.orders.models.Payment.Method",
+    },
 }
 
 TASKS = {

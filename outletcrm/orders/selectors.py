@@ -76,11 +76,17 @@ def product_list(*, competitor: bool | None = False, q: str = "") -> QuerySet:
     qs = Product.objects.filter(is_active=True)
     if competitor is not None:
         qs = qs.filter(is_competitor=competitor)
+    return product_search(qs, q).annotate(
+        default_price=_default_price_subquery(timezone.localdate()))
+
+
+def product_search(qs: QuerySet, q: str) -> QuerySet:
+    """Products whose name, brand, code, specification or category contains `q`."""
     q = (q or "").strip()
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(brand__icontains=q) | Q(code__icontains=q)
-                       | Q(spec__icontains=q) | Q(category__icontains=q))
-    return qs.annotate(default_price=_default_price_subquery(timezone.localdate()))
+    if not q:
+        return qs
+    return qs.filter(Q(name__icontains=q) | Q(brand__icontains=q) | Q(code__icontains=q)
+                     | Q(spec__icontains=q) | Q(category__icontains=q))
 
 
 def price_list_list() -> QuerySet:
@@ -130,7 +136,14 @@ def order_list(*, user: User, customer: Customer | None = None,
     qs = scoping.restrict(Order.objects.all(), user, via="customer__")
     if customer is not None:
         qs = qs.filter(customer=customer)
-    f = filters or OrderFilters()
+    qs = filter_orders(qs, filters or OrderFilters())
+    return with_balance(qs).select_related("customer", "rep", "visit_link").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
+    ).order_by("-ordered_at", "-pk")
+
+
+def filter_orders(qs: QuerySet, f: OrderFilters) -> QuerySet:
+    """Narrow an (already scoped) order queryset by the list's filters."""
     if f.customer:
         qs = qs.filter(customer_id=f.customer)
     if f.rep:
@@ -148,9 +161,7 @@ def order_list(*, user: User, customer: Customer | None = None,
         if term:
             condition |= Q(customer__search_text__contains=term)
         qs = qs.filter(condition)
-    return with_balance(qs).select_related("customer", "rep").prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
-    ).order_by("-ordered_at", "-pk")
+    return qs
 
 
 def order_get(*, user: User, pk) -> Order:
