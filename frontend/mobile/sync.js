@@ -1,0 +1,212 @@
+// The upload loop: posts the queue in capture order when there is a connection (on load, on
+// the 'online' event, after each new record, and on a timer with backoff while work waits).
+// JSON operations go as batches to /api/v1/sync; each photo as multipart after its visit's
+// check-in. The server answers per operation: applied, duplicate (already there) or error.
+import { allOps, pendingOps, pruneSynced, updateOp } from "./store.js";
+import { csrfToken, t } from "./util.js";
+
+const SYNC_URL = "/api/v1/sync";
+const BATCH = 50;
+const RETRY_MS = [2000, 5000, 15000, 30000, 60000];
+
+let running = null;
+let failures = 0;
+let retryTimer = null;
+let authProblem = false;
+let busy = false;
+
+function emit(name, detail = {}) {
+  document.dispatchEvent(new CustomEvent(name, { detail }));
+}
+
+function photoUrl(visitClientId) {
+  return `/api/v1/visits/${visitClientId}/photos`;
+}
+
+class NetworkError extends Error {}
+class AuthError extends Error {}
+
+async function postBatch(ops) {
+  let response;
+  try {
+    response = await fetch(SYNC_URL, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({
+        ops: ops.map((o) => ({
+          op: o.op, client_id: o.client_id, visit_client_id: o.visit_client_id || undefined,
+          payload: o.payload,
+        })),
+      }),
+    });
+  } catch (error) {
+    throw new NetworkError(error.message);
+  }
+  if (response.status === 401 || response.status === 403) throw new AuthError();
+  if (!response.ok) throw new NetworkError(String(response.status));
+  const body = await response.json();
+  return body.results || [];
+}
+
+async function postPhoto(op) {
+  const form = new FormData();
+  const name = `${op.client_id}.jpg`;
+  if (op.blob) form.append("image", op.blob, name);
+  form.append("client_id", op.client_id);
+  form.append("kind", op.payload.kind || "display");
+  form.append("captured_live", op.payload.captured_live ? "true" : "false");
+  if (op.payload.taken_at) form.append("taken_at", op.payload.taken_at);
+  let response;
+  try {
+    response = await fetch(photoUrl(op.visit_client_id), {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
+      body: form,
+    });
+  } catch (error) {
+    throw new NetworkError(error.message);
+  }
+  if (response.status === 401) throw new AuthError();
+  let body = {};
+  try {
+    body = await response.json();
+  } catch {
+    body = {};
+  }
+  if (response.status === 403 && String(body.detail || "").includes("CSRF")) throw new AuthError();
+  if (response.ok) return { client_id: op.client_id, status: body.status || "applied", result: body };
+  if (response.status >= 400 && response.status < 500) {
+    return { client_id: op.client_id, status: "error", error: body };
+  }
+  throw new NetworkError(String(response.status));
+}
+
+async function record(results) {
+  for (const result of results) {
+    if (!result.client_id) continue;
+    if (result.status === "error") {
+      await updateOp(result.client_id, { state: "error", error: result.error || {} });
+    } else {
+      await updateOp(result.client_id, {
+        state: "synced", result: result.result || {}, synced_at: new Date().toISOString(),
+        duplicate: result.status === "duplicate",
+      });
+    }
+  }
+  if (results.length) emit("field:synced", { results });
+}
+
+async function run() {
+  if (!navigator.onLine) {
+    await refreshBadge();
+    return;
+  }
+  busy = true;
+  setBadge("syncing", t("syncing"));
+  try {
+    let queue = await pendingOps();
+    while (queue.length) {
+      const first = queue[0];
+      if (first.op === "photo") {
+        await record([await postPhoto(first)]);
+      } else {
+        const batch = [];
+        for (const op of queue) {
+          if (op.op === "photo" || batch.length >= BATCH) break;
+          batch.push(op);
+        }
+        await record(await postBatch(batch));
+      }
+      queue = await pendingOps();
+    }
+    failures = 0;
+    authProblem = false;
+    await pruneSynced();
+  } catch (error) {
+    if (error instanceof AuthError) {
+      authProblem = true;
+    } else {
+      failures += 1;
+      scheduleRetry();
+    }
+  }
+  busy = false;
+  await refreshBadge();
+}
+
+function scheduleRetry() {
+  clearTimeout(retryTimer);
+  const delay = RETRY_MS[Math.min(failures - 1, RETRY_MS.length - 1)];
+  retryTimer = setTimeout(() => syncNow(), delay);
+}
+
+/** Upload what waits; concurrent calls share one run. */
+export function syncNow() {
+  if (!running) {
+    running = run().finally(() => {
+      running = null;
+    });
+  }
+  return running;
+}
+
+function setBadge(state, text) {
+  const badge = document.getElementById("sync-badge");
+  if (!badge) return;
+  badge.dataset.state = state;
+  const icon = badge.querySelector("i");
+  const label = badge.querySelector(".m-sync-text");
+  const icons = {
+    synced: "bi-cloud-check", pending: "bi-cloud-arrow-up", syncing: "bi-arrow-repeat",
+    error: "bi-exclamation-triangle", offline: "bi-wifi-off", auth: "bi-person-lock",
+  };
+  if (icon) icon.className = `bi ${icons[state] || "bi-cloud"}`;
+  if (label && text) label.textContent = text;
+}
+
+export async function queueCounts() {
+  const ops = await allOps();
+  return {
+    pending: ops.filter((o) => o.state === "pending").length,
+    failed: ops.filter((o) => o.state === "error").length,
+  };
+}
+
+export async function refreshBadge() {
+  const { pending, failed } = await queueCounts();
+  const badge = document.getElementById("sync-badge");
+  if (badge) badge.dataset.pending = String(pending);
+  const navCount = document.getElementById("nav-pending");
+  if (navCount) {
+    navCount.textContent = String(pending + failed);
+    navCount.hidden = pending + failed === 0;
+  }
+  const banner = document.getElementById("net-banner");
+  if (banner) banner.hidden = navigator.onLine;
+  if (authProblem && pending) setBadge("auth", t("loginAgain"));
+  else if (!navigator.onLine && pending) setBadge("offline", t("nPending", { n: pending }));
+  else if (!navigator.onLine) setBadge("offline", t("offline"));
+  else if (busy && pending) setBadge("syncing", t("syncing"));
+  else if (pending) setBadge("pending", t("nPending", { n: pending }));
+  else if (failed) setBadge("error", t("nFailed", { n: failed }));
+  else setBadge("synced", t("allSynced"));
+  emit("field:queue", { pending, failed });
+}
+
+export function initSync() {
+  window.addEventListener("online", () => {
+    failures = 0;
+    syncNow();
+  });
+  window.addEventListener("offline", () => refreshBadge());
+  document.addEventListener("field:queued", () => {
+    refreshBadge();
+    syncNow();
+  });
+  // While work waits, try again now and then (the retry timer handles failures faster).
+  setInterval(async () => {
+    const { pending } = await queueCounts();
+    if (pending && navigator.onLine && !running) syncNow();
+  }, 30000);
+  syncNow();
+}
