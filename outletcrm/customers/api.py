@@ -1,0 +1,462 @@
+"""REST API v1 of the customer archive: thin views over customers.selectors and services."""
+
+import base64
+import dataclasses
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import MethodNotAllowed, ValidationError
+from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from outletcrm.core import scoping
+from outletcrm.core.api import XLSX_MEDIA_TYPE, ScopedQuerysetMixin, XlsxRenderer, xlsx_response
+from outletcrm.customers import importexport, selectors, services
+from outletcrm.customers.dedupe import DuplicateMatch
+from outletcrm.customers.models import (
+    CompetitorEntry,
+    Contact,
+    Customer,
+    CustomerClass,
+    OutletType,
+    Tag,
+)
+from outletcrm.customers.selectors import CustomerFilters
+from outletcrm.customers.serializers import (
+    ArchiveSerializer,
+    ChangeLogSerializer,
+    CompetitorSerializer,
+    ContactSerializer,
+    CustomerClassSerializer,
+    CustomerFilterSerializer,
+    CustomerListSerializer,
+    CustomerSerializer,
+    DuplicateConflictSerializer,
+    ImportRequestSerializer,
+    ImportResultSerializer,
+    MergeSerializer,
+    OutletTypeSerializer,
+    TagSerializer,
+    TimelineEntrySerializer,
+)
+from outletcrm.org.models import User
+
+FIELD_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT, description='Field-level errors: {"field": ["message", …]}.'
+)
+NOT_FOUND = OpenApiResponse(description="No such record in your data scope.")
+DUPLICATE = OpenApiResponse(
+    DuplicateConflictSerializer,
+    description="The record duplicates existing customers; nothing was saved.",
+)
+
+
+def duplicates_payload(user: User, matches: list[DuplicateMatch]) -> list[dict]:
+    """Duplicate matches as the caller may see them: id and name only for records in scope.
+
+    The code is always given so the caller can ask the custodian about a record they cannot
+    open; the name would tell them whose customer it is.
+    """
+    ids = {m.customer_id for m in matches}
+    visible = (
+        set(
+            scoping.restrict(Customer.objects.filter(pk__in=ids), user).values_list("pk", flat=True)
+        )
+        if ids
+        else set()
+    )
+    return [
+        {
+            "id": m.customer_id if m.customer_id in visible else None,
+            "code": m.code,
+            "name": m.name if m.customer_id in visible else None,
+            "reason": m.reason,
+            "reason_text": m.reason_text,
+            "detail": m.detail,
+        }
+        for m in matches
+    ]
+
+
+def filters_from(request) -> CustomerFilters:
+    """The list/export filters from the query string (400 on a malformed value)."""
+    params = CustomerFilterSerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return CustomerFilters(**params.validated_data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List and search customers",
+        parameters=[CustomerFilterSerializer],
+        responses=CustomerListSerializer(many=True),
+    ),
+    retrieve=extend_schema(
+        summary="A customer's card", responses={200: CustomerSerializer, 404: NOT_FOUND}
+    ),
+    create=extend_schema(
+        summary="Create a customer",
+        description="The owner defaults to the caller. A record that matches an existing "
+        "customer (same phone; same name and address; near-identical name within "
+        "~100 m) is refused with 409 and the matches; the archive custodian may "
+        'resend with "force_duplicate": true.',
+        responses={201: CustomerSerializer, 400: FIELD_ERRORS, 409: DUPLICATE},
+    ),
+    update=extend_schema(
+        summary="Change a customer",
+        responses={200: CustomerSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND, 409: DUPLICATE},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a customer",
+        responses={200: CustomerSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND, 409: DUPLICATE},
+    ),
+)
+class CustomerViewSet(viewsets.GenericViewSet):
+    """Terminal customers in the caller's data scope. There is no DELETE: archive instead."""
+
+    serializer_class = CustomerSerializer
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.customer_queryset(self.request.user)
+
+    def get_object(self) -> Customer:
+        """The full card, or 404 for a record that is missing or outside the caller's scope."""
+        return selectors.customer_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_customer(self) -> Customer:
+        """The bare record (no related rows), or 404 as for get_object()."""
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def card(self, customer: Customer) -> dict:
+        return self.get_serializer(
+            selectors.customer_get(user=self.request.user, pk=customer.pk)
+        ).data
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        if request.method == "DELETE":
+            raise MethodNotAllowed(
+                "DELETE",
+                detail=_("Customers are never deleted: archive a former customer instead."),
+            )
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.DuplicateCustomerError):
+            return Response(
+                {
+                    "detail": str(exc),
+                    "duplicates": duplicates_payload(self.request.user, exc.matches),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return super().handle_exception(exc)
+
+    def list(self, request):
+        customers = selectors.customer_list(user=request.user, filters=filters_from(request))
+        page = self.paginate_queryset(customers.prefetch_related("tags"))
+        return self.get_paginated_response(CustomerListSerializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer = services.customer_create(actor=request.user, **serializer.service_fields())
+        return Response(self.card(customer), status=status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None, partial=False):
+        customer = self.get_object()
+        serializer = self.get_serializer(customer, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        fields = serializer.service_fields()
+        fields.pop("force_duplicate", None)  # the custodian's say-so applies on update anyway
+        services.customer_update(actor=request.user, customer=customer, **fields)
+        return Response(self.card(customer))
+
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    @extend_schema(
+        summary="Archive a former customer",
+        request=ArchiveSerializer,
+        responses={200: CustomerSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        customer = self.get_customer()
+        body = ArchiveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.customer_archive(
+            actor=request.user, customer=customer, reason=body.validated_data["reason"]
+        )
+        return Response(self.card(customer))
+
+    @extend_schema(
+        summary="Restore an archived customer",
+        request=None,
+        responses={200: CustomerSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        customer = self.get_customer()
+        services.customer_restore(actor=request.user, customer=customer)
+        return Response(self.card(customer))
+
+    @extend_schema(
+        summary="Merge another record into this one (archive custodian)",
+        description="Every related record and the history of both end up on this customer; "
+        "the other record is archived. Both ids must be in your scope.",
+        request=MergeSerializer,
+        responses={200: CustomerSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        keep = self.get_customer()
+        body = MergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        other = get_object_or_404(self.get_queryset(), pk=body.validated_data["merge"])
+        keep = services.customer_merge(actor=request.user, keep=keep, merge=other, channel="api")
+        return Response(self.card(keep))
+
+    @extend_schema(
+        summary="Who changed what, when (newest first)", responses=ChangeLogSerializer(many=True)
+    )
+    @action(detail=True, methods=["get"], serializer_class=ChangeLogSerializer)
+    def history(self, request, pk=None):
+        customer = self.get_customer()
+        # limit=None: the whole history, in pages, instead of the web card's latest entries.
+        page = self.paginate_queryset(selectors.customer_history(customer=customer, limit=None))
+        return self.get_paginated_response(ChangeLogSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="The customer's timeline (newest first)",
+        responses=TimelineEntrySerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], serializer_class=TimelineEntrySerializer)
+    def timeline(self, request, pk=None):
+        customer = self.get_customer()
+        page = self.paginate_queryset(selectors.customer_timeline(customer=customer, limit=None))
+        return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
+
+    # --- Excel import and export (customers.importexport does the work) -----------------
+
+    @extend_schema(
+        summary="Download the import template (.xlsx)",
+        responses={(200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="import-template",
+        filter_backends=[],
+        renderer_classes=[JSONRenderer, XlsxRenderer],
+    )
+    def import_template(self, request):
+        return xlsx_response(importexport.import_template(), "customer-import-template.xlsx")
+
+    @extend_schema(
+        summary="Import customers from .xlsx",
+        description="Every row is validated first. By default nothing is imported if any row "
+        "is bad (400 with the row-by-row report). With skip_invalid the valid rows "
+        "go in (200) and the rejected ones come back as a workbook to fix and "
+        "re-import. Duplicates of existing customers are reported, not imported.",
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[MultiPartParser, FormParser],
+        serializer_class=ImportResultSerializer,
+    )
+    def import_customers(self, request):
+        body = ImportRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        try:
+            result = importexport.import_customers(
+                actor=request.user,
+                fileobj=upload,
+                filename=upload.name,
+                skip_invalid=body.validated_data["skip_invalid"],
+                channel="api",
+            )
+        except importexport.ImportFileError as exc:
+            raise ValidationError({"file": [str(exc)]}) from exc
+        report = {
+            "ok": result.ok,
+            "created_count": result.created_count,
+            "errors": [dataclasses.asdict(error) for error in result.errors],
+            "duplicates": [
+                {"row": d.row, "matches": duplicates_payload(request.user, d.matches)}
+                for d in result.duplicates
+            ],
+            "rejected_workbook": base64.b64encode(result.rejected_workbook).decode("ascii")
+            if result.rejected_workbook
+            else None,
+        }
+        # Nothing went in (all-or-nothing refused the file, or every row was bad): 400.
+        refused = not result.ok and not result.created_count
+        return Response(
+            report, status=status.HTTP_400_BAD_REQUEST if refused else status.HTTP_200_OK
+        )
+
+    @extend_schema(
+        summary="Export customers to .xlsx",
+        description="Exactly the customers the list shows you with the same filters, on one "
+        "sheet, their contacts on another. Every export is recorded.",
+        parameters=[CustomerFilterSerializer],
+        responses={(200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY, 400: FIELD_ERRORS},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        filter_backends=[],
+        renderer_classes=[JSONRenderer, XlsxRenderer],
+    )
+    def export(self, request):
+        content, count = importexport.export_customers(
+            user=request.user, filters=filters_from(request), channel="api"
+        )
+        response = xlsx_response(content, f"customers-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+        response["X-Row-Count"] = str(count)
+        return response
+
+
+class CustomerChildViewSet(
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Records that belong to one customer, at /customers/{customer_pk}/…/.
+
+    The customer is looked up in the caller's scope first, so the records of a customer the
+    caller may not see answer 404, even an empty list.
+    """
+
+    scope_via = "customer__"
+    filter_backends: list = []
+
+    def get_customer(self) -> Customer:
+        if not hasattr(self, "_customer"):
+            self._customer = get_object_or_404(
+                selectors.customer_queryset(self.request.user), pk=self.kwargs["customer_pk"]
+            )
+        return self._customer
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no customer
+            return self.queryset.none()
+        return super().get_queryset().filter(customer=self.get_customer())
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: ContactSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND}),
+    update=extend_schema(responses={200: ContactSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND}),
+    partial_update=extend_schema(
+        responses={200: ContactSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND}
+    ),
+)
+class ContactViewSet(CustomerChildViewSet):
+    """A customer's contact people; every change is kept in the customer's history."""
+
+    queryset = Contact.objects.select_related("customer").order_by("-is_primary", "pk")
+    serializer_class = ContactSerializer
+
+    def create(self, request, customer_pk=None):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contact = services.contact_create(
+            actor=request.user, customer=self.get_customer(), **serializer.validated_data
+        )
+        return Response(self.get_serializer(contact).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, customer_pk=None, pk=None, partial=False):
+        contact = self.get_object()
+        serializer = self.get_serializer(contact, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        contact = services.contact_update(
+            actor=request.user, contact=contact, **serializer.validated_data
+        )
+        return Response(self.get_serializer(contact).data)
+
+    def partial_update(self, request, customer_pk=None, pk=None):
+        return self.update(request, customer_pk=customer_pk, pk=pk, partial=True)
+
+    def destroy(self, request, customer_pk=None, pk=None):
+        services.contact_delete(actor=request.user, contact=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: CompetitorSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND}),
+    update=extend_schema(responses={200: CompetitorSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND}),
+    partial_update=extend_schema(
+        responses={200: CompetitorSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND}
+    ),
+)
+class CompetitorViewSet(CustomerChildViewSet):
+    """The customer's competitor file: products in use, satisfaction, the competitor's rep."""
+
+    queryset = CompetitorEntry.objects.select_related("customer").order_by("brand", "pk")
+    serializer_class = CompetitorSerializer
+
+    def create(self, request, customer_pk=None):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.competitor_save(
+            actor=request.user, customer=self.get_customer(), **serializer.validated_data
+        )
+        return Response(self.get_serializer(entry).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, customer_pk=None, pk=None, partial=False):
+        entry = self.get_object()
+        serializer = self.get_serializer(entry, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        entry = services.competitor_save(
+            actor=request.user, customer=entry.customer, entry=entry, **serializer.validated_data
+        )
+        return Response(self.get_serializer(entry).data)
+
+    def partial_update(self, request, customer_pk=None, pk=None):
+        return self.update(request, customer_pk=customer_pk, pk=pk, partial=True)
+
+    def destroy(self, request, customer_pk=None, pk=None):
+        services.competitor_delete(actor=request.user, entry=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OutletTypeViewSet(viewsets.ReadOnlyModelViewSet):
+    """The configurable list of outlet types; `label` is in the caller's language."""
+
+    queryset = OutletType.objects.order_by("sort_order", "pk")
+    serializer_class = OutletTypeSerializer
+    filterset_fields = ["is_active"]
+
+
+class CustomerClassViewSet(viewsets.ReadOnlyModelViewSet):
+    """Customer classes of every scheme (importance: 重点/普通/潜在; ABC)."""
+
+    queryset = CustomerClass.objects.order_by("scheme", "sort_order", "pk")
+    serializer_class = CustomerClassSerializer
+    filterset_fields = ["scheme", "is_active"]
+
+
+class TagViewSet(viewsets.ReadOnlyModelViewSet):
+    """Free labels on customers; filter the customer list with `tag=<id>`."""
+
+    queryset = Tag.objects.order_by("name")
+    serializer_class = TagSerializer
+    filterset_fields = {"name": ["exact", "icontains"]}

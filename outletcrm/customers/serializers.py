@@ -1,0 +1,507 @@
+"""API representations of the customer archive; they parse input, the services decide."""
+
+import decimal
+from decimal import ROUND_HALF_UP
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from outletcrm.core import scoping
+from outletcrm.core.api import StrictFieldsMixin
+from outletcrm.core.models import ChangeLog, TimelineEntry
+from outletcrm.customers import validators
+from outletcrm.customers.choices import Channel, ClassScheme, Status
+from outletcrm.customers.models import (
+    CompetitorEntry,
+    Contact,
+    Customer,
+    CustomerClass,
+    OutletType,
+    Tag,
+)
+from outletcrm.customers.selectors import ORDERINGS
+from outletcrm.org.models import User
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ChoiceOfField(serializers.PrimaryKeyRelatedField):
+    """A related id whose valid choices depend on the caller and on the record being edited.
+
+    `choices(user, instance)` returns the queryset to look the id up in. Ids outside it get
+    the same answer whether they exist or not, so a field never reveals records out of scope.
+    """
+
+    def __init__(self, choices, **kwargs):
+        self.choices_for = choices
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        root = self.root
+        instance = root.instance if isinstance(root.instance, Customer) else None
+        return self.choices_for(self.context["request"].user, instance)
+
+
+def _active_or_current(queryset, field: str):
+    """Enabled entries, plus the one the record already has (it may have been disabled since)."""
+
+    def choices(user, instance):
+        current = getattr(instance, f"{field}_id", None) if instance else None
+        return queryset.filter(Q(is_active=True) | Q(pk=current))
+
+    return choices
+
+
+def _owner_choices(user, instance):
+    current = instance.owner_id if instance else None
+    return User.objects.filter(Q(pk__in=scoping.users_in_scope(user).values("pk")) | Q(pk=current))
+
+
+def _referrer_choices(user, instance):
+    current = instance.referred_by_id if instance else None
+    return Customer.objects.filter(
+        Q(pk__in=scoping.restrict(Customer.objects.all(), user).values("pk")) | Q(pk=current)
+    )
+
+
+class TagNamesField(serializers.ListField):
+    """Tags as a list of names; unknown names become new tags."""
+
+    child = serializers.CharField(max_length=30)
+
+    def to_representation(self, data):
+        return [tag.name for tag in data.all()]
+
+
+class ContactSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    decision_role_display = serializers.CharField(
+        source="get_decision_role_display", read_only=True
+    )
+    # Longer than the stored 11 digits: "+86 138-0000-0001" is accepted and normalised.
+    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "name",
+            "role",
+            "role_display",
+            "decision_role",
+            "decision_role_display",
+            "mobile",
+            "birthday",
+            "birthday_is_lunar",
+            "interests",
+            "notes",
+            "is_primary",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_mobile(self, value: str) -> str:
+        value = validators.normalise_phone(value)
+        validators.validate_mobile(value)
+        return value
+
+
+class CompetitorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    satisfaction_display = serializers.CharField(
+        source="get_satisfaction_display", read_only=True, allow_null=True
+    )
+    closeness_display = serializers.CharField(source="get_closeness_display", read_only=True)
+
+    class Meta:
+        model = CompetitorEntry
+        fields = [
+            "id",
+            "brand",
+            "products",
+            "satisfaction",
+            "satisfaction_display",
+            "competitor_rep",
+            "closeness",
+            "closeness_display",
+            "notes",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+
+class CoordinateField(serializers.DecimalField):
+    """A WGS-84 degree as a JSON number; extra GPS decimals are rounded to the stored 6 (~0.1 m).
+
+    Phones and map widgets send floats with 7–15 decimals; refusing them would make every
+    captured position an error.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(
+            max_digits=9, decimal_places=6, rounding=ROUND_HALF_UP, coerce_to_string=False, **kwargs
+        )
+
+    def validate_precision(self, value):
+        try:
+            value = self.quantize(value)
+        except decimal.InvalidOperation:
+            pass  # too many whole digits: let the precision check say so
+        return super().validate_precision(value)
+
+
+class CustomerListSerializer(serializers.ModelSerializer):
+    """One row of the customer list."""
+
+    outlet_type_name = serializers.StringRelatedField(source="outlet_type", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    customer_class_name = serializers.StringRelatedField(source="customer_class", read_only=True)
+    abc_class_name = serializers.StringRelatedField(source="abc_class", read_only=True)
+    owner_name = serializers.StringRelatedField(source="owner", read_only=True)
+    latitude = CoordinateField(read_only=True)
+    longitude = CoordinateField(read_only=True)
+    tags = TagNamesField(read_only=True)
+    is_archived = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "code",
+            "name",
+            "outlet_type",
+            "outlet_type_name",
+            "channel",
+            "channel_display",
+            "status",
+            "status_display",
+            "customer_class",
+            "customer_class_name",
+            "abc_class",
+            "abc_class_name",
+            "owner",
+            "owner_name",
+            "province",
+            "city",
+            "district",
+            "address",
+            "phone",
+            "latitude",
+            "longitude",
+            "tags",
+            "is_archived",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """The customer card; the same shape is read and written (ids for related records)."""
+
+    outlet_type = ChoiceOfField(_active_or_current(OutletType.objects.all(), "outlet_type"))
+    customer_class = ChoiceOfField(
+        _active_or_current(
+            CustomerClass.objects.filter(scheme=ClassScheme.IMPORTANCE), "customer_class"
+        ),
+        required=False,
+        allow_null=True,
+    )
+    abc_class = ChoiceOfField(
+        _active_or_current(CustomerClass.objects.filter(scheme=ClassScheme.ABC), "abc_class"),
+        required=False,
+        allow_null=True,
+    )
+    owner = ChoiceOfField(
+        _owner_choices,
+        required=False,
+        error_messages={"does_not_exist": _("Choose an owner rep from your own scope.")},
+    )
+    referred_by = ChoiceOfField(
+        _referrer_choices,
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": _("Choose a referring customer from your own scope.")},
+    )
+    latitude = CoordinateField(validators=[validators.validate_latitude])
+    longitude = CoordinateField(validators=[validators.validate_longitude])
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    brands = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    tags = TagNamesField(required=False)
+    contacts = ContactSerializer(
+        many=True, required=False, help_text="First contacts; only read on create."
+    )
+    competitors = CompetitorSerializer(many=True, read_only=True)
+    force_duplicate = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Archive custodian only: file the record although the duplicate check "
+        "flagged it.",
+    )
+
+    outlet_type_name = serializers.StringRelatedField(source="outlet_type", read_only=True)
+    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    customer_class_name = serializers.StringRelatedField(source="customer_class", read_only=True)
+    abc_class_name = serializers.StringRelatedField(source="abc_class", read_only=True)
+    owner_name = serializers.StringRelatedField(source="owner", read_only=True)
+    team_name = serializers.StringRelatedField(source="team", read_only=True)
+    region_name = serializers.StringRelatedField(source="region", read_only=True)
+    referred_by_name = serializers.StringRelatedField(source="referred_by", read_only=True)
+    created_by_name = serializers.StringRelatedField(source="created_by", read_only=True)
+    full_address = serializers.CharField(read_only=True)
+    is_archived = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "code",
+            "name",
+            "outlet_type",
+            "outlet_type_name",
+            "channel",
+            "channel_display",
+            "province",
+            "city",
+            "district",
+            "address",
+            "full_address",
+            "latitude",
+            "longitude",
+            "phone",
+            "opens_at",
+            "closes_at",
+            "floor_area",
+            "staff_count",
+            "years_in_business",
+            "brands",
+            "source",
+            "source_display",
+            "referred_by",
+            "referred_by_name",
+            "status",
+            "status_display",
+            "customer_class",
+            "customer_class_name",
+            "abc_class",
+            "abc_class_name",
+            "owner",
+            "owner_name",
+            "team",
+            "team_name",
+            "region",
+            "region_name",
+            "tags",
+            "notes",
+            "contacts",
+            "competitors",
+            "is_archived",
+            "archived_at",
+            "archive_reason",
+            "merged_into",
+            "created_by",
+            "created_by_name",
+            "created_at",
+            "updated_at",
+            "force_duplicate",
+        ]
+        read_only_fields = [
+            "code",
+            "team",
+            "region",
+            "archived_at",
+            "archive_reason",
+            "merged_into",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            # Contacts of an existing customer change through /customers/{id}/contacts/.
+            fields["contacts"].read_only = True
+        return fields
+
+    def validate_phone(self, value: str) -> str:
+        value = validators.normalise_phone(value)
+        validators.validate_phone(value)
+        return value
+
+    def service_fields(self) -> dict:
+        """validated_data as keyword arguments of the customer services."""
+        data = dict(self.validated_data)
+        if "contacts" in data:
+            data["contacts"] = [dict(row) for row in data["contacts"]]
+        return data
+
+
+class CustomerFilterSerializer(serializers.Serializer):
+    """The list, search and export filters (the same as the web list's)."""
+
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Any part of the name or address, a phone number, or the name's pinyin "
+        "(full spelling or initials: `lhcs` finds 联华超市).",
+    )
+    region = serializers.IntegerField(
+        required=False, min_value=1, help_text="Region id; its sub-regions are included."
+    )
+    owner = serializers.IntegerField(required=False, min_value=1, help_text="Owner rep id.")
+    outlet_type = serializers.IntegerField(required=False, min_value=1)
+    customer_class = serializers.IntegerField(required=False, min_value=1)
+    abc_class = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(choices=Status.choices, required=False, allow_blank=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
+    tag = serializers.IntegerField(required=False, min_value=1, help_text="Tag id.")
+    archived = serializers.ChoiceField(
+        choices=["live", "archived", "all"], default="live", required=False
+    )
+    ordering = serializers.ChoiceField(choices=list(ORDERINGS), default="name", required=False)
+
+
+class DuplicateSerializer(serializers.Serializer):
+    """An existing record the input matches; id and name only when the caller may see it."""
+
+    id = serializers.IntegerField(allow_null=True)
+    code = serializers.CharField()
+    name = serializers.CharField(allow_null=True)
+    reason = serializers.ChoiceField(choices=["phone", "name_address", "nearby_name"])
+    reason_text = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+
+
+class DuplicateConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    duplicates = DuplicateSerializer(many=True)
+
+
+class ArchiveSerializer(StrictFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class MergeSerializer(StrictFieldsMixin, serializers.Serializer):
+    merge = serializers.IntegerField(
+        min_value=1, help_text="Id of the record to merge into this one (it is archived)."
+    )
+
+
+class ActorMixin(serializers.Serializer):
+    actor_name = serializers.StringRelatedField(source="actor", read_only=True)
+
+
+class ChangeLogSerializer(ActorMixin, serializers.ModelSerializer):
+    action_display = serializers.CharField(source="get_action_display", read_only=True)
+    changes = serializers.JSONField(
+        help_text='Changed fields as {"field": [old, new]}.', read_only=True
+    )
+
+    class Meta:
+        model = ChangeLog
+        fields = [
+            "id",
+            "at",
+            "action",
+            "action_display",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "note",
+            "actor",
+            "actor_name",
+        ]
+        read_only_fields = fields
+
+
+class TimelineEntrySerializer(ActorMixin, serializers.ModelSerializer):
+    class Meta:
+        model = TimelineEntry
+        fields = [
+            "id",
+            "at",
+            "kind",
+            "title",
+            "body",
+            "actor",
+            "actor_name",
+            "source_type",
+            "source_id",
+        ]
+        read_only_fields = fields
+
+
+class OutletTypeSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = OutletType
+        fields = ["id", "code", "label", "name", "name_en", "sort_order", "is_active"]
+
+
+class CustomerClassSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="__str__", read_only=True)
+    scheme_display = serializers.CharField(source="get_scheme_display", read_only=True)
+
+    class Meta:
+        model = CustomerClass
+        fields = [
+            "id",
+            "code",
+            "label",
+            "name",
+            "name_en",
+            "scheme",
+            "scheme_display",
+            "visit_every_weeks",
+            "sort_order",
+            "is_active",
+        ]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name"]
+
+
+class ImportRequestSerializer(StrictFieldsMixin, serializers.Serializer):
+    file = serializers.FileField(help_text="The filled-in .xlsx template.")
+    skip_invalid = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Import the valid rows and return the rejected ones as a workbook; by "
+        "default nothing is imported when any row is bad.",
+    )
+
+
+class RowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    column = serializers.CharField(allow_blank=True)
+    message = serializers.CharField()
+
+
+class RowDuplicateSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    matches = DuplicateSerializer(many=True)
+
+
+class ImportResultSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    created_count = serializers.IntegerField()
+    errors = RowErrorSerializer(many=True)
+    duplicates = RowDuplicateSerializer(many=True)
+    rejected_workbook = serializers.CharField(
+        allow_null=True,
+        help_text="The rejected rows as a base64-encoded .xlsx to fix and re-import.",
+    )
