@@ -1,0 +1,221 @@
+"""A rep's day on the phone, in headless Chromium with a faked position (issue 3, quality bar).
+
+Check in on site and off site, tick steps, take a photo, take an order, check out; then lose
+the signal, record a visit, get the signal back: the visit reaches the server exactly once.
+"""
+
+import io
+import os
+import subprocess
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from PIL import Image
+
+from outletcrm.orders.models import Order, PriceList, PriceListItem
+from outletcrm.visits.models import DailyPlan, PlannedStop, Visit, VisitPhoto
+from tests.factories import CustomerFactory, ProductFactory
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = Path(os.environ.get("FIELD_SCREENSHOTS", "/tmp/outletcrm-field-shots"))
+PHONE = {"width": 390, "height": 844}
+
+A = {"latitude": 30.277000, "longitude": 120.130000}  # 联华超市文三店
+B = {"latitude": 30.281000, "longitude": 120.141000}  # 好邻居便利店
+C = {"latitude": 30.268000, "longitude": 120.120000}  # 村口小卖部
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    if not (ROOT / "outletcrm/static/dist/mobile.js").exists():
+        subprocess.run(["npm", "run", "--silent", "build"], cwd=ROOT, check=True)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def jpeg() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (40, 150, 90)).save(buf, format="JPEG")
+    return buf.getvalue()
+
+
+def wait_for(condition, timeout=15.0, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+@pytest.fixture
+def field_day(transactional_db, cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    rep = cast.alice
+    today = timezone.localdate()
+    shops = [CustomerFactory(owner=rep, name=name, latitude=Decimal(str(p["latitude"])),
+                             longitude=Decimal(str(p["longitude"])))
+             for name, p in (("联华超市文三店", A), ("好邻居便利店", B), ("村口小卖部", C))]
+    plan = DailyPlan.objects.create(rep=rep, date=today)
+    for i, shop in enumerate(shops, start=1):
+        PlannedStop.objects.create(plan=plan, rep=rep, date=today, customer=shop, position=i)
+    product = ProductFactory(name="矿泉水550ml", spec="24瓶")
+    prices = PriceList.objects.create(name="标准价", is_default=True)
+    PriceListItem.objects.create(price_list=prices, product=product, unit_price="24.00")
+    return {"rep": rep, "shops": shops, "product": product}
+
+
+@pytest.fixture
+def phone(chromium, live_server, field_day, bundle):
+    client = Client()
+    client.force_login(field_day["rep"])
+    context = chromium.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+        locale="zh-CN", timezone_id="Asia/Shanghai", permissions=["geolocation"],
+        geolocation=A, base_url=live_server.url)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                          "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield context, page
+    context.close()
+
+
+def shot(page, name):
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def stop(page, index):
+    return page.locator(f"#stops li[data-index='{index}']")
+
+
+def check_in_at(context, page, index, position):
+    context.set_geolocation(position)
+    stop(page, index).locator("[data-action=check-in]").click()
+    page.wait_for_url("**/m/visit/*/")
+    page.wait_for_selector("#visit-body:not([hidden])")
+    return page.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def wait_synced(page):
+    page.wait_for_selector("#sync-badge[data-state='synced']", timeout=20000)
+
+
+def test_a_rep_runs_a_day_and_an_offline_visit_syncs_once(phone, field_day):
+    context, page = phone
+    page.goto("/m/")
+    page.wait_for_selector("#stops li[data-index='2']")
+    shot(page, "01-today")
+    assert "联华超市文三店" in stop(page, 0).inner_text()
+
+    # 1. On site: check in, tick steps, save the record, a live photo, an order, check out.
+    visit_a = check_in_at(context, page, 0, A)
+    assert page.get_attribute("#v-distance", "data-off-site") == "0"
+    boxes = page.locator("#v-steps input[type=checkbox]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.locator("#v-hard input[data-key='display']").check()
+    page.fill("#v-notes", "货架陈列良好")
+    page.click("#save-record")
+    page.set_input_files("#photo-camera", files=[
+        {"name": "shelf.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
+    line = page.locator("#order-lines .m-line").first
+    line.locator("select[data-field=product]").select_option(str(field_day["product"].pk))
+    line.locator("input[data-field=quantity]").fill("5")
+    line.locator("input[data-field=discount]").fill("10")
+    assert page.inner_text("#order-total") == "¥108.00"
+    page.click("#submit-order")
+    wait_for(lambda: Order.objects.count() == 1, message="the order")
+    shot(page, "02-visit-on-site")
+    page.click("#check-out")
+    page.wait_for_selector("#v-duration[data-done='1']")
+    wait_synced(page)
+    visit = Visit.objects.get(client_id=visit_a)
+    wait_for(lambda: Visit.objects.get(client_id=visit_a).status == "done", message="check-out")
+    visit.refresh_from_db()
+    assert not visit.off_site and visit.is_planned and visit.notes == "货架陈列良好"
+    assert [s.done for s in visit.steps.all()][:3] == [True, True, False]
+    assert visit.hard_terminal.get("display") is True
+    wait_for(lambda: VisitPhoto.objects.filter(visit=visit, captured_live=True).count() == 1,
+             message="the photo")
+    assert Order.objects.get().total == Decimal("108.00")
+    assert visit.visit_orders.count() == 1
+    page.wait_for_selector("#v-photos li[data-state='synced'] img")
+
+    # 2. Off site: the warning shows; an album photo is refused where live photos are required.
+    page.goto("/m/")
+    page.wait_for_selector("#stops li[data-index='1'] [data-action=check-in]")
+    visit_b = check_in_at(context, page, 1, {"latitude": 30.300000, "longitude": 120.141000})
+    page.wait_for_selector("#v-distance[data-off-site='1']")
+    assert "2" in page.inner_text("#v-distance")
+    page.set_input_files("#photo-album", files=[
+        {"name": "album.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
+    page.wait_for_selector("#v-errors .m-error[data-op='photo']")
+    shot(page, "03-visit-off-site")
+    assert Visit.objects.get(client_id=visit_b).off_site
+    assert VisitPhoto.objects.filter(visit__client_id=visit_b).count() == 0
+    assert page.get_attribute("#sync-badge", "data-state") == "error"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#v-errors [data-discard]")
+    page.wait_for_selector("#v-errors", state="hidden")
+    page.click("#check-out")
+    page.wait_for_selector("#v-duration[data-done='1']")
+
+    # 3. Offline: the service worker serves the pages, the visit waits on the phone.
+    page.goto("/m/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_selector("#stops li[data-index='2'] [data-action=check-in]")
+    context.set_offline(True)
+    page.wait_for_selector("#net-banner:not([hidden])")
+    visit_c = check_in_at(context, page, 2, C)
+    assert page.inner_text("#v-customer") == "村口小卖部"
+    page.locator("#v-steps input[type=checkbox]").nth(0).check()
+    page.fill("#v-notes", "离线记录")
+    page.click("#save-record")
+    page.click("#check-out")
+    page.wait_for_selector("#v-duration[data-done='1']")
+    page.wait_for_selector("#sync-badge[data-state='offline']")
+    assert page.get_attribute("#sync-badge", "data-pending") == "3"
+    shot(page, "04-offline-visit")
+    assert not Visit.objects.filter(client_id=visit_c).exists()
+
+    # 4. Back online: the queue uploads by itself, once.
+    context.set_offline(False)
+    wait_synced(page)
+    wait_for(lambda: Visit.objects.filter(client_id=visit_c, status="done").exists(),
+             message="the offline visit")
+    page.goto("/m/sync/")
+    page.click("#sync-now")
+    page.wait_for_selector("#sync-summary[data-state='synced']")
+    shot(page, "05-synced")
+    assert Visit.objects.filter(client_id=visit_c).count() == 1
+    offline_visit = Visit.objects.get(client_id=visit_c)
+    assert offline_visit.notes == "离线记录" and offline_visit.is_planned
+    assert offline_visit.checkin_received_at > offline_visit.checked_in_at
+    assert Visit.objects.count() == 3
+    page.goto("/m/")
+    page.wait_for_selector("#stops li[data-index='2'] [data-status='done']")
+    shot(page, "06-today-done")
