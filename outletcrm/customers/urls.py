@@ -1,3 +1,36 @@
+"""Pages of the customer archive; import, export and the audit log come from io_urls."""
+
+from django.urls import include, path
+
+from outletcrm.customers import views
 
 app_name = "customers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.customer_list_view, name="list"),
+    path("new/", views.customer_create_view, name="create"),
+    path("lookup/", views.customer_lookup_view, name="lookup"),
+    path("<int:pk>/", views.customer_detail_view, name="detail"),
+    path("<int:pk>/edit/", views.customer_edit_view, name="edit"),
+    path("<int:pk>/archive/", views.customer_archive_view, name="archive"),
+    path("<int:pk>/restore/", views.customer_restore_view, name="restore"),
+    path("<int:pk>/merge/", views.customer_merge_view, name="merge"),
+    path("<int:pk>/contacts/new/", views.contact_form_view, name="contact_create"),
+    path("<int:pk>/contacts/<int:contact_pk>/edit/", views.contact_form_view, name="contact_edit"),
+    path(
+        "<int:pk>/contacts/<int:contact_pk>/delete/",
+        views.contact_delete_view,
+        name="contact_delete",
+    ),
+    path("<int:pk>/competitors/new/", views.competitor_form_view, name="competitor_create"),
+    path(
+        "<int:pk>/competitors/<int:entry_pk>/edit/",
+        views.competitor_form_view,
+        name="competitor_edit",
+    ),
+    path(
+        "<int:pk>/competitors/<int:entry_pk>/delete/",
+        views.competitor_delete_view,
+        name="competitor_delete",
+    ),
+    path("", include("outletcrm.customers.io_urls")),
+]

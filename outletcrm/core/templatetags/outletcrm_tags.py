@@ -1,0 +1,127 @@
+"""Template helpers shared by every page: permissions, history rendering, badges."""
+
+import datetime
+from functools import cache
+
+from django import template
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import formats
+from django.utils.dateparse import parse_date, parse_datetime, parse_time
+from django.utils.translation import gettext as _
+
+from outletcrm.core import scoping
+
+register = template.Library()
+
+# Lifecycle status → Bootstrap colour (brief §3: potential → intent → active → dormant/lost).
+STATUS_COLOURS = {
+    "potential": "secondary",
+    "intent": "info",
+    "active": "success",
+    "dormant": "warning",
+    "lost": "danger",
+}
+TIMELINE_ICONS = {
+    "archive": "bi-archive",
+    "visit": "bi-geo-alt",
+    "order": "bi-cart3",
+    "complaint": "bi-exclamation-triangle",
+    "care": "bi-gift",
+    "call": "bi-telephone",
+}
+
+
+@register.filter
+def can_view_audit(user) -> bool:
+    return scoping.can_view_audit(user)
+
+
+@register.filter
+def can_archive(user) -> bool:
+    return scoping.can_archive_customer(user)
+
+
+@register.filter
+def can_merge(user) -> bool:
+    return scoping.can_merge_customers(user)
+
+
+@register.filter
+def can_edit(user) -> bool:
+    return scoping.can_edit_customer(user)
+
+
+@register.filter
+def status_colour(status: str) -> str:
+    return STATUS_COLOURS.get(status, "secondary")
+
+
+@register.filter
+def timeline_icon(kind: str) -> str:
+    return TIMELINE_ICONS.get(kind, "bi-dot")
+
+
+@cache
+def _model_for(object_type: str):
+    """The model a ChangeLog.object_type (a model_name) refers to, in any app."""
+    for model in apps.get_models():
+        if model._meta.model_name == object_type:
+            return model
+    return None
+
+
+def field_label(object_type: str, field_name: str) -> str:
+    """The verbose name of a changed field, in the reader's language."""
+    model = _model_for(object_type)
+    if model is not None:
+        try:
+            return str(model._meta.get_field(field_name).verbose_name)
+        except FieldDoesNotExist:
+            pass
+    return field_name
+
+
+@register.filter
+def object_type_label(object_type: str) -> str:
+    model = _model_for(object_type)
+    return str(model._meta.verbose_name) if model is not None else object_type
+
+
+def readable(value) -> str:
+    """A history value as people read it: lists joined, dates localised, blanks as a dash."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list | tuple):
+        return "、".join(readable(v) for v in value)
+    if isinstance(value, str) and len(value) >= 8 and value[:4].isdigit():
+        moment = parse_datetime(value) if "T" in value else None
+        if moment is not None:
+            return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+        day = parse_date(value) if len(value) == 10 else None
+        if day is not None:
+            return formats.date_format(day, "DATE_FORMAT")
+    if isinstance(value, str) and len(value) in (5, 8) and value[2:3] == ":":
+        moment = parse_time(value)
+        if isinstance(moment, datetime.time):
+            return moment.strftime("%H:%M")
+    return str(value)
+
+
+@register.filter
+def change_rows(entry) -> list[dict]:
+    """One ChangeLog entry's changes as rows of field label, old value and new value."""
+    rows = []
+    for name, pair in (entry.changes or {}).items():
+        old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        rows.append(
+            {
+                "label": field_label(entry.object_type, name),
+                "old": readable(old),
+                "new": readable(new),
+                "had_old": old not in (None, "", []),
+            }
+        )
+    return rows

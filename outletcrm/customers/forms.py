@@ -1,0 +1,361 @@
+"""Forms of the customer pages: they parse and validate input; services do the writing."""
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from outletcrm.core import scoping
+from outletcrm.customers import selectors
+from outletcrm.customers.choices import Channel, Status
+from outletcrm.customers.models import (
+    CompetitorEntry,
+    Contact,
+    Customer,
+    CustomerClass,
+    OutletType,
+    Tag,
+)
+from outletcrm.customers.selectors import ORDERINGS, CustomerFilters
+from outletcrm.customers.services import COMPETITOR_FIELDS, CONTACT_FIELDS, CUSTOMER_FIELDS
+from outletcrm.customers.validators import normalise_phone
+from outletcrm.org.models import Region, Role, User
+
+# Brands and tags are typed as one line; Chinese users separate with "，" or "、" as often as ",".
+LIST_SEPARATORS = re.compile(r"[,，、;；\n]+")
+COORDINATE_STEP = Decimal("0.000001")
+
+
+def split_list(value: str) -> list[str]:
+    """'康师傅，农夫山泉, 康师傅' → ['康师傅', '农夫山泉'] (trimmed, no blanks or repeats)."""
+    items = [item.strip() for item in LIST_SEPARATORS.split(value or "")]
+    return list(dict.fromkeys(item for item in items if item))
+
+
+class BootstrapMixin:
+    """Give every widget its Bootstrap class (templates render fields with includes/field.html)."""
+
+    def style_fields(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+# --- the list's query string ------------------------------------------------------------
+
+
+class CustomerFilterForm(forms.Form):
+    """The list's search, filters and sort, read from the query string.
+
+    A value that does not parse (region=abc, status=bogus) is ignored rather than failing the
+    page: the list then shows what the remaining filters select.
+    """
+
+    ARCHIVED_CHOICES = [
+        ("live", _("Live customers")),
+        ("archived", _("Archived customers")),
+        ("all", _("All customers")),
+    ]
+    ORDERING_CHOICES = [
+        ("name", _("Name A→Z")),
+        ("-name", _("Name Z→A")),
+        ("code", _("Customer no. ascending")),
+        ("-code", _("Customer no. descending")),
+        ("-updated", _("Recently updated first")),
+        ("updated", _("Least recently updated first")),
+        ("status", _("Status")),
+        ("class", _("Class")),
+    ]
+
+    q = forms.CharField(required=False, strip=True)
+    region = forms.IntegerField(required=False, min_value=1)
+    owner = forms.IntegerField(required=False, min_value=1)
+    outlet_type = forms.IntegerField(required=False, min_value=1)
+    customer_class = forms.IntegerField(required=False, min_value=1)
+    abc_class = forms.IntegerField(required=False, min_value=1)
+    tag = forms.IntegerField(required=False, min_value=1)
+    status = forms.ChoiceField(required=False, choices=[("", "")] + Status.choices)
+    channel = forms.ChoiceField(required=False, choices=[("", "")] + Channel.choices)
+    archived = forms.ChoiceField(required=False, choices=ARCHIVED_CHOICES)
+    ordering = forms.ChoiceField(required=False, choices=ORDERING_CHOICES)
+
+    def clean_q(self) -> str:
+        # A pasted paragraph is cut, not refused: the search box never errors.
+        return self.cleaned_data["q"][:100]
+
+    def to_filters(self) -> CustomerFilters:
+        """The filters the query string asks for, with unusable values dropped."""
+        self.is_valid()
+        data = self.cleaned_data  # holds only the fields that parsed
+        values = {name: data.get(name) for name in self.fields if data.get(name) not in (None, "")}
+        if values.get("ordering") not in ORDERINGS:
+            values.pop("ordering", None)
+        return CustomerFilters(**values)
+
+
+def filter_options(user: User) -> dict:
+    """The choices the list's filter bar offers this user."""
+    classes = list(CustomerClass.objects.filter(is_active=True))
+    # A rep sees only their own customers, so region and owner filters would be noise.
+    wide = user.role != Role.REP or user.is_superuser
+    return {
+        # The region tree, indented by depth (华东大区 > 浙江省区 > 杭州办事处).
+        "regions": [
+            (r.pk, "\u3000" * r.depth + r.name) for r in Region.objects.only("pk", "name", "path")
+        ]
+        if wide
+        else [],
+        "owners": list(scoping.users_in_scope(user).only("pk", "username", "display_name"))
+        if wide
+        else [],
+        "outlet_types": list(OutletType.objects.filter(is_active=True)),
+        "importance_classes": [c for c in classes if c.scheme == "importance"],
+        "abc_classes": [c for c in classes if c.scheme == "abc"],
+        "tags": list(Tag.objects.all()),
+        "statuses": Status.choices,
+        "channels": Channel.choices,
+        "archived_choices": CustomerFilterForm.ARCHIVED_CHOICES,
+        "ordering_choices": CustomerFilterForm.ORDERING_CHOICES,
+    }
+
+
+# --- create / edit ------------------------------------------------------------------------
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name} ({obj.username})" if obj.display_name else obj.username
+
+
+class CustomerForm(BootstrapMixin, forms.ModelForm):
+    """All archive fields of a customer; the view saves through the customer services."""
+
+    brands = forms.CharField(
+        label=_("Brands carried"),
+        required=False,
+        max_length=500,
+        help_text=_("Separate brands with commas, e.g. 康师傅, 农夫山泉."),
+    )
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=300,
+        help_text=_("Separate tags with commas; new tags are created."),
+    )
+    referred_by = forms.CharField(
+        label=_("Referred by (customer)"),
+        required=False,
+        max_length=50,
+        help_text=_("The referring customer's number; type a name or pinyin to search."),
+    )
+    latitude = forms.DecimalField(label=_("Latitude"), required=False, help_text=_("WGS-84"))
+    longitude = forms.DecimalField(label=_("Longitude"), required=False, help_text=_("WGS-84"))
+
+    class Meta:
+        model = Customer
+        fields = [f for f in CUSTOMER_FIELDS if f != "brands"] + ["brands"]
+        widgets = {
+            "opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        customer = self.instance
+        owners = scoping.users_in_scope(user)
+        if customer.pk:
+            # The current owner stays selectable even if the editor could not assign to them.
+            owners = owners | User.objects.filter(pk=customer.owner_id)
+        self.fields["owner"] = OwnerChoiceField(
+            queryset=owners.distinct().order_by("display_name", "username"),
+            label=Customer._meta.get_field("owner").verbose_name,
+            empty_label=_("Choose…"),
+        )
+        if not customer.pk and owners.filter(pk=user.pk).exists():
+            self.initial.setdefault("owner", user.pk)  # a rep's new customer is their own
+        self.fields["customer_class"].queryset = CustomerClass.objects.filter(
+            scheme="importance", is_active=True
+        )
+        self.fields["abc_class"].queryset = CustomerClass.objects.filter(
+            scheme="abc", is_active=True
+        )
+        # A disabled outlet type is offered no more, except on records that already use it.
+        self.fields["outlet_type"].queryset = OutletType.objects.filter(
+            Q(is_active=True) | Q(pk=customer.outlet_type_id)
+        )
+        self.fields["outlet_type"].empty_label = _("Choose…")
+        for name in ("customer_class", "abc_class"):
+            self.fields[name].empty_label = "—"
+        for name in ("latitude", "longitude"):
+            self.fields[name].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+        # Typing a name or pinyin fills a datalist with matching customers in scope (htmx).
+        self.fields["referred_by"].widget.attrs.update(
+            {
+                "list": "referred-by-options",
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("customers:lookup"),
+                "hx-target": "#referred-by-options",
+                "hx-trigger": "input changed delay:300ms",
+                "hx-swap": "innerHTML",
+            }
+        )
+        if customer.pk:
+            self.initial["brands"] = ", ".join(customer.brands or [])
+            self.initial["tags"] = ", ".join(t.name for t in customer.tags.all())
+            self.initial["referred_by"] = customer.referred_by.code if customer.referred_by else ""
+        if scoping.can_override_duplicate(user) and not customer.pk:
+            self.fields["force_duplicate"] = forms.BooleanField(
+                label=_("This is not a duplicate: create it anyway"),
+                required=False,
+            )
+        self.style_fields()
+
+    def clean_phone(self) -> str:
+        # Accept what people type ("0571-8888 1234", "+86 138…"); validation sees the plain form.
+        return normalise_phone(self.cleaned_data.get("phone") or "")
+
+    def clean_brands(self) -> list[str]:
+        return split_list(self.cleaned_data["brands"])
+
+    def clean_tags(self) -> list[str]:
+        tags = split_list(self.cleaned_data["tags"])
+        too_long = [t for t in tags if len(t) > Tag._meta.get_field("name").max_length]
+        if too_long:
+            raise ValidationError(
+                _("A tag can have at most 30 characters: %(tags)s"),
+                params={"tags": "、".join(too_long)},
+            )
+        return tags
+
+    def _clean_coordinate(self, name: str) -> Decimal | None:
+        value = self.cleaned_data.get(name)
+        # GPS readings carry more decimals than the archive keeps (6 ≈ 0.1 m).
+        return None if value is None else value.quantize(COORDINATE_STEP, rounding=ROUND_HALF_UP)
+
+    def clean_latitude(self):
+        return self._clean_coordinate("latitude")
+
+    def clean_longitude(self):
+        return self._clean_coordinate("longitude")
+
+    def clean_referred_by(self) -> Customer | None:
+        text = self.cleaned_data["referred_by"].strip()
+        if not text:
+            return None
+        code = text.split()[0]
+        current = self.instance.referred_by if self.instance.pk else None
+        if current and current.code.lower() == code.lower():
+            return current  # unchanged, even if the referrer is outside the editor's scope
+        referrer = (
+            selectors.customer_queryset(self.user)
+            .filter(code__iexact=code)
+            .only("pk", "code")
+            .first()
+        )
+        if referrer is None:
+            raise ValidationError(
+                _("No customer with number %(code)s among the customers you can see."),
+                params={"code": code},
+            )
+        return referrer
+
+    def service_fields(self, *, changed_only: bool = False) -> dict:
+        """The cleaned values the customer services take (`tags` separately)."""
+        names = [f for f in CUSTOMER_FIELDS if f in self.cleaned_data]
+        if changed_only:
+            names = [f for f in names if f in self.changed_data]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class ContactForm(BootstrapMixin, forms.ModelForm):
+    """A contact person of a customer."""
+
+    # Wider than the stored 11 digits so "+86 138 0000 0000" reaches the normaliser.
+    mobile = forms.CharField(label=_("Mobile"), required=False, max_length=30)
+
+    class Meta:
+        model = Contact
+        fields = CONTACT_FIELDS
+        widgets = {
+            "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mobile"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        self.style_fields()
+
+    def clean_mobile(self) -> str:
+        # Accept what people type ("138 0000 0000", "+86 138…"); the service stores 11 digits.
+        return normalise_phone(self.cleaned_data.get("mobile") or "")
+
+    def service_fields(self, *, changed_only: bool = False) -> dict:
+        names = [f for f in CONTACT_FIELDS if not changed_only or f in self.changed_data]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class CompetitorForm(BootstrapMixin, forms.ModelForm):
+    """One entry of the customer's competitor file."""
+
+    class Meta:
+        model = CompetitorEntry
+        fields = COMPETITOR_FIELDS
+        widgets = {"notes": forms.TextInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in COMPETITOR_FIELDS}
+
+
+class ArchiveForm(BootstrapMixin, forms.Form):
+    """Why a customer leaves daily work (kept in its history)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. shop closed, moved away, lost to a competitor")}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+
+class MergeForm(forms.Form):
+    """Confirm merging two customer records (custodian only)."""
+
+    other = forms.IntegerField(widget=forms.HiddenInput)
+    keep = forms.ChoiceField(
+        choices=[("this", "this"), ("other", "other")], widget=forms.RadioSelect
+    )
+    confirm = forms.BooleanField(label=_("I have checked both records; merge them."))
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, field by field where the field exists."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for item in errors:
+                form.add_error(target, item)
+    else:
+        form.add_error(None, error)
