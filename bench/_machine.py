@@ -28,4 +28,11 @@ def machine_info() -> str:
         f"- nproc: {os.cpu_count()}\n"
         f"- cpu: {cpu}\n"
         f"- python {platform.python_version()}, pyvrp {version('pyvrp')}\n"
+        f"- load average at start (1/5/15 min): {load_average()}"
+        " — other work on the machine slows time-budgeted runs\n"
     )
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages, to judge whether timings were taken on a quiet machine."""
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())

@@ -10,7 +10,7 @@ import sys
 import time
 
 from _city import generate_day
-from _machine import machine_info
+from _machine import load_average, machine_info
 
 from outletcrm.routing.engine import optimise_day
 
@@ -72,6 +72,7 @@ def main() -> int:
             f"| {size} | {equal}/{len(rows)} | {max(t for _, t, _ in rows):.2f} | "
             f"{sum(g for _, _, g in rows) / len(rows):.2f} |"
         )
+    print(f"\nload average at end: {load_average()}")
     return 0
 
 

@@ -9,7 +9,7 @@ import sys
 import time
 
 from _city import CENTRE, generate_territory
-from _machine import machine_info
+from _machine import load_average, machine_info
 
 from outletcrm.routing.design import Outlet, baseline_design, design_routes, split_territory
 from outletcrm.routing.problem import Place
@@ -100,6 +100,7 @@ def main() -> int:
             f"| {share.rep + 1} | {len(share.outlet_ids)} | {share.service_hours_per_cycle:.1f} | "
             f"{share.tour_km:.1f} | {share.spread_km:.2f} |"
         )
+    print(f"\nload average at end: {load_average()}")
     return 0 if ok else 1
 
 

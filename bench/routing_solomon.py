@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from _machine import REPO, machine_info
+from _machine import REPO, load_average, machine_info
 
 from outletcrm.routing.checker import check_solution
 from outletcrm.routing.vrplib_io import read_instance, read_solution, solve_instance
@@ -74,6 +74,7 @@ def main() -> int:
             f"| {budget:g} s | {sum(values) / len(values):.2f} | {max(values):.2f} | {len(values)} |"
         )
     print(f"\nchecker failures: {failures}")
+    print(f"load average at end: {load_average()}")
     return 1 if failures else 0
 
 

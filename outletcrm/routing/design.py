@@ -12,7 +12,7 @@ How (``design_routes``):
 2. Inside a weekday's region, the outlets visited less than weekly are split between the weeks
    along that region's tour (contiguous pieces of a good tour are compact), balancing work.
 3. Each day's visiting order is solved with PyVRP; travel, work hours and frequency are then
-   measured by ``evaluate_design``, which also scores the baseline (``baseline_design``).
+   measured by ``_evaluate``, which also scores the baseline (``baseline_design``).
 
 Time windows are not part of the weekly design: they are honoured by ``optimise_day`` when the
 day is planned. Frequencies below once a cycle (a "potential" outlet every 4 weeks in a 2-week
@@ -42,8 +42,10 @@ WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # Region capacity = fair share × this: tight enough to balance, loose enough to stay compact.
 BALANCE_SLACK = 1.04
-# Day-order searches stop after this many iterations without improvement (or their time share).
+# Searches stop after this many iterations without improvement (or at their time share), so
+# small territories finish early and the same input and seed give the same design.
 DAY_PATIENCE = 1_500
+REGION_PATIENCE = 2_000
 
 
 @dataclass
@@ -242,7 +244,7 @@ class _Territory:
         if not outlet_ids:
             return [], 0, 0.0
         if len(outlet_ids) > 1:
-            outlet_ids = _solve_tours(self, [outlet_ids], 1, None, seconds, seed, DAY_PATIENCE)[0]
+            outlet_ids = _solve_tours(self, outlet_ids, 1, None, seconds, seed, DAY_PATIENCE)[0]
         nodes = [0] + [self.index[i] for i in outlet_ids] + [0]
         legs = list(zip(nodes, nodes[1:], strict=False))
         return (
@@ -254,7 +256,7 @@ class _Territory:
 
 def _solve_tours(
     territory: _Territory,
-    groups: list[list[str]],
+    outlet_ids: list[str],
     vehicles: int,
     loads: dict[str, int] | None,
     seconds: float,
@@ -268,7 +270,6 @@ def _solve_tours(
     import pyvrp
     from pyvrp.exceptions import PenaltyBoundWarning
 
-    outlet_ids = [i for group in groups for i in group]
     nodes = [0] + [territory.index[i] for i in outlet_ids]
     full = np.asarray(territory.seconds, dtype=np.int64)
     matrix = full[np.ix_(nodes, nodes)]
@@ -371,7 +372,7 @@ def _requirements(
     return visits, work
 
 
-def evaluate_design(
+def _evaluate(
     territory: _Territory,
     day_outlets: dict[Day, list[str]],
     *,
@@ -445,12 +446,12 @@ def design_routes(
     started = time.perf_counter()
     regions = _solve_tours(
         territory,
-        [list(visits)],
+        list(visits),
         workdays,
         loads,
         seconds * 0.6,
         seed,
-        patience=None,
+        patience=REGION_PATIENCE,
         capacity=capacity,
         progress=report(0.6, 0.0),
     )
@@ -469,7 +470,7 @@ def design_routes(
 
     # 3. Order and measure every day with the remaining time.
     remaining = max(0.1, seconds - (time.perf_counter() - started))
-    return evaluate_design(
+    return _evaluate(
         territory,
         day_outlets,
         cycle_weeks=cycle_weeks,
@@ -531,7 +532,7 @@ def baseline_design(
             day = (visit_week, weekday)
             day_outlets.setdefault(day, []).append(outlet.id)
             load[day] = load.get(day, 0.0) + work[outlet.id]
-    return evaluate_design(
+    return _evaluate(
         territory,
         day_outlets,
         cycle_weeks=cycle_weeks,
@@ -573,7 +574,7 @@ def split_territory(
     loads = {i: max(1, round(10 * work[i] * visits[i])) for i in visits}
     capacity = max(max(loads.values()), math.ceil(sum(loads.values()) / reps * BALANCE_SLACK))
     parts = _solve_tours(
-        territory, [list(visits)], reps, loads, seconds, seed, None, capacity, progress
+        territory, list(visits), reps, loads, seconds, seed, REGION_PATIENCE, capacity, progress
     )
     parts += [[] for _ in range(reps - len(parts))]
     parts.sort(key=lambda part: _bearing(territory, part))
