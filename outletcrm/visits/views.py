@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from outletcrm.core import scoping
-from outletcrm.visits import kpis, routes, selectors, services
+from outletcrm.visits import kpis, planning, routes, selectors, services
 from outletcrm.visits.choices import StopOrigin, VisitStatus
-from outletcrm.visits.planning import route_day_for
 
 KPI_GROUPS = ["day", "week", "month", "rep", "team", "region"]
 
@@ -264,7 +263,7 @@ def plan_page(request: HttpRequest) -> HttpResponse:
 
 def routes_day_note(date: datetime.date) -> str:
     """Explain the calendar: a public holiday has no plan; a make-up day works another day."""
-    day = route_day_for(date)
+    day = planning.route_day_for(date)
     if day is None:
         return _("Rest day or public holiday: no plan is generated.")
     if day != date:
