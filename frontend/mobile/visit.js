@@ -159,7 +159,7 @@ async function renderErrors() {
   const box = $("v-errors");
   box.hidden = !failed.length;
   box.innerHTML = failed.map((o) => `<div class="m-error" data-op="${esc(o.op)}">
-      <strong>${esc(opLabel(o.op))}</strong>: ${esc(errorText(o.error))}
+      <strong>${esc(opLabel(o.op))}:</strong> ${esc(errorText(o.error))}
       <button type="button" class="btn btn-sm btn-outline-danger" data-discard="${esc(o.client_id)}">${esc(t("discard"))}</button>
     </div>`).join("");
 }
