@@ -1,0 +1,268 @@
+"""Pages for Excel import and export of the archive, and the audit log (issue 2, item 8).
+
+Thin views: they parse the request, call `customers.importexport`, and render. The rejected
+rows of an import are kept as a short-lived file under MEDIA_ROOT/imports/<user id>/, named by
+a random token that only the importing user's session knows.
+"""
+
+import re
+import secrets
+import time
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from outletcrm.core import scoping
+from outletcrm.core.models import AuditEvent
+from outletcrm.customers import importexport, selectors
+from outletcrm.customers.forms import CustomerFilterForm
+
+REJECTED_SESSION_KEY = "import_rejected_tokens"
+REJECTED_KEEP_SECONDS = 24 * 3600
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+AUDIT_PAGE_SIZE = 50
+
+
+class ImportForm(forms.Form):
+    """The upload form of the import page."""
+
+    file = forms.FileField(
+        label=gettext_lazy("Excel file (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx", "class": "form-control"}),
+    )
+    skip_invalid = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Skip invalid rows"),
+        help_text=gettext_lazy(
+            "Import the good rows and download the rejected ones to fix. Without it, one bad "
+            "row stops the whole file and nothing is imported."
+        ),
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+class ImportSizeLimit(FileUploadHandler):
+    """Stops reading an upload once it passes IMPORT_MAX_BYTES: junk never fills the disk."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        limit = settings.IMPORT_MAX_BYTES
+        if limit and self.received > limit:
+            self.request.import_upload_too_large = True
+            # Drain the rest of the body without keeping it, so the browser gets our answer.
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _xlsx_download(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=importexport.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _rejected_dir(user) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / str(user.pk)
+
+
+def _keep_rejected(request: HttpRequest, content: bytes) -> str:
+    """Store the rejected rows for download by this user; returns the token."""
+    folder = _rejected_dir(request.user)
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - REJECTED_KEEP_SECONDS
+    for old in folder.glob("*.xlsx"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(24)
+    (folder / f"{token}.xlsx").write_bytes(content)
+    tokens = [*request.session.get(REJECTED_SESSION_KEY, []), token][-10:]
+    request.session[REJECTED_SESSION_KEY] = tokens
+    return token
+
+
+def _duplicate_rows(user, result: importexport.ImportResult) -> list[dict]:
+    """Duplicates for display; links only to records the user may open."""
+    ids = {m.customer_id for d in result.duplicates for m in d.matches if m.customer_id}
+    visible = set(selectors.customer_queryset(user).filter(pk__in=ids).values_list("pk", flat=True))
+    return [
+        {
+            "row": duplicate.row,
+            "text": importexport.duplicate_text(match),
+            "url": reverse("customers:detail", args=[match.customer_id])
+            if match.customer_id in visible
+            else "",
+        }
+        for duplicate in result.duplicates
+        for match in duplicate.matches
+    ]
+
+
+@csrf_exempt
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    """Upload an .xlsx of customers; shows the import's row-by-row result."""
+    # The size limit must be in place before anything reads the body, CSRF check included
+    # (Django's documented pattern for per-view upload handlers).
+    if request.method == "POST":
+        request.upload_handlers.insert(0, ImportSizeLimit(request))
+    return _import_page(request)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _import_page(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _import_form(request, ImportForm())
+    form = ImportForm(request.POST, request.FILES)  # reading them runs the upload handlers
+    if getattr(request, "import_upload_too_large", False):
+        return _import_form(request, ImportForm(), importexport.too_large_message())
+    if not form.is_valid():
+        return _import_form(request, form)
+    upload = form.cleaned_data["file"]
+    skip_invalid = form.cleaned_data["skip_invalid"]
+    try:
+        result = importexport.import_customers(
+            actor=request.user,
+            fileobj=upload,
+            filename=upload.name,
+            skip_invalid=skip_invalid,
+            channel="web",
+        )
+    except importexport.ImportFileError as exc:
+        return _import_form(request, form, str(exc))
+    token = _keep_rejected(request, result.rejected_workbook) if result.rejected_workbook else ""
+    rejected_rows = {e.row for e in result.errors} | {d.row for d in result.duplicates}
+    return render(
+        request,
+        "customers/io/import_result.html",
+        {
+            "result": result,
+            "filename": upload.name,
+            "skip_invalid": skip_invalid,
+            "rejected_count": len(rejected_rows),
+            "duplicates": _duplicate_rows(request.user, result),
+            "rejected_token": token,
+        },
+    )
+
+
+def _import_form(request: HttpRequest, form: ImportForm, error: str = "") -> HttpResponse:
+    return render(
+        request,
+        "customers/io/import.html",
+        {
+            "form": form,
+            "error": error,
+            "max_rows": settings.IMPORT_MAX_ROWS,
+            "max_size": settings.IMPORT_MAX_BYTES,
+        },
+    )
+
+
+@login_required
+@require_GET
+def import_rejected_view(request: HttpRequest, token: str) -> FileResponse:
+    """The rejected rows of the user's own recent import, to fix and import again."""
+    if not TOKEN_RE.match(token) or token not in request.session.get(REJECTED_SESSION_KEY, []):
+        raise Http404
+    path = _rejected_dir(request.user) / f"{token}.xlsx"
+    if not path.is_file():
+        raise Http404
+    filename = _("rejected-rows-%(date)s.xlsx") % {"date": f"{timezone.localtime():%Y%m%d-%H%M}"}
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type=importexport.XLSX_CONTENT_TYPE,
+    )
+
+
+@login_required
+@require_GET
+def import_template_view(request: HttpRequest) -> HttpResponse:
+    """Download the import template."""
+    return _xlsx_download(importexport.import_template(), _("customer-import-template.xlsx"))
+
+
+@login_required
+@require_GET
+def export_view(request: HttpRequest) -> HttpResponse:
+    """The customers the list shows with the same query string, as .xlsx (audited)."""
+    # The list's own parser, so the export cannot drift from what the list shows.
+    filters = CustomerFilterForm(request.GET).to_filters()
+    content, _count = importexport.export_customers(
+        user=request.user, filters=filters, channel="web"
+    )
+    filename = _("customers-%(date)s.xlsx") % {"date": f"{timezone.localtime():%Y%m%d-%H%M}"}
+    return _xlsx_download(content, filename)
+
+
+def _audit_summary(event: AuditEvent) -> str:
+    """What an audit event was about, in one line."""
+    detail = event.detail or {}
+    if event.action == AuditEvent.Action.EXPORT:
+        filters = detail.get("filters") or {}
+        if not filters:
+            return _("All customers in scope")
+        return _("Filters: %(filters)s") % {
+            "filters": ", ".join(f"{k}={v}" for k, v in sorted(filters.items()))
+        }
+    if event.action == AuditEvent.Action.IMPORT:
+        return _("%(file)s: %(created)s created, %(rejected)s rejected") % {
+            "file": detail.get("filename", ""),
+            "created": detail.get("created", event.row_count),
+            "rejected": detail.get("rejected", 0),
+        }
+    if event.action == AuditEvent.Action.MERGE:
+        return _("Kept %(kept)s, merged %(merged)s") % {
+            "kept": detail.get("kept", ""),
+            "merged": detail.get("merged", ""),
+        }
+    return ""
+
+
+@login_required
+@require_GET
+def audit_view(request: HttpRequest) -> HttpResponse:
+    """The governance log (who exported, imported or merged what, when): custodian and admin."""
+    if not scoping.can_view_audit(request.user):
+        raise Http404  # the page does not exist for anyone else
+    events = AuditEvent.objects.select_related("actor")
+    action = request.GET.get("action", "")
+    if action in AuditEvent.Action.values:
+        events = events.filter(action=action)
+    else:
+        action = ""
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    channels = {"web": _("Web page"), "api": _("API"), "cli": _("Command line")}
+    for event in page:
+        event.summary = _audit_summary(event)
+        event.channel_label = channels.get(event.channel, event.channel)
+    return render(
+        request,
+        "customers/io/audit.html",
+        {
+            "page": page,
+            "action": action,
+            "actions": AuditEvent.Action.choices,
+        },
+    )
