@@ -24,7 +24,7 @@ class OrderFilterSet(django_filters.FilterSet):
                                   help_text="Order no. (exact) or customer name, pinyin, phone.")
     customer = django_filters.NumberFilter(label=_("Customer"))
     rep = django_filters.NumberFilter(label=_("Taken by"))
-    status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label=_("Order status"))
     date_from = django_filters.DateFilter(label=_("From"), help_text="Ordered on or after.")
     date_to = django_filters.DateFilter(label=_("To"), help_text="Ordered on or before.")
 
@@ -62,7 +62,7 @@ class ProductFilterSet(django_filters.FilterSet):
 
 class ReturnFilterSet(django_filters.FilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
-    order = django_filters.NumberFilter(field_name="order_id", label=_("Order"))
+    order = django_filters.NumberFilter(field_name="order_id", label=_("Sales order"))
     kind = django_filters.ChoiceFilter(choices=ReturnClaim.Kind.choices, label=_("Kind"))
 
     class Meta:

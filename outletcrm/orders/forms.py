@@ -49,6 +49,11 @@ def add_service_errors(form: forms.Form, exc: ValidationError, *,
             form.add_error(target, message)
 
 
+def date_input() -> forms.DateInput:
+    """A browser date picker; its value is always ISO, whatever the page's language."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 def new_client_id() -> str:
     return str(uuid.uuid4())
 
@@ -66,12 +71,12 @@ class OrderFilterForm(StyledForm):
     customer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     rep = forms.ModelChoiceField(queryset=None, required=False, label=_("Taken by"),
                                  empty_label=_("Everyone"))
-    status = forms.ChoiceField(required=False, label=_("Status"),
+    status = forms.ChoiceField(required=False, label=_("Order status"),
                                choices=[("", _("All statuses")), *OrderStatus.choices])
     date_from = forms.DateField(required=False, label=_("From"),
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=date_input())
     date_to = forms.DateField(required=False, label=_("To"),
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=date_input())
 
     def __init__(self, data, *, user):
         super().__init__(data)
@@ -169,7 +174,7 @@ class OrderForm(StyledForm):
     """The order's header; lines come from LineFormSet."""
 
     due_date = forms.DateField(label=_("Payment due"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=date_input())
     notes = forms.CharField(label=_("Notes"), required=False, max_length=300,
                             widget=forms.Textarea(attrs={"rows": 2}))
     # Generated when the page is served: a second click on "Save" (or a reload that re-posts)
@@ -217,7 +222,7 @@ class PaymentForm(StyledForm):
     method = forms.ChoiceField(label=_("Method"), choices=Payment.Method.choices,
                                initial=Payment.Method.TRANSFER)
     paid_on = forms.DateField(label=_("Paid on"),
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=date_input())
     notes = forms.CharField(label=_("Notes"), required=False, max_length=300)
     client_id = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -231,7 +236,7 @@ class PaymentForm(StyledForm):
 
 class ReturnForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=ReturnClaim.Kind.choices)
-    order = forms.ModelChoiceField(label=_("Order"), queryset=Order.objects.none(),
+    order = forms.ModelChoiceField(label=_("Sales order"), queryset=Order.objects.none(),
                                    required=False, empty_label=_("Not tied to an order"))
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2,
                                 min_value=Decimal("0.01"),

@@ -90,7 +90,7 @@ class Order(models.Model):
                                  related_name="orders", verbose_name=_("Customer"))
     rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                             related_name="orders", verbose_name=_("Taken by"))
-    status = models.CharField(_("Status"), max_length=20, choices=OrderStatus.choices,
+    status = models.CharField(_("Order status"), max_length=20, choices=OrderStatus.choices,
                               default=OrderStatus.SUBMITTED)
     ordered_at = models.DateTimeField(_("Ordered at"))
     received_at = models.DateTimeField(auto_now_add=True)
@@ -106,7 +106,7 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-ordered_at", "-pk"]
-        verbose_name = _("Order")
+        verbose_name = _("Sales order")
         verbose_name_plural = _("Orders")
         indexes = [models.Index(fields=["customer", "-ordered_at"]),
                    models.Index(fields=["rep", "-ordered_at"]),
@@ -151,7 +151,7 @@ class Payment(models.Model):
 
     client_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments",
-                              verbose_name=_("Order"))
+                              verbose_name=_("Sales order"))
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
                                  related_name="payments", verbose_name=_("Customer"))
     collected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -185,7 +185,7 @@ class ReturnClaim(models.Model):
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
                                  related_name="returns", verbose_name=_("Customer"))
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="returns", verbose_name=_("Order"))
+                              related_name="returns", verbose_name=_("Sales order"))
     kind = models.CharField(_("Kind"), max_length=20, choices=Kind.choices, default=Kind.RETURN)
     amount = models.DecimalField(_("Amount"), max_digits=14, decimal_places=2,
                                  validators=[MinValueValidator(0.01)])

@@ -356,3 +356,16 @@ def test_trading_fragment_query_count_does_not_grow(cast, make_order):
     with CaptureQueriesContext(connection) as many:
         render_trading(cast.alice_customer, cast.alice)
     assert len(many.captured_queries) == len(one.captured_queries) <= 15
+
+
+def test_date_pickers_get_iso_dates_in_chinese_too(cast, catalogue, client, make_order):
+    """<input type=date> only understands YYYY-MM-DD; zh-hans formats dates as 2026/11/23."""
+    order = make_order(cast.alice, cast.alice_customer)
+    client.force_login(cast.alice)  # no Accept-Language: the default, Simplified Chinese
+    today = timezone.localdate()
+    detail = client.get(f"/orders/{order.pk}/").content.decode()
+    assert f'name="paid_on" value="{today.isoformat()}"' in detail
+    new = client.get(f"/orders/new/{cast.alice_customer.pk}/").content.decode()
+    assert f'value="{(today + datetime.timedelta(days=30)).isoformat()}"' in new
+    listing = client.get("/orders/", {"date_from": "2026-01-05"}).content.decode()
+    assert 'name="date_from" value="2026-01-05"' in listing
