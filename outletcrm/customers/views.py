@@ -32,6 +32,8 @@ from outletcrm.customers.selectors import ORDERINGS, CustomerFilters
 from outletcrm.customers.services import DuplicateCustomerError
 
 PAGE_SIZE = 25
+# Query values that ask for nothing beyond the default list; left out of addresses and exports.
+LIST_DEFAULTS = {"archived": "live", "ordering": "name"}
 LOOKUP_LIMIT = 10
 # Columns of the list that sort, and the ordering a click on them asks for first.
 SORTABLE_COLUMNS = {
@@ -62,7 +64,8 @@ def render_form(request, template: str, context: dict) -> HttpResponse:
 def done(request, url: str) -> HttpResponse:
     """After a successful write: go to `url` (htmx dialogs need the redirect in a header)."""
     if request.headers.get("HX-Request") == "true":
-        return HttpResponse(status=204, headers={"HX-Redirect": url})
+        # Without the #fragment: a change of fragment alone would not reload the page.
+        return HttpResponse(status=204, headers={"HX-Redirect": url.split("#")[0]})
     return redirect(url)
 
 
@@ -128,7 +131,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     # The query string without blanks: what the address bar, sort links and export carry.
     clean_query = QueryDict(mutable=True)
     for key, values in request.GET.lists():
-        kept = [v for v in values if v.strip()]
+        kept = [v for v in values if v.strip() and LIST_DEFAULTS.get(key) != v]
         if kept and key != "page":
             clean_query.setlist(key, kept)
     context = {

@@ -1,0 +1,111 @@
+"""Browser tests: Playwright drives Debian's Chromium against pytest-django's live server.
+
+Never downloads a browser: Chromium comes from the system package (apt-get install chromium).
+The page assets must be built (npm run build); this conftest builds them when they are
+missing or older than their sources, and skips only when npm itself is absent.
+"""
+
+import importlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a
+# thread with a running loop unless told that it is safe (it is: the loop is Playwright's).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = ROOT / "outletcrm/static/dist/app.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "test-results" / "browser"
+
+
+def _bundle_is_stale() -> bool:
+    if not BUNDLE.exists():
+        return True
+    built = BUNDLE.stat().st_mtime
+    sources = [ROOT / "package.json", ROOT / "package-lock.json", *(ROOT / "frontend").rglob("*")]
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
+@pytest.fixture(autouse=True)
+def reference_lists(transactional_db):
+    """Put back the outlet types and classes that the data migration seeds.
+
+    Browser tests need the live server, so their database is flushed after each test, and the
+    flush also removes rows the migrations inserted.
+    """
+    from django.apps import apps
+
+    defaults = importlib.import_module("outletcrm.customers.migrations.0003_default_lists")
+    defaults.forwards(apps, None)
+
+
+@pytest.fixture(scope="session")
+def static_bundle():
+    """Make sure outletcrm/static/dist holds a current build of the page assets."""
+    if not _bundle_is_stale():
+        return BUNDLE
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed, so the page assets cannot be built (npm run build)")
+    steps = [] if (ROOT / "node_modules").is_dir() else [[npm, "ci", "--no-audit", "--no-fund"]]
+    steps.append([npm, "run", "build"])
+    for step in steps:
+        result = subprocess.run(step, cwd=ROOT, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            pytest.fail(f"{' '.join(step)} failed:\n{result.stdout}\n{result.stderr}")
+    return BUNDLE
+
+
+@pytest.fixture(scope="session")
+def chromium(static_bundle):
+    """One headless Chromium for the session."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Debian's Chromium is required at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    """A fresh browser tab reading English pages; JavaScript errors fail the test."""
+    context = chromium.new_context(
+        locale="en-US", base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot under test-results/browser/ for people to look at."""
+
+    def _shot(tab, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        tab.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shot
