@@ -5,6 +5,7 @@ import io
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connections
 
 from outletcrm import cli
 from outletcrm.core.models import AuditEvent
@@ -18,15 +19,23 @@ def command(*args) -> str:
     return out.getvalue()
 
 
-def console(capsys, *argv) -> tuple[int, str, str]:
-    """Run the real `outletcrm` entry point, hyphenated command names and all."""
-    try:
-        cli.main(["outletcrm", *argv])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+@pytest.fixture
+def console(capsys, monkeypatch):
+    """Run the real `outletcrm` entry point, hyphenated command names and all: (code, out, err)."""
+    # run_from_argv closes every connection when done, which would end the test's transaction
+    # on PostgreSQL.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+    def run(*argv) -> tuple[int, str, str]:
+        try:
+            cli.main(["outletcrm", *argv])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code or 0
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
 
 
 def test_import_template_writes_the_template(db, tmp_path):
@@ -36,10 +45,10 @@ def test_import_template_writes_the_template(db, tmp_path):
     assert sheet_rows(target.read_bytes())[0] == HEADERS
 
 
-def test_import_as_a_rep_creates_their_customers_and_exits_zero(cast, tmp_path, capsys):
+def test_import_as_a_rep_creates_their_customers_and_exits_zero(cast, tmp_path, console):
     source = tmp_path / "客户.xlsx"
     source.write_bytes(xlsx([row(name="甲店"), row(name="乙店")]))
-    code, out, err = console(capsys, "import-customers", str(source), "--as", "alice")
+    code, out, err = console("import-customers", str(source), "--as", "alice")
     assert (code, err) == (0, "")
     assert "alice" in out and "2" in out
     assert set(
@@ -51,11 +60,11 @@ def test_import_as_a_rep_creates_their_customers_and_exits_zero(cast, tmp_path, 
     assert (event.actor, event.channel, event.row_count) == (cast.alice, "cli", 2)
 
 
-def test_a_bad_row_exits_non_zero_writes_nothing_and_reports_in_chinese(cast, tmp_path, capsys):
+def test_a_bad_row_exits_non_zero_writes_nothing_and_reports_in_chinese(cast, tmp_path, console):
     source = tmp_path / "客户.xlsx"
     source.write_bytes(xlsx([row(), row(contact_name="张三", contact_mobile="123")]))
     before = counts()
-    code, out, err = console(capsys, "import-customers", str(source), "--as", "alice")
+    code, out, err = console("import-customers", str(source), "--as", "alice")
     assert code == 1 and counts() == before
     assert "3" in out and "联系人手机" in out and "不是有效的中国大陆手机号" in out
     assert err.strip()
@@ -71,11 +80,11 @@ def test_the_report_in_english_on_request(cast, tmp_path):
 
 
 @pytest.mark.parametrize("content", [b"not a workbook at all", "名称,类型\n甲,超市\n".encode()])
-def test_a_garbage_file_exits_non_zero(cast, tmp_path, capsys, content):
+def test_a_garbage_file_exits_non_zero(cast, tmp_path, console, content):
     source = tmp_path / "junk.xlsx"
     source.write_bytes(content)
     before = counts()
-    code, _out, err = console(capsys, "import-customers", str(source), "--as", "alice")
+    code, _out, err = console("import-customers", str(source), "--as", "alice")
     assert code == 1 and counts() == before
     assert "junk.xlsx" in err
 
@@ -131,9 +140,9 @@ def test_a_rep_cannot_import_for_someone_outside_their_scope(cast, tmp_path):
     assert not Customer.objects.filter(owner=cast.charlie, created_by=cast.alice).exists()
 
 
-def test_export_is_the_scope_of_as_and_takes_the_lists_filters(cast, tmp_path, capsys):
+def test_export_is_the_scope_of_as_and_takes_the_lists_filters(cast, tmp_path, console):
     target = tmp_path / "out.xlsx"
-    code, out, _err = console(capsys, "export-customers", str(target), "--as", "alice")
+    code, out, _err = console("export-customers", str(target), "--as", "alice")
     assert code == 0 and "1" in out
     assert [r[1] for r in sheet_rows(target.read_bytes())[1:]] == ["联华超市"]
 
