@@ -24,7 +24,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from outletcrm.visits import routes, selectors, services
+from outletcrm.visits import routes, selectors, services, sync
 from outletcrm.visits.models import DailyPlan, PlannedStop, Route, Visit
 from outletcrm.visits.selectors import StopRow
 
@@ -362,22 +362,17 @@ class PlanStopDropView(APIView):
 
 # --- visits and the supervisor's day -----------------------------------------------------
 
-def visit_summary(visit: Visit) -> dict:
-    """A visit with its check-in evidence (positions only reach callers who may see them)."""
+def visit_evidence(visit: Visit) -> dict:
+    """A visit as the field API shows it, plus the check-in evidence a supervisor judges.
+
+    Positions reach only callers whose scope holds the rep (the selectors are scoped).
+    """
     return {
-        "id": visit.pk, "client_id": str(visit.client_id), "rep": visit.rep_id,
-        "customer": visit.customer_id, "customer_name": visit.customer.name,
-        "kind": visit.kind, "date": visit.date.isoformat(), "is_planned": visit.is_planned,
-        "status": visit.status, "checked_in_at": visit.checked_in_at.isoformat(),
+        "id": visit.pk, **sync.visit_summary(visit),
         "checkin_received_at": visit.checkin_received_at.isoformat(),
-        "checkin_lat": None if visit.checkin_lat is None else str(visit.checkin_lat),
-        "checkin_lng": None if visit.checkin_lng is None else str(visit.checkin_lng),
-        "checkin_accuracy_m": visit.checkin_accuracy_m,
-        "checkin_fix_age_s": visit.checkin_fix_age_s,
-        "checkin_distance_m": visit.checkin_distance_m, "off_site": visit.off_site,
-        "checked_out_at": visit.checked_out_at.isoformat() if visit.checked_out_at else None,
-        "duration_minutes": (None if visit.duration_s is None
-                             else round(visit.duration_s / 60, 1)),
+        "lat": None if visit.checkin_lat is None else float(visit.checkin_lat),
+        "lng": None if visit.checkin_lng is None else float(visit.checkin_lng),
+        "accuracy_m": visit.checkin_accuracy_m, "fix_age_s": visit.checkin_fix_age_s,
         "rejected_at": visit.rejected_at.isoformat() if visit.rejected_at else None,
         "reject_reason": visit.reject_reason,
     }
@@ -399,7 +394,7 @@ class VisitRejectView(APIView):
         visit = selectors.visit_get(user=request.user, pk=ref)
         reason = request.data.get("reason", "") if hasattr(request.data, "get") else ""
         visit = services.visit_reject(actor=request.user, visit=visit, reason=str(reason))
-        return Response(visit_summary(visit))
+        return Response(visit_evidence(visit))
 
 
 def _row_json(row: StopRow) -> dict:
@@ -462,7 +457,7 @@ class SupervisionDayView(APIView):
                 "missed": rd.missed, "dropped": rd.dropped, "unplanned": len(rd.unplanned),
                 "completion_rate": _percent(rd.completion_rate),
                 "stops": [_row_json(row) for row in rd.rows],
-                "visits": [visit_summary(v) for v in rd.visits],
+                "visits": [visit_evidence(v) for v in rd.visits],
             } for rd in day.reps],
             "exceptions": [_exception_json(e) for e in day.exceptions],
         })
