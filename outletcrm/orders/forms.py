@@ -68,7 +68,8 @@ class OrderFilterForm(StyledForm):
     """
 
     q = forms.CharField(required=False, label=_("Search"), max_length=100)
-    customer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    customer = forms.IntegerField(required=False, min_value=1, label=_("Customer"),
+                                  widget=forms.HiddenInput)
     rep = forms.ModelChoiceField(queryset=None, required=False, label=_("Taken by"),
                                  empty_label=_("Everyone"))
     status = forms.ChoiceField(required=False, label=_("Order status"),
