@@ -287,14 +287,17 @@ def customer_credit(customer: Customer, *, today: datetime.date | None = None) -
             still_overdue += 1
             overdue_amount += owed
     paid_on_time = sum(1 for d in lateness if d == 0)
+    outstanding = max(ordered - paid - returned, ZERO)
     return CreditRecord(
-        ordered=ordered, paid=paid, returned=returned,
-        outstanding=max(ordered - paid - returned, ZERO),
+        ordered=ordered, paid=paid, returned=returned, outstanding=outstanding,
         orders_due=len(lateness), paid_on_time=paid_on_time,
         average_days_late=round(sum(lateness) / len(lateness), 1) if lateness else 0.0,
         max_days_late=max(lateness, default=0),
         settled_late=len(lateness) - paid_on_time - still_overdue,
-        still_overdue=still_overdue, overdue_amount=overdue_amount, since=since, today=today,
+        # A discount or claim not tied to an order lowers the balance, so what is overdue can
+        # never be more than what the customer owes in all.
+        still_overdue=still_overdue, overdue_amount=min(overdue_amount, outstanding),
+        since=since, today=today,
     )
 
 

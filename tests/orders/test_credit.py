@@ -104,3 +104,14 @@ def test_monthly_purchases_cover_twelve_months_without_cancelled(cast, history):
     assert by_month[d(6, 1)] == (Decimal("600.00"), 6)
     assert by_month[d(7, 1, 2025)] == (0, 0)  # the May 2025 order is older than a year
     assert max(m.percent for m in months) == 100
+
+
+def test_overdue_money_is_never_more_than_the_balance(cast, make_order):
+    overdue = make_order(cast.alice, cast.alice_customer, day=d(5, 1), due=d(5, 31))  # ¥100
+    return_record(actor=cast.alice, customer=cast.alice_customer, amount="30",
+                  reason="年度返利", kind=ReturnClaim.Kind.DISCOUNT)  # not tied to the order
+    credit = customer_credit(cast.alice_customer, today=TODAY)
+    assert credit.outstanding == Decimal("70.00")
+    assert credit.overdue_amount == Decimal("70.00")  # not the order's ¥100
+    assert credit.still_overdue == 1 and credit.max_days_late == 30
+    assert overdue.total == Decimal("100.00")
