@@ -4,6 +4,8 @@ One view serves both the full page and its htmx fragment (NetBox's htmx_partial 
 request from htmx that targets a fragment gets just that fragment.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -388,6 +390,8 @@ def compare_rows(left: Customer, right: Customer) -> list[dict]:
                 value = getattr(record, name)
             if isinstance(value, list):
                 value = "、".join(value)
+            elif isinstance(value, datetime.time):
+                value = value.strftime("%H:%M")
             values.append("" if value is None else str(value))
         rows.append(
             {

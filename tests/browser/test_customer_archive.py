@@ -45,7 +45,7 @@ def test_search_by_initials_open_edit_and_see_the_history(cast, browser_page, sc
 
     tab.get_by_role("tab", name=re.compile("History")).click()
     history = tab.get_by_test_id("history")
-    expect(history).to_be_visible()
+    expect(history).to_have_class(re.compile(r"\bshow\b"))  # the tab has faded in
     expect(history).to_contain_text("Status")
     expect(history.locator(".old").first).to_have_text("Potential")
     expect(history.locator(".new").first).to_have_text("Intent")
