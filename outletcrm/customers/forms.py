@@ -28,6 +28,8 @@ from outletcrm.org.models import Region, Role, User
 # Brands and tags are typed as one line; Chinese users separate with "，" or "、" as often as ",".
 LIST_SEPARATORS = re.compile(r"[,，、;；\n]+")
 COORDINATE_STEP = Decimal("0.000001")
+# Record ids are 64-bit; a larger number in a query string would overflow the database driver.
+MAX_ID = 2**63 - 1
 
 
 def split_list(value: str) -> list[str]:
@@ -78,12 +80,12 @@ class CustomerFilterForm(forms.Form):
     ]
 
     q = forms.CharField(required=False, strip=True)
-    region = forms.IntegerField(required=False, min_value=1)
-    owner = forms.IntegerField(required=False, min_value=1)
-    outlet_type = forms.IntegerField(required=False, min_value=1)
-    customer_class = forms.IntegerField(required=False, min_value=1)
-    abc_class = forms.IntegerField(required=False, min_value=1)
-    tag = forms.IntegerField(required=False, min_value=1)
+    region = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    owner = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    outlet_type = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    customer_class = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    abc_class = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    tag = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     status = forms.ChoiceField(required=False, choices=[("", "")] + Status.choices)
     channel = forms.ChoiceField(required=False, choices=[("", "")] + Channel.choices)
     archived = forms.ChoiceField(required=False, choices=ARCHIVED_CHOICES)

@@ -32,6 +32,7 @@ def test_search_by_initials_open_edit_and_see_the_history(cast, browser_page, sc
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("联华超市")
     expect(tab).to_have_url(re.compile(r"\?q=lhcs$"))
+    expect(tab.locator("#nav-export a")).to_have_attribute("href", re.compile(r"\?q=lhcs$"))
     screenshot(tab, "customer-list")
 
     tab.get_by_role("link", name="联华超市").click()

@@ -175,6 +175,7 @@ def test_region_and_owner_filters_for_a_manager(cast, page):
         {"page": "zzz"},
         {"tag": "x" * 500},
         {"q": "联" * 5000},
+        {"owner": "9" * 30},
         {"customer_class": "0"},
     ],
 )
@@ -221,10 +222,18 @@ def test_pages_of_25(cast, page):
     assert client.get(list_url(page=99)).context["page"].number == 2
 
 
-def test_export_link_uses_the_current_filters(cast, page):
-    response = page(cast.alice).get(list_url(q="lhcs", status="", page="1"))
-    # The export link (and the address bar) carry exactly the non-blank filters.
-    assert response.context["list_query"] == "q=lhcs"
+def test_export_links_use_the_current_filters(cast, page):
+    client = page(cast.alice)
+    export = reverse("customers:export")
+    response = client.get(list_url(q="lhcs", status="active", archived="live", page="1"))
+    # Blank and default values stay out; the page number is not a filter.
+    assert response.context["list_query"] == "q=lhcs&status=active"
+    navbar = response.content.decode().split('id="nav-export"')[1].split("</li>")[0]
+    assert f'href="{export}?q=lhcs&amp;status=active"' in navbar
+    # After an htmx search the navbar's export link is swapped out-of-band with the new filters.
+    fragment = client.get(list_url(q="lhcs"), **HTMX_RESULTS).content.decode()
+    assert 'id="nav-export" hx-swap-oob="true"' in fragment
+    assert f'href="{export}?q=lhcs"' in fragment
 
 
 def test_list_query_count_does_not_grow_with_rows(cast, page, django_assert_max_num_queries):
@@ -311,6 +320,7 @@ def test_detail_of_another_reps_customer_is_404(cast, page):
     assert client.get(detail_url(cast.charlie_customer)).status_code == 404
     assert client.get(detail_url(cast.bob_customer)).status_code == 404
     assert client.get(reverse("customers:detail", args=[999999])).status_code == 404
+    assert client.get(f"/customers/{'9' * 30}/").status_code == 404
 
 
 def test_out_of_scope_looks_exactly_like_missing(cast, page):
