@@ -20,6 +20,36 @@ def quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def refill_fuzzy(text: str, mapping: dict[str, str], missing: list[str]) -> str:
+    """Replace msgmerge's fuzzy guesses with the translation the maps give, and unflag them.
+
+    makemessages lets msgmerge match a new msgid to a similar old one ("fuzzy"); compilemessages
+    skips fuzzy entries, so the new message would stay English, or show a wrong translation if
+    fuzzy entries were ever compiled.
+    """
+
+    def fix(block: str) -> str:
+        lines = block.split("\n")
+        flags = next((i for i, line in enumerate(lines) if line.startswith("#,")), None)
+        if flags is None or "fuzzy" not in lines[flags] or "msgid_plural" in block:
+            return block
+        mo = re.search(r'^msgid ((?:"[^\n]*"\n)+)msgstr ', block + "\n", re.M)
+        msgid = unquote(mo.group(1)) if mo else ""
+        if msgid and msgid not in mapping:
+            missing.append(msgid)
+        if not msgid or msgid not in mapping:
+            return block
+        rest = [f.strip() for f in lines[flags][2:].split(",") if f.strip() != "fuzzy"]
+        kept = [line for i, line in enumerate(lines) if not line.startswith("#|") and i != flags]
+        if rest:
+            kept.insert(flags, "#, " + ", ".join(rest))
+        block = "\n".join(kept)
+        start = block.index("\nmsgstr ") + 1
+        return f"{block[:start]}msgstr {quote(mapping[msgid])}"
+
+    return "\n\n".join(fix(block) for block in text.rstrip("\n").split("\n\n")) + "\n"
+
+
 def main(paths: list[str]) -> int:
     mapping: dict[str, str] = {}
     for p in paths:
@@ -39,7 +69,7 @@ def main(paths: list[str]) -> int:
         missing.append(msgid)
         return mo.group(0)
 
-    text = entry_re.sub(fill, text)
+    text = entry_re.sub(fill, refill_fuzzy(text, mapping, missing))
     text = text.replace("#, fuzzy\n", "", 1) if "#, fuzzy\nmsgid \"\"" in text else text
     PO.write_text(text, encoding="utf-8")
     for m in missing:
