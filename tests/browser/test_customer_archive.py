@@ -47,9 +47,9 @@ def test_search_by_initials_open_edit_and_see_the_history(cast, browser_page, sc
     tab.get_by_role("tab", name=re.compile("History")).click()
     history = tab.get_by_test_id("history")
     expect(history).to_have_class(re.compile(r"\bshow\b"))  # the tab has faded in
-    expect(history).to_contain_text("Status")
-    expect(history.locator(".old").first).to_have_text("Potential")
-    expect(history.locator(".new").first).to_have_text("Intent")
+    status_change = history.locator("li", has_text="Status:")
+    expect(status_change.locator(".old")).to_have_text("Potential")
+    expect(status_change.locator(".new")).to_have_text("Intent")
     expect(history).to_contain_text("每周二上午进货")
     expect(history).to_contain_text("王丽")  # who made the change
     screenshot(tab, "customer-detail")

@@ -71,6 +71,16 @@ def _model_for(object_type: str):
     return None
 
 
+@cache
+def _field_order(object_type: str) -> dict[str, int]:
+    """Field positions of a model, so changes read in the order of its form."""
+    model = _model_for(object_type)
+    if model is None:
+        return {}
+    fields = [*model._meta.concrete_fields, *model._meta.many_to_many]
+    return {field.name: position for position, field in enumerate(fields)}
+
+
 def field_label(object_type: str, field_name: str) -> str:
     """The verbose name of a changed field, in the reader's language."""
     model = _model_for(object_type)
@@ -114,7 +124,10 @@ def readable(value) -> str:
 def change_rows(entry) -> list[dict]:
     """One ChangeLog entry's changes as rows of field label, old value and new value."""
     rows = []
-    for name, pair in (entry.changes or {}).items():
+    order = _field_order(entry.object_type)
+    # PostgreSQL's jsonb does not keep key order, so order by the model's fields.
+    changes = sorted((entry.changes or {}).items(), key=lambda item: order.get(item[0], 999))
+    for name, pair in changes:
         old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
         rows.append(
             {
