@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from outletcrm.core import scoping
@@ -122,7 +122,7 @@ def sort_links(filters: CustomerFilters) -> dict:
 
 
 @login_required
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request", "HX-Target")
 def customer_list_view(request: HttpRequest) -> HttpResponse:
     """The customer roster: search, filters, sort and pages; htmx swaps just the results."""
@@ -158,7 +158,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def customer_lookup_view(request: HttpRequest) -> HttpResponse:
     """Customers in scope matching typed text, as <option>s for a datalist (referrer, merge)."""
     # The referrer input sends its own name; other callers send q.
@@ -178,7 +178,7 @@ def customer_lookup_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A customer's card, contacts, competitor file, timeline and history."""
     customer = selectors.customer_get(user=request.user, pk=pk)
