@@ -68,6 +68,19 @@ def generate_day(n: int, seed: int, radius_km: float = 2.5) -> DayProblem:
     return DayProblem(stops=stops, shift=shift)
 
 
+def street_address(lat: float, lng: float, radius_km: float) -> str:
+    """A made-up but geographic address: east–west streets in bands, numbers rising eastwards.
+
+    So sorting by address groups outlets street by street, as a supervisor's list would, which
+    keeps the address-order baseline honest (a random address would make it a strawman).
+    """
+    band_km = 2 * radius_km / len(STREETS)
+    north_km = (lat - CENTRE[0]) / DEG_LAT_PER_KM + radius_km
+    east_km = (lng - CENTRE[1]) / DEG_LNG_PER_KM + radius_km
+    street = STREETS[min(len(STREETS) - 1, max(0, int(north_km / band_km)))]
+    return f"{street} {max(1, int(east_km * 100)):04d}"
+
+
 def generate_territory(n: int, seed: int, radius_km: float = 6.0) -> list[dict]:
     """A rep's territory of n outlets with class shares 10/30/60 % (key/ordinary/potential)."""
     rng = random.Random(seed)
@@ -76,7 +89,7 @@ def generate_territory(n: int, seed: int, radius_km: float = 6.0) -> list[dict]:
         lat, lng = point(rng, radius_km)
         draw = rng.random()
         outlet_class = "key" if draw < 0.10 else "ordinary" if draw < 0.40 else "potential"
-        address = f"{rng.choice(STREETS)} {rng.randint(1, 999)}"
+        address = street_address(lat, lng, radius_km)
         outlets.append(
             {"id": f"t{i:04d}", "lat": lat, "lng": lng, "class": outlet_class, "address": address}
         )

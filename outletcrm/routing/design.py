@@ -6,12 +6,14 @@ comes on the same weekday, in weeks w, w+k, ... (a weekly outlet in a 2-week cyc
 same weekday of both weeks; a fortnightly one in a 4-week cycle on weeks 1&3 or 2&4).
 
 How (``design_routes``):
-1. PyVRP splits the territory into one compact region per weekday: a capacitated VRP from the
-   rep's home with one vehicle per weekday, each outlet's load being its service minutes per
-   cycle and the capacity a balanced share, so regions are compact petals of equal work.
-2. Inside a weekday's region, the outlets visited less than weekly are split between the weeks
-   along that region's tour (contiguous pieces of a good tour are compact), balancing work.
-3. Each day's visiting order is solved with PyVRP; travel, work hours and frequency are then
+1. PyVRP builds one compact route per day of the cycle: a capacitated VRP from the rep's home
+   with one vehicle per day, each outlet once, its load being the minutes it adds to a day per
+   cycle (service plus a travel share) and the capacity a balanced share.
+2. Routes are grouped into weekdays by least-cost matching (for a 4-week cycle, first into
+   fortnight pairs, then pairs of pairs): an outlet visited more than once a cycle repeats on
+   its weekday in the partner routes, so partners are chosen close by and of similar work.
+   Once-a-cycle outlets then move between the weeks of a weekday to even the days out.
+3. Each day's visiting order is solved with PyVRP, and travel, work hours and frequencies are
    measured by ``_evaluate``, which also scores the baseline (``baseline_design``).
 
 Time windows are not part of the weekly design: they are honoured by ``optimise_day`` when the
@@ -42,10 +44,11 @@ WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # Region capacity = fair share × this: tight enough to balance, loose enough to stay compact.
 BALANCE_SLACK = 1.04
+NEAREST_FOR_TRAVEL_SHARE = 2
 # Searches stop after this many iterations without improvement (or at their time share), so
 # small territories finish early and the same input and seed give the same design.
 DAY_PATIENCE = 1_500
-REGION_PATIENCE = 2_000
+ROUTE_PATIENCE = 2_000
 
 
 @dataclass
@@ -306,45 +309,23 @@ def _solve_tours(
     return routes
 
 
-def _split_by_weight(sequence: list[str], weights: dict[str, float], parts: int) -> list[list[str]]:
-    """Cut a sequence into contiguous parts of about equal total weight."""
-    total = sum(weights[i] for i in sequence)
-    pieces: list[list[str]] = [[] for _ in range(parts)]
-    running = 0.0
-    for item in sequence:
-        # Put the item in the part where its midpoint falls: balanced and order-preserving.
-        part = min(parts - 1, int((running + weights[item] / 2) / total * parts)) if total else 0
-        pieces[part].append(item)
-        running += weights[item]
-    return pieces
-
-
-def _week_offsets(
-    tour: list[str], visits: dict[str, int], work: dict[str, float], cycle_weeks: int
+def _workloads(
+    territory: _Territory, visits: dict[str, int], work: dict[str, float]
 ) -> dict[str, int]:
-    """Week offset of each non-weekly outlet of one weekday region, by halving its tour.
+    """Minutes per cycle an outlet adds to its day, in tenths: service plus a travel share.
 
-    An outlet visited every k weeks gets offset in 0..k-1 and is visited in weeks offset,
-    offset+k, ...; halving first decides offset mod 2 and then (4-week cycle) mod 4, so each
-    week gets a contiguous, compact piece of the region.
+    Balancing service alone leaves sparse regions with long travel days; the travel share is the
+    mean leg to the outlet's nearest neighbours, about what a tour spends reaching it.
     """
-    offsets: dict[str, int] = {}
-    interval = {i: cycle_weeks // visits[i] for i in tour}
-    rest = [i for i in tour if interval[i] > 1]
-    if not rest:
-        return offsets
-    # Each visit of an outlet adds its service to one week, so weight = service × visits.
-    halves = _split_by_weight(rest, {i: work[i] * visits[i] for i in rest}, 2)
-    for parity, half in enumerate(halves):
-        for outlet_id in half:
-            offsets[outlet_id] = parity
-        four_weekly = [i for i in half if interval[i] == 4]
-        if four_weekly:
-            quarters = _split_by_weight(four_weekly, work, 2)
-            for step, quarter in enumerate(quarters):
-                for outlet_id in quarter:
-                    offsets[outlet_id] = parity + 2 * step
-    return offsets
+    ids = list(visits)
+    loads = {}
+    for outlet_id in ids:
+        row = territory.seconds[territory.index[outlet_id]]
+        legs = sorted(row[territory.index[other]] for other in ids if other != outlet_id)
+        nearest = legs[:NEAREST_FOR_TRAVEL_SHARE]
+        travel_min = sum(nearest) / len(nearest) / 60 if nearest else 0.0
+        loads[outlet_id] = max(1, round(10 * (work[outlet_id] + travel_min) * visits[outlet_id]))
+    return loads
 
 
 def _check_cycle(cycle_weeks: int, workdays: int) -> None:
@@ -439,36 +420,11 @@ def design_routes(
     def report(share: float, offset: float) -> Progress | None:
         return (lambda done: progress(offset + share * done)) if progress else None
 
-    # 1. Weekday regions: a balanced capacitated VRP, one vehicle per weekday, loads in
-    #    service minutes per cycle (in tenths, for integer loads).
-    loads = {i: max(1, round(10 * work[i] * visits[i])) for i in visits}
-    capacity = max(max(loads.values()), math.ceil(sum(loads.values()) / workdays * BALANCE_SLACK))
+    loads = _workloads(territory, visits, work)
     started = time.perf_counter()
-    regions = _solve_tours(
-        territory,
-        list(visits),
-        workdays,
-        loads,
-        seconds * 0.6,
-        seed,
-        patience=REGION_PATIENCE,
-        capacity=capacity,
-        progress=report(0.6, 0.0),
+    day_outlets = _days_first(
+        territory, visits, loads, cycle_weeks, workdays, seconds * 0.6, seed, report(0.6, 0.0)
     )
-    regions += [[] for _ in range(workdays - len(regions))]
-    # Weekdays go round home clockwise by each region's bearing, so the plan reads naturally.
-    regions.sort(key=lambda region: _bearing(territory, region))
-
-    # 2. Weeks within each region: every outlet's pattern is (weekday, week offset).
-    day_outlets: dict[Day, list[str]] = {}
-    for weekday, region in enumerate(regions):
-        offsets = _week_offsets(region, visits, work, cycle_weeks)
-        for outlet_id in region:
-            interval = cycle_weeks // visits[outlet_id]
-            for week in range(offsets.get(outlet_id, 0), cycle_weeks, interval):
-                day_outlets.setdefault((week, weekday), []).append(outlet_id)
-
-    # 3. Order and measure every day with the remaining time.
     remaining = max(0.1, seconds - (time.perf_counter() - started))
     return _evaluate(
         territory,
@@ -483,6 +439,145 @@ def design_routes(
         method="pyvrp",
         progress=report(0.4, 0.6),
     )
+
+
+def _days_first(
+    territory: _Territory,
+    visits: dict[str, int],
+    loads: dict[str, int],
+    cycle_weeks: int,
+    workdays: int,
+    seconds: float,
+    seed: int,
+    progress: Progress | None,
+) -> dict[Day, list[str]]:
+    """One compact route per day of the cycle, then routes grouped into weekdays.
+
+    A capacitated VRP with one vehicle per day of the cycle visits every outlet once; routes
+    are then grouped by weekday (pairs of weeks first) so that an outlet needed more than once
+    a cycle is repeated on its weekday in a neighbouring route, where the detour is small.
+    """
+    days = cycle_weeks * workdays
+    capacity = max(max(loads.values()), math.ceil(sum(loads.values()) / days * BALANCE_SLACK))
+    routes = _solve_tours(
+        territory, list(visits), days, loads, seconds, seed, ROUTE_PATIENCE, capacity, progress
+    )
+    routes += [[] for _ in range(days - len(routes))]
+    interval = {i: cycle_weeks // visits[i] for i in visits}
+
+    def detour(outlets: list[str], route: list[str]) -> float:
+        # Twice the way from each repeated outlet to the nearest stop of the other route.
+        nodes = [0] + [territory.index[i] for i in route]
+        return sum(
+            2 * min(territory.seconds[territory.index[o]][n] for n in nodes) for o in outlets
+        )
+
+    def pair_cost(first: list[str], second: list[str], span: int) -> float:
+        # Outlets visited every `span` weeks or more often appear in both members of a pair:
+        # the cost is their detours plus the work gap the exchange leaves between the two days
+        # (load tenths of a minute → seconds), so a pair stays balanced as well as close.
+        first_shared = [o for o in first if interval[o] <= span]
+        second_shared = [o for o in second if interval[o] <= span]
+        first_day = sum(loads[o] / visits[o] for o in first + second_shared)
+        second_day = sum(loads[o] / visits[o] for o in second + first_shared)
+        gap = abs(first_day - second_day) * 6
+        return detour(first_shared, second) + detour(second_shared, first) + gap
+
+    # groups: lists of routes, position in the list = week offset within the weekday.
+    groups: list[list[list[str]]] = [[route] for route in routes]
+    span = cycle_weeks // 2
+    while span >= 1:
+        pairs = _match([sum(g, []) for g in groups], lambda a, b, span=span: pair_cost(a, b, span))
+        # Pairing groups g and h: g takes the even weeks of the merged group, h the odd ones,
+        # so in a 4-week cycle a fortnight pair ends up on weeks w and w + 2.
+        groups = [
+            [week for pair in zip(groups[a], groups[b], strict=True) for week in pair]
+            for a, b in pairs
+        ]
+        span //= 2
+    groups.sort(key=lambda group: _bearing(territory, sum(group, [])))
+
+    day_outlets: dict[Day, list[str]] = {}
+    for weekday, group in enumerate(groups):
+        for week, route in enumerate(group):
+            for outlet_id in route:
+                weeks = range(week % interval[outlet_id], cycle_weeks, interval[outlet_id])
+                for visit_week in weeks:
+                    day_outlets.setdefault((visit_week, weekday), []).append(outlet_id)
+        _balance_weekday(territory, day_outlets, weekday, cycle_weeks, interval, loads, visits)
+    return day_outlets
+
+
+def _balance_weekday(
+    territory: _Territory,
+    day_outlets: dict[Day, list[str]],
+    weekday: int,
+    cycle_weeks: int,
+    interval: dict[str, int],
+    loads: dict[str, int],
+    visits: dict[str, int],
+) -> None:
+    """Even out the weeks of one weekday by moving once-a-cycle outlets from heavy to light.
+
+    Such an outlet may sit in any week of its weekday without breaking its spacing, and the
+    weeks of a weekday are neighbouring routes, so the nearest ones move at little cost.
+    """
+    days = [(week, weekday) for week in range(cycle_weeks)]
+    for day in days:
+        day_outlets.setdefault(day, [])
+
+    def work(day: Day) -> float:
+        return sum(loads[o] / visits[o] for o in day_outlets[day])
+
+    for _ in range(sum(len(day_outlets[day]) for day in days)):
+        heavy, light = max(days, key=work), min(days, key=work)
+        gap = work(heavy) - work(light)
+        movable = [o for o in day_outlets[heavy] if interval[o] == cycle_weeks]
+        if not movable:
+            return
+        targets = [0] + [territory.index[o] for o in day_outlets[light]]
+        nearest = min(
+            movable,
+            key=lambda o: min(territory.seconds[territory.index[o]][t] for t in targets),
+        )
+        # Move only while it narrows the gap between the heaviest and the lightest week.
+        if abs(gap - 2 * loads[nearest] / visits[nearest]) >= gap:
+            return
+        day_outlets[heavy].remove(nearest)
+        day_outlets[light].append(nearest)
+
+
+def _match(
+    items: list[list[str]], cost: Callable[[list[str], list[str]], float]
+) -> list[tuple[int, int]]:
+    """Pairs of item indices of least total cost: exact for up to 14 items, else greedy."""
+    n = len(items)
+    table = [[cost(items[a], items[b]) if a < b else 0.0 for b in range(n)] for a in range(n)]
+    if n <= 14:
+        memo: dict[int, tuple[float, list[tuple[int, int]]]] = {}
+
+        def best(mask: int) -> tuple[float, list[tuple[int, int]]]:
+            if mask == 0:
+                return 0.0, []
+            if mask not in memo:
+                first = (mask & -mask).bit_length() - 1
+                options = []
+                for other in range(first + 1, n):
+                    if mask >> other & 1:
+                        rest, pairs = best(mask & ~(1 << first) & ~(1 << other))
+                        options.append((rest + table[first][other], [(first, other), *pairs]))
+                memo[mask] = min(options)
+            return memo[mask]
+
+        return best((1 << n) - 1)[1]
+    free = set(range(n))
+    pairs = []
+    ranked = sorted((table[a][b], a, b) for a in range(n) for b in range(a + 1, n))
+    for _, first, second in ranked:
+        if first in free and second in free:
+            pairs.append((first, second))
+            free -= {first, second}
+    return pairs
 
 
 def _bearing(territory: _Territory, region: list[str]) -> float:
@@ -571,10 +666,10 @@ def split_territory(
     _check_cycle(cycle_weeks, 5)
     visits, work = _requirements(outlets, cycle_weeks, periods, service_minutes)
     territory = _Territory(outlets, office, provider or StraightLineProvider(), mode)
-    loads = {i: max(1, round(10 * work[i] * visits[i])) for i in visits}
+    loads = _workloads(territory, visits, work)
     capacity = max(max(loads.values()), math.ceil(sum(loads.values()) / reps * BALANCE_SLACK))
     parts = _solve_tours(
-        territory, list(visits), reps, loads, seconds, seed, REGION_PATIENCE, capacity, progress
+        territory, list(visits), reps, loads, seconds, seed, ROUTE_PATIENCE, capacity, progress
     )
     parts += [[] for _ in range(reps - len(parts))]
     parts.sort(key=lambda part: _bearing(territory, part))

@@ -133,6 +133,7 @@ def read_instance(path: str | Path) -> Instance:
     """Read and validate a VRPLIB CVRPTW instance (EUC_2D, one depot); raise InstanceError."""
     path, lines = _read_text(path)
     header: dict[str, str] = {}
+    header_line: dict[str, int] = {}
     sections: dict[str, list[tuple[int, list[str]]]] = {}
     current: str | None = None
     for lineno, raw in enumerate(lines, 1):
@@ -148,6 +149,7 @@ def read_instance(path: str | Path) -> Instance:
         elif ":" in line and not line[0].isdigit() and not line.startswith("-"):
             name, _, value = line.partition(":")
             header[name.strip().upper()] = value.strip()
+            header_line[name.strip().upper()] = lineno
             current = None
         elif current is not None:
             sections[current].append((lineno, line.split()))
@@ -175,7 +177,7 @@ def read_instance(path: str | Path) -> Instance:
         )
 
     def header_int(key: str) -> int:
-        value = _number(header[key], path, 0, f"header field {key}")
+        value = _number(header[key], path, header_line[key], f"header field {key}")
         if value != int(value) or value < 0:
             raise InstanceError(
                 f"{path}: header field {key} must be a non-negative integer, got {header[key]!r}"
@@ -254,7 +256,12 @@ def read_instance(path: str | Path) -> Instance:
         service = [row[0] for row in table("SERVICE_TIME_SECTION")]
     elif "SERVICE_TIME" in header:
         service = [
-            _number(header["SERVICE_TIME"], path, 0, "header field SERVICE_TIME")
+            _number(
+                header["SERVICE_TIME"],
+                path,
+                header_line["SERVICE_TIME"],
+                "header field SERVICE_TIME",
+            )
         ] * dimension
     else:
         service = [0.0] * dimension
