@@ -24,13 +24,11 @@ from outletcrm.core import scoping
 from outletcrm.visits import kpis, planning, routes, selectors, services
 from outletcrm.visits.choices import StopOrigin, VisitStatus
 
-KPI_GROUPS = ["day", "week", "month", "rep", "team", "region"]
-
 
 def kpi_group_names() -> list[tuple[str, str]]:
+    """The KPI page's groupings (kpis.GROUPS) in display order, in the reader's language."""
     return [("day", _("Day")), ("week", _("Week")), ("month", _("Month")), ("rep", _("Rep")),
             ("team", _("Team")), ("region", _("Region"))]
-MAX_KPI_DAYS = 366
 
 
 def weekday_names() -> list[tuple[int, str]]:
@@ -173,19 +171,15 @@ def route_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("visits:route_detail", pk=route.pk)
     stops = list(route.stops.all())
     on_route = {s.customer_id for s in stops}
-    own = set(routes.route_customer_choices(actor=request.user, rep=route.rep)
-              .values_list("pk", flat=True)) if stops else set()
-    choices = []
-    if can_edit:
-        choices = list(routes.route_customer_choices(actor=request.user, rep=route.rep)
-                       .exclude(pk__in=on_route).select_related("customer_class")
-                       .order_by("name", "pk"))
+    own = list(routes.route_customer_choices(actor=request.user, rep=route.rep)
+               .select_related("customer_class").order_by("name", "pk"))
+    choices = [c for c in own if c.pk not in on_route] if can_edit else []
     map_stops = [{"id": s.customer_id, "name": s.customer.name, "position": i,
                   "lat": float(s.customer.latitude) if s.customer.latitude is not None else None,
                   "lng": float(s.customer.longitude) if s.customer.longitude is not None else None}
                  for i, s in enumerate(stops, start=1)]
     return render(request, "visits/route_detail.html", {
-        "route": route, "stops": stops, "foreign": on_route - own if stops else set(),
+        "route": route, "stops": stops, "foreign": on_route - {c.pk for c in own},
         "choices": choices, "can_edit": can_edit, "values": values, "errors": errors,
         "weekdays": weekday_names(), "cycles": routes.CYCLE_CHOICES, "map_stops": map_stops,
     }, status=status)
@@ -434,11 +428,11 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     if date_to < date_from:
         messages.warning(request, _("The period ends before it starts; the dates were swapped."))
         date_from, date_to = date_to, date_from
-    if (date_to - date_from).days > MAX_KPI_DAYS:
+    if (date_to - date_from).days > selectors.MAX_KPI_DAYS:
         messages.warning(request, _("A period is at most a year; it was shortened."))
-        date_from = date_to - datetime.timedelta(days=MAX_KPI_DAYS)
+        date_from = date_to - datetime.timedelta(days=selectors.MAX_KPI_DAYS)
     group = request.GET.get("group") or "day"
-    if group not in KPI_GROUPS:
+    if group not in kpis.GROUPS:
         messages.warning(request, _("Unknown grouping; grouped by day instead."))
         group = "day"
     chosen = {key: (request.GET.get(key) or "").strip() for key in ("rep", "team", "region")}
