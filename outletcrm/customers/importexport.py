@@ -363,6 +363,8 @@ class ImportFileError(Exception):
 
 @dataclass
 class RowError:
+    """What is wrong with one cell: Excel row number, the column's header, the message."""
+
     row: int
     column: str
     message: str
@@ -370,12 +372,16 @@ class RowError:
 
 @dataclass
 class RowDuplicate:
+    """A row that matches customers on file or an earlier row of the same file."""
+
     row: int
     matches: list[DuplicateMatch]
 
 
 @dataclass
 class ImportResult:
+    """The outcome of an import; `ok` means every row of the file went in."""
+
     ok: bool
     created_count: int
     errors: list[RowError]
@@ -472,6 +478,7 @@ def _read_bytes(fileobj, filename: str) -> bytes:
 
 
 def too_large_message(size: int | None = None) -> str:
+    """The refusal for a file over IMPORT_MAX_BYTES, in the user's language."""
     limit = filesizeformat(settings.IMPORT_MAX_BYTES)
     if size is None:
         return _("The file is larger than %(max)s, the most that can be imported at once.") % {
@@ -731,7 +738,10 @@ def _decimal(value, places: int) -> Decimal | None:
         number = None
     if isinstance(value, bool) or number is None or not number.is_finite():
         raise ValidationError(_("Enter a number."))
-    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    try:
+        return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return number  # too large to round: the model's range check will say so
 
 
 def _integer(value) -> int | None:
@@ -751,7 +761,7 @@ def _time(value) -> dt.time | None:
     if isinstance(value, dt.time):
         return value.replace(microsecond=0)
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1:
-        seconds = round(value * 86400)
+        seconds = min(round(value * 86400), 86399)  # 0.999999 of a day is 23:59:59, not 24:00
         return dt.time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
     text = unicodedata.normalize("NFKC", _text(value)).replace(" ", "")
     match = TIME_RE.match(text)

@@ -10,6 +10,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from outletcrm.core.models import AuditEvent, ChangeLog, TimelineEntry
 from outletcrm.customers import importexport, services
@@ -353,6 +355,48 @@ def test_excel_dates_times_and_numbers_in_any_reasonable_form(cast):
     assert first.contacts.get().mobile == "13912340002"
     births = sorted(Contact.objects.values_list("birthday", flat=True))
     assert births == [dt.date(1980, 1, 2), dt.date(1981, 3, 4), dt.date(1982, 5, 6)]
+
+
+def test_edge_values_are_handled_not_crashed_on(cast):
+    result = run(cast.alice, xlsx([row(opens_at=0.9999999, staff_count="1e300")]))
+    assert [(e.column) for e in result.errors] == ["员工人数"]
+    result = run(cast.alice, xlsx([row(opens_at=0.9999999)]))
+    assert result.ok
+    assert Customer.objects.get(created_by=cast.alice).opens_at == dt.time(23, 59, 59)
+
+
+CELL_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), max_size=40),
+    st.dates(min_value=dt.date(1900, 3, 1)),
+    st.times(),
+    st.sampled_from(
+        ["超市", "是", "13800138000", "08:30", "1e300", "0.9999999", "C0000001", "alice"]
+    ),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.fixed_dictionaries({}, optional={c.key: CELL_VALUES for c in COLUMNS}))
+def test_no_cell_value_makes_the_import_crash(cast, values):
+    try:
+        data = xlsx([values])
+    except (ValueError, TypeError):  # openpyxl cannot write it, so no user can send it either
+        return
+    try:
+        result = run(cast.alice, data, skip_invalid=True)
+    except ImportFileError:  # a row of nothing but blanks is "no customer rows"
+        return
+    assert (
+        result.created_count
+        + len({e.row for e in result.errors} | {d.row for d in result.duplicates})
+        == 1
+    )
 
 
 # --- scope ---------------------------------------------------------------------------------
