@@ -80,18 +80,23 @@ def _xlsx_download(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def _imports_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
 def _rejected_dir(user) -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports" / str(user.pk)
+    return _imports_root() / str(user.pk)
 
 
 def _keep_rejected(request: HttpRequest, content: bytes) -> str:
     """Store the rejected rows for download by this user; returns the token."""
-    folder = _rejected_dir(request.user)
-    folder.mkdir(parents=True, exist_ok=True)
+    # Rejected rows are customer data: nobody's copy outlives the download window.
     cutoff = time.time() - REJECTED_KEEP_SECONDS
-    for old in folder.glob("*.xlsx"):
+    for old in _imports_root().glob("*/*.xlsx"):
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
+    folder = _rejected_dir(request.user)
+    folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(24)
     (folder / f"{token}.xlsx").write_bytes(content)
     tokens = [*request.session.get(REJECTED_SESSION_KEY, []), token][-10:]
@@ -185,7 +190,7 @@ def import_rejected_view(request: HttpRequest, token: str) -> FileResponse:
     if not TOKEN_RE.match(token) or token not in request.session.get(REJECTED_SESSION_KEY, []):
         raise Http404
     path = _rejected_dir(request.user) / f"{token}.xlsx"
-    if not path.is_file():
+    if not path.is_file() or path.stat().st_mtime < time.time() - REJECTED_KEEP_SECONDS:
         raise Http404
     filename = _("rejected-rows-%(date)s.xlsx") % {"date": f"{timezone.localtime():%Y%m%d-%H%M}"}
     return FileResponse(

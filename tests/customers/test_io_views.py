@@ -1,5 +1,8 @@
 """Import, export and audit-log pages: login, scope, language, downloads, garbage uploads."""
 
+import os
+import time
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -113,6 +116,22 @@ def test_rejected_rows_download_for_the_importer_only(login, cast, client):
         alice.get(reverse("customers:import-rejected", args=["..%2F..%2Fetc%2Fpasswd"])).status_code
         == 404
     )
+
+
+def test_rejected_rows_expire_after_a_day(login, cast, media):
+    alice = login(cast.alice)
+    response = upload(alice, xlsx([row(), row(staff_count="lots")]), skip_invalid=True)
+    url = reverse("customers:import-rejected", args=[response.context["rejected_token"]])
+    [stored] = (media / "imports").glob("*/*.xlsx")
+    a_day_ago = time.time() - 24 * 3600 - 60
+    os.utime(stored, (a_day_ago, a_day_ago))
+    assert alice.get(url).status_code == 404
+
+    bob = Client()
+    bob.force_login(cast.bob)
+    upload(bob, xlsx([row(), row(staff_count="lots")]), skip_invalid=True)
+    assert not stored.exists()  # swept when anyone stores new rejected rows
+    assert len(list((media / "imports").glob("*/*.xlsx"))) == 1
 
 
 def test_duplicates_link_to_records_in_scope_and_reveal_nothing_else(login, cast, client):
