@@ -51,8 +51,10 @@ test-postgres:
 bench: install
 	$(PY) bench/archive_bench.py
 
-# Refresh the Chinese catalogue: collect msgids, fill translations from the *.json maps, compile.
+# Rebuild the Chinese catalogue from scratch (no fuzzy guesses): collect msgids, fill the
+# translations from the *.json maps beside it (the source of truth), compile.
 i18n:
+	rm -f outletcrm/locale/zh_Hans/LC_MESSAGES/django.po
 	cd outletcrm && OUTLETCRM_ENV=test ../$(OUTLETCRM) makemessages -l zh_Hans --no-obsolete --no-location -v0
 	$(PY) scripts/po_fill.py outletcrm/locale/zh_Hans/LC_MESSAGES/*.json
 	cd outletcrm && OUTLETCRM_ENV=test ../$(OUTLETCRM) compilemessages -v0

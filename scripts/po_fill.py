@@ -52,8 +52,16 @@ def refill_fuzzy(text: str, mapping: dict[str, str], missing: list[str]) -> str:
 
 def main(paths: list[str]) -> int:
     mapping: dict[str, str] = {}
-    for p in paths:
-        mapping.update(json.loads(Path(p).read_text(encoding="utf-8")))
+    source: dict[str, str] = {}
+    conflicts = []
+    for p in sorted(paths):
+        for msgid, msgstr in json.loads(Path(p).read_text(encoding="utf-8")).items():
+            if msgid in mapping and mapping[msgid] != msgstr:
+                conflicts.append(f"{msgid!r}: {source[msgid]}={mapping[msgid]!r} "
+                                 f"{Path(p).name}={msgstr!r}")
+                continue  # the first map (alphabetical) wins; fix the other one
+            mapping[msgid] = msgstr
+            source[msgid] = Path(p).name
     text = PO.read_text(encoding="utf-8")
     entry_re = re.compile(
         r'((?:msgctxt (?:"[^\n]*"\n)+)?msgid ((?:"[^\n]*"\n)+))msgstr ""\n(?!")', re.M
@@ -74,6 +82,8 @@ def main(paths: list[str]) -> int:
     PO.write_text(text, encoding="utf-8")
     for m in missing:
         print("untranslated:", m)
+    for c in conflicts:
+        print("conflict:", c)
     return 0
 
 

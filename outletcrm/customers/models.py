@@ -31,7 +31,7 @@ class LabelledModel(models.Model):
     code = models.SlugField(_("Code"), max_length=40, unique=True)
     name = models.CharField(_("Name"), max_length=50)
     name_en = models.CharField(_("English name"), max_length=50, blank=True)
-    sort_order = models.PositiveSmallIntegerField(_("Order"), default=0)
+    sort_order = models.PositiveSmallIntegerField(_("Sort order"), default=0)
     is_active = models.BooleanField(_("Enabled"), default=True)
 
     class Meta:

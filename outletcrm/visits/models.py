@@ -31,7 +31,7 @@ class StepTemplate(models.Model):
     """One step of a visit kind's checklist (brief §5 step lists; configurable)."""
 
     kind = models.CharField(_("Visit kind"), max_length=20, choices=VisitKind.choices)
-    position = models.PositiveSmallIntegerField(_("Order"))
+    position = models.PositiveSmallIntegerField(_("Sort order"))
     title = models.CharField(_("Step"), max_length=100)
     title_en = models.CharField(_("English name"), max_length=100, blank=True)
     is_active = models.BooleanField(_("Enabled"), default=True)
