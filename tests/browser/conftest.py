@@ -5,7 +5,7 @@ The page assets must be built (npm run build); this conftest builds them when th
 missing or older than their sources, and skips only when npm itself is absent.
 """
 
-import importlib
+import json
 import os
 import shutil
 import subprocess
@@ -40,17 +40,41 @@ def _bundle_is_stale() -> bool:
     return any(p.is_file() and p.stat().st_mtime > built for p in sources)
 
 
-@pytest.fixture(autouse=True)
-def reference_lists(transactional_db):
-    """Put back the outlet types and classes that the data migration seeds.
+@pytest.fixture(scope="session")
+def pristine_rows(django_db_setup, django_db_blocker) -> str:
+    """The rows the migrations seed (outlet types, classes, checklists…), serialized.
 
-    Browser tests need the live server, so their database is flushed after each test, and the
-    flush also removes rows the migrations inserted.
+    Django keeps them on the connection when the test database is built (for serialized
+    rollback); taken here, before any Playwright loop runs, because a running asyncio loop
+    makes Django hand out a different connection object in this thread (asgiref's Local).
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        stored = getattr(connection, "_test_serialized_contents", None)
+        return stored or connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture(autouse=True)
+def reference_rows(pristine_rows, transactional_db):
+    """Put back the migration-seeded rows before each browser test.
+
+    The live server needs a transactional database, which is flushed after every test, and
+    the flush also removes what the data migrations inserted.
     """
     from django.apps import apps
+    from django.core import serializers
+    from django.db import connection
 
-    defaults = importlib.import_module("outletcrm.customers.migrations.0003_default_lists")
-    defaults.forwards(apps, None)
+    # Only the project's own rows: Django re-creates content types and permissions itself
+    # after a flush (under new ids), so restoring those would collide.
+    ours = {
+        config.label for config in apps.get_app_configs() if config.name.startswith("outletcrm")
+    }
+    rows = [row for row in json.loads(pristine_rows) if row["model"].split(".")[0] in ours]
+    with connection.constraint_checks_disabled():
+        for row in serializers.deserialize("json", json.dumps(rows)):
+            row.save()
 
 
 @pytest.fixture(scope="session")
@@ -70,9 +94,13 @@ def static_bundle():
     return BUNDLE
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(static_bundle):
-    """One headless Chromium for the session."""
+    """One headless Chromium per test module.
+
+    Per module, not per session: Playwright's sync API allows one running instance at a time,
+    and a module may start its own (test_field_day.py does).
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Debian's Chromium is required at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
