@@ -64,7 +64,7 @@ def main() -> int:
                 f"{best.travel_minutes:.2f} | {len(best.visits)} | {verdict} |",
                 flush=True,
             )
-    print("\n| stops | days equal to reference | max default time s | mean gap % |")
+    print("\n| stops | days equal to or better than reference | max default time s | mean gap % |")
     print("|---:|---:|---:|---:|")
     for size, rows in summary.items():
         equal = sum(1 for ok, _, _ in rows if ok)

@@ -42,8 +42,9 @@ DEFAULT_SERVICE_MINUTES: dict[str, float] = {"key": 20.0, "ordinary": 15.0, "pot
 CYCLE_WEEKS = (1, 2, 4)
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-# Region capacity = fair share × this: tight enough to balance, loose enough to stay compact.
+# Day-route capacity = fair share × this: tight enough to balance, loose enough to stay compact.
 BALANCE_SLACK = 1.04
+# An outlet's travel share in its load: the mean leg to this many nearest outlets.
 NEAREST_FOR_TRAVEL_SHARE = 2
 # Searches stop after this many iterations without improvement (or at their time share), so
 # small territories finish early and the same input and seed give the same design.
