@@ -62,6 +62,11 @@ def test_search_by_initials_open_edit_and_see_the_history(cast, browser_page, sc
     tab.get_by_role("button", name="简体中文").click()
     expect(tab.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(tab.locator("body")).to_contain_text("负责业务员")
+    expect(tab.locator("body")).to_contain_text("客户资料卡")
+    screenshot(tab, "customer-detail-zh")
+    tab.get_by_role("link", name="客户", exact=True).first.click()
+    expect(tab.get_by_test_id("result-count")).to_contain_text("2")
+    screenshot(tab, "customer-list-zh")
 
 
 def test_creating_a_customer_already_on_file_shows_the_duplicate(cast, browser_page, screenshot):
