@@ -39,6 +39,8 @@ if ENVIRONMENT not in {"production", "demo", "test"}:
 DEMO_MODE = ENVIRONMENT == "demo"
 
 DEBUG = env_bool("DEBUG", default=DEMO_MODE)
+# The one password the seeded demo accounts share; shown on the login page in demo mode only.
+DEMO_PASSWORD = (env("DEMO_PASSWORD", "outletcrm-demo") or "") if ENVIRONMENT != "production" else ""
 SECRET_KEY = env("SECRET_KEY") or (DEMO_SECRET_KEY if ENVIRONMENT != "production" else "")
 if ENVIRONMENT == "production":
     if DEBUG:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from outletcrm.core.models import TimelineEntry
 from outletcrm.orders.models import Order, OrderLine, OrderStatus, Payment, PriceList, ReturnClaim
@@ -24,6 +24,13 @@ from outletcrm.orders.services import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the messages; the UI language is Chinese by default."""
+    with translation.override("en"):
+        yield
 
 
 def create(cast, *lines, **kwargs):
