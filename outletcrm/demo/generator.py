@@ -42,6 +42,8 @@ class PersonPlan:
 
 @dataclass
 class ContactPlan:
+    """A person at the outlet (fields as customers.Contact)."""
+
     name: str
     role: str
     decision_role: str
@@ -55,6 +57,8 @@ class ContactPlan:
 
 @dataclass
 class CompetitorPlan:
+    """One entry of the outlet's competitor file (fields as customers.CompetitorEntry)."""
+
     brand: str
     products: str
     satisfaction: int | None
@@ -109,10 +113,13 @@ class OutletPlan:
 
 @dataclass
 class DemoPlan:
+    """The whole demo company, ready to be written."""
+
     people: list[PersonPlan]
     outlets: list[OutletPlan]
 
     def reps_by_team(self) -> dict[str, list[str]]:
+        """Rep usernames per team key, in login order."""
         teams: dict[str, list[str]] = defaultdict(list)
         for person in self.people:
             if person.role == "rep":

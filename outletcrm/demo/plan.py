@@ -10,12 +10,16 @@ from typing import NamedTuple
 
 
 class RegionPlan(NamedTuple):
+    """A region of the demo tree; `parent` is the parent's code."""
+
     name: str
     code: str
     parent: str | None
 
 
 class TeamPlan(NamedTuple):
+    """A sales team and the territory key of its streets."""
+
     key: str  # the `team` of the streets in its territory
     name: str
     region: str  # code of the office it belongs to

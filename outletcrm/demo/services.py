@@ -35,6 +35,13 @@ from outletcrm.org.models import Region, Team, User
 from outletcrm.org.services import region_create, team_create, user_create
 
 DEMO_PASSWORD = "outletcrm-demo"  # noqa: S105 - shown on screen by design; demo mode only
+
+
+def default_password() -> str:
+    """The shared demo password; settings.DEMO_PASSWORD wins so the login page hint agrees."""
+    return getattr(settings, "DEMO_PASSWORD", "") or DEMO_PASSWORD
+
+
 BATCH = 2000
 
 
@@ -289,7 +296,7 @@ def demo_seed(
     outlets: int = 2000,
     reps: int = 18,
     seed: int = 42,
-    password: str = DEMO_PASSWORD,
+    password: str | None = None,
     now: datetime.datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SeedResult:
@@ -298,6 +305,7 @@ def demo_seed(
     if demo_exists():
         raise DemoDataExists(_("Demo data is already loaded; use --reset to replace it."))
     plan = generate(outlets=outlets, reps=reps, seed=seed, now=now)
+    password = password or default_password()
     users = _org(plan, password)
     contacts, competitors = _write_outlets(plan, users, progress)
     return SeedResult(

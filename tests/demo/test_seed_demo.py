@@ -18,7 +18,7 @@ from outletcrm.customers.validators import validate_mobile, validate_phone
 from outletcrm.demo import geo
 from outletcrm.demo.data.hangzhou import LAT_RANGE, LNG_RANGE, STREETS
 from outletcrm.demo.generator import generate
-from outletcrm.demo.services import DEMO_PASSWORD
+from outletcrm.demo.services import default_password
 from outletcrm.org.models import Region, Role, Team, User
 
 OUTLETS = 200
@@ -47,7 +47,7 @@ def test_seed_writes_the_company_and_prints_the_logins(seeded):
         Role.CUSTODIAN: 1,
         Role.ADMIN: 1,
     }
-    assert users.get(username="rep01").check_password(DEMO_PASSWORD)
+    assert users.get(username="rep01").check_password(default_password())
     assert sorted(Customer.objects.values_list("code", flat=True))[:2] == ["C0000001", "C0000002"]
     # One "created" history entry and one timeline entry per customer, dated at its creation.
     assert (
@@ -58,7 +58,7 @@ def test_seed_writes_the_company_and_prints_the_logins(seeded):
     first = Customer.objects.get(code="C0000001")
     assert ChangeLog.objects.get(customer_id=first.pk).at == first.created_at
     assert Contact.objects.count() >= OUTLETS
-    for login in ("admin", "custodian", "mgr01", "sup06", "rep01", "rep18", DEMO_PASSWORD):
+    for login in ("admin", "custodian", "mgr01", "sup06", "rep01", "rep18", default_password()):
         assert login in seeded
 
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from outletcrm.customers.models import Customer
 from outletcrm.demo.plan import TEAMS
 from outletcrm.demo.services import (
-    DEMO_PASSWORD,
     DemoDataExists,
     DemoNotAllowed,
+    default_password,
     demo_exists,
     demo_reset,
     demo_seed,
@@ -71,7 +71,9 @@ class Command(BaseCommand):
             "--seed", type=int, default=42, help="random seed: same seed, same company"
         )
         parser.add_argument(
-            "--password", default=DEMO_PASSWORD, help="the one password every demo login shares"
+            "--password",
+            default=None,
+            help="the one password every demo login shares (default: settings.DEMO_PASSWORD)",
         )
         parser.add_argument(
             "--reset",
@@ -162,5 +164,5 @@ class Command(BaseCommand):
                     "Password for every demo login: the one given when the demo was "
                     "loaded (default %(password)s)."
                 )
-                % {"password": DEMO_PASSWORD}
+                % {"password": default_password()}
             )
