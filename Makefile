@@ -28,10 +28,14 @@ assets:
 demo: install
 	OUTLETCRM_ENV=demo $(OUTLETCRM) migrate --noinput -v0
 	OUTLETCRM_ENV=demo $(OUTLETCRM) seed_demo --if-empty
+	@# The task worker runs background jobs (plan generation, optimisation) beside the server.
+	OUTLETCRM_ENV=demo $(OUTLETCRM) db_worker --no-reload -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	OUTLETCRM_ENV=demo $(OUTLETCRM) runserver 127.0.0.1:$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .
+	npm test --silent
 	OUTLETCRM_ENV=test $(OUTLETCRM) makemigrations --check --dry-run -v0
 	OUTLETCRM_ENV=test $(OUTLETCRM) check
 
