@@ -173,6 +173,7 @@ def run_child(args) -> dict:
         seed_seconds = time.monotonic() - started
         log(f"seeded in {seed_seconds:.0f} s")
     proposed_indexes(connection, create=args.proposed_indexes)
+    proposed_search(connection, create=args.proposed_search)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # What autovacuum does shortly after a bulk load: planner statistics and the
@@ -259,6 +260,7 @@ def run_child(args) -> dict:
         "load": (load_before, os.getloadavg()[0]),
         "proposed_indexes": args.proposed_indexes,
         "analyzed": connection.vendor == "postgresql" or args.analyze,
+        "proposed_search": args.proposed_search and connection.vendor == "sqlite",
         "vendor": connection.vendor,
         "version": db_version(connection),
         "outlets": total,
@@ -297,6 +299,73 @@ def proposed_indexes(connection, *, create: bool) -> None:
                 cursor.execute(ddl.format(name=name))
 
 
+# SQLite has no trigram index type: the proposed search (see bench/results/archive-notes.md)
+# keeps an FTS5 trigram index of search_text in step with triggers and lets the selector
+# look terms of 3+ characters up there. --proposed-search builds it and patches the selector.
+FTS_SQLITE = (
+    "CREATE VIRTUAL TABLE customers_customer_fts USING fts5(search_text, "
+    "content='customers_customer', content_rowid='id', tokenize='trigram')",
+    "INSERT INTO customers_customer_fts(customers_customer_fts) VALUES('rebuild')",
+    "CREATE TRIGGER customers_customer_fts_ai AFTER INSERT ON customers_customer BEGIN "
+    "INSERT INTO customers_customer_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER customers_customer_fts_ad AFTER DELETE ON customers_customer BEGIN "
+    "INSERT INTO customers_customer_fts(customers_customer_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER customers_customer_fts_au AFTER UPDATE OF search_text ON customers_customer "
+    "BEGIN INSERT INTO customers_customer_fts(customers_customer_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO customers_customer_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+)
+
+
+def proposed_search(connection, *, create: bool) -> None:
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for trigger in ("ai", "ad", "au"):
+            cursor.execute(f"DROP TRIGGER IF EXISTS customers_customer_fts_{trigger}")
+        cursor.execute("DROP TABLE IF EXISTS customers_customer_fts")
+        if create:
+            for statement in FTS_SQLITE:
+                cursor.execute(statement)
+    if create:
+        patch_selector(connection)
+
+
+def patch_selector(connection) -> None:
+    """The proposed customers.selectors.customer_list: trigram lookup for 3+ characters."""
+    import dataclasses
+
+    from django.db.models import Q
+    from django.db.models.expressions import RawSQL
+
+    from outletcrm.customers import selectors
+    from outletcrm.customers.text import search_term
+    from outletcrm.customers.validators import normalise_phone
+
+    original = selectors.customer_list
+
+    def customer_list(*, user, filters=None):
+        f = filters or selectors.CustomerFilters()
+        term = search_term(f.q) if f.q else ""
+        # Under three characters a trigram index cannot help; % and _ would need ESCAPE,
+        # which FTS5 does not take. Both keep the plain LIKE.
+        if len(term) < 3 or "%" in term or "_" in term:
+            return original(user=user, filters=f)
+        phone = normalise_phone(f.q)
+        condition = Q()
+        for text in [term] + ([phone] if phone.isdigit() and phone != term else []):
+            condition |= Q(
+                pk__in=RawSQL(
+                    "SELECT rowid FROM customers_customer_fts WHERE search_text LIKE %s",
+                    [f"%{text}%"],
+                )
+            )
+        return original(user=user, filters=dataclasses.replace(f, q="")).filter(condition)
+
+    selectors.customer_list = customer_list
+
+
 def db_version(connection) -> str:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -325,6 +394,8 @@ def explain(connection, queries: list[dict]) -> list[dict]:
 
 def table(result: dict) -> str:
     indexes = " + proposed indexes" if result.get("proposed_indexes") else ""
+    if result.get("proposed_search"):
+        indexes += " + FTS5 trigram search"
     if result.get("analyzed") and result["vendor"] == "sqlite":
         indexes += " + ANALYZE"
     lines = [
@@ -402,6 +473,11 @@ def main() -> int:
         help="SQLite: gather planner statistics (ANALYZE) before timing",
     )
     parser.add_argument(
+        "--proposed-search",
+        action="store_true",
+        help="SQLite: FTS5 trigram index and the selector change proposed in archive-notes.md",
+    )
+    parser.add_argument(
         "--proposed-indexes",
         action="store_true",
         help="add the indexes proposed in bench/results/archive.md first",
@@ -443,6 +519,7 @@ def main() -> int:
         child += ["--queries"] if args.queries else []
         child += ["--proposed-indexes"] if args.proposed_indexes else []
         child += ["--analyze"] if args.analyze else []
+        child += ["--proposed-search"] if args.proposed_search else []
         done = subprocess.run(
             child, capture_output=False, stdout=subprocess.PIPE, text=True, check=False
         )
