@@ -19,6 +19,9 @@ const options = {
     // Supervision pages (routes, day, KPIs): maps and drag-reorder; ECharts only on the KPI page.
     supervision: "frontend/supervision/index.js",
     "kpi-charts": "frontend/supervision/kpi-charts.js",
+    // Route optimiser pages (best day, route design, territories) and the phone's button.
+    optimise: "frontend/optimise/index.js",
+    "optimise-phone": "frontend/optimise/phone.js",
   },
   outdir,
   bundle: true,

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "outletcrm.orders",
     "outletcrm.visits",
     "outletcrm.routing",
+    "outletcrm.optimise",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,20 @@ PHOTO_MAX_PIXELS = int(env("PHOTO_MAX_PIXELS", str(40_000_000)) or 0)
 # A device clock may drift, but a check-in from the future or from long ago is refused.
 DEVICE_CLOCK_TOLERANCE_S = int(env("DEVICE_CLOCK_TOLERANCE_S", "600") or 600)
 OFFLINE_MAX_AGE_DAYS = int(env("OFFLINE_MAX_AGE_DAYS", "7") or 7)
+
+# Route optimisation (issue 4; outletcrm/optimise/conf.py explains each). The travel provider
+# is "haversine" (straight line x road factor), "osrm" (with ROUTING_OSRM_URL) or a dotted path.
+ROUTING_TRAVEL_PROVIDER = env("ROUTING_TRAVEL_PROVIDER", "haversine") or "haversine"
+ROUTING_OSRM_URL = env("ROUTING_OSRM_URL", "") or ""
+ROUTING_TRAVEL_OPTIONS = env("ROUTING_TRAVEL_OPTIONS", "") or ""  # JSON, for a dotted path
+ROUTING_ROAD_FACTOR = float(env("ROUTING_ROAD_FACTOR", "1.3") or 1.3)
+ROUTING_DEFAULT_MODE = env("ROUTING_DEFAULT_MODE", "ebike") or "ebike"
+ROUTING_DAY_SECONDS = float(env("ROUTING_DAY_SECONDS", "1") or 1)
+ROUTING_DESIGN_SECONDS = float(env("ROUTING_DESIGN_SECONDS", "30") or 30)
+ROUTING_WORK_START = env("ROUTING_WORK_START", "08:30") or "08:30"
+ROUTING_WORK_END = env("ROUTING_WORK_END", "17:30") or "17:30"
+ROUTING_OFFICE = env("ROUTING_OFFICE", "") or ""  # "lat,lng" (WGS-84)
+ROUTING_SERVICE_MINUTES = env("ROUTING_SERVICE_MINUTES", "") or ""  # JSON {class/kind: min}
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

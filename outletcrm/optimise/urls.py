@@ -1,0 +1,19 @@
+"""Pages of the route optimiser (mounted at /optimise/)."""
+
+from django.urls import path
+
+from outletcrm.optimise import views
+
+app_name = "optimise"
+urlpatterns = [
+    path("day/", views.day, name="day"),
+    path("rep-base/", views.rep_base, name="rep_base"),
+    path("jobs/<int:pk>/status/", views.job_status, name="job_status"),
+    path("design/", views.design, name="design"),
+    path("design/<int:pk>/", views.design_job, name="design_job"),
+    path("design/<int:pk>/edit/", views.design_edit, name="design_edit"),
+    path("design/<int:pk>/adopt/", views.design_adopt, name="design_adopt"),
+    path("territory/", views.territory, name="territory"),
+    path("territory/<int:pk>/", views.territory_job, name="territory_job"),
+    path("territory/<int:pk>/apply/", views.territory_apply, name="territory_apply"),
+]
