@@ -20,6 +20,7 @@ from outletcrm.demo.data.hangzhou import LAT_RANGE, LNG_RANGE, STREETS
 from outletcrm.demo.generator import generate
 from outletcrm.demo.services import default_password
 from outletcrm.org.models import Region, Role, Team, User
+from tests.factories import CustomerFactory
 
 OUTLETS = 200
 
@@ -60,6 +61,10 @@ def test_seed_writes_the_company_and_prints_the_logins(seeded):
     assert Contact.objects.count() >= OUTLETS
     for login in ("admin", "custodian", "mgr01", "sup06", "rep01", "rep18", default_password()):
         assert login in seeded
+    # Seeded rows carry explicit ids; the next customer filed must still get a fresh one
+    # (PostgreSQL's sequence is moved past them).
+    extra = CustomerFactory(owner=users.get(username="rep01"), name="新开便利店")
+    assert extra.pk == OUTLETS + 1
 
 
 def test_every_record_passes_model_validation(seeded):
