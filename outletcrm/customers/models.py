@@ -183,6 +183,11 @@ class Customer(models.Model):
             models.Index(fields=["region", "name"]),
             models.Index(fields=["phone"]),
             models.Index(fields=["latitude", "longitude"]),
+            # Whole-archive and big-region lists read the first page in name order and stop.
+            models.Index(fields=["name", "id"], name="customer_name_idx"),
+            # Counting a manager's live customers reads only this index (bench/archive_bench.py).
+            models.Index(fields=["region"], condition=models.Q(archived_at__isnull=True),
+                         name="customer_live_region_idx"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from outletcrm.core import scoping
 from outletcrm.core.models import ChangeLog
@@ -42,6 +44,38 @@ class CustomerFilters:
     extra: dict = field(default_factory=dict)
 
 
+_FTS_READY: dict[str, bool] = {}
+
+
+def _sqlite_fts_ready() -> bool:
+    """Whether this SQLite database has the trigram search table (migration 0006)."""
+    if connection.vendor != "sqlite":
+        return False
+    name = str(connection.settings_dict["NAME"])
+    if not _FTS_READY.get(name):  # a "no" is asked again: the migration may run later
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='customers_customer_fts'"
+            )
+            _FTS_READY[name] = cursor.fetchone() is not None
+    return _FTS_READY[name]
+
+
+def _contains(text: str) -> Q:
+    """Customers whose search keys contain `text`.
+
+    PostgreSQL serves `LIKE '%…%'` from its trigram index by itself. On SQLite a leading
+    wildcard scans every row in scope, so terms of three characters or more (what a trigram
+    index can serve) are looked up in the FTS5 trigram table instead.
+    """
+    if len(text) >= 3 and "%" not in text and "_" not in text and _sqlite_fts_ready():
+        return Q(pk__in=RawSQL(
+            "SELECT rowid FROM customers_customer_fts WHERE search_text LIKE %s",
+            [f"%{text}%"],
+        ))
+    return Q(search_text__contains=text)
+
+
 def customer_queryset(user: User) -> QuerySet:
     """All customers `user` may see, archived ones included."""
     return scoping.restrict(Customer.objects.all(), user)
@@ -59,9 +93,9 @@ def customer_list(*, user: User, filters: CustomerFilters | None = None) -> Quer
         term = search_term(f.q)
         phone = normalise_phone(f.q)
         if term:
-            condition = Q(search_text__contains=term)
+            condition = _contains(term)
             if phone.isdigit() and phone != term:
-                condition |= Q(search_text__contains=phone)
+                condition |= _contains(phone)
             qs = qs.filter(condition)
     if f.region:
         path = Region.objects.filter(pk=f.region).values_list("path", flat=True).first()

@@ -195,3 +195,14 @@ def test_merge_keeps_every_related_record_and_both_histories(cast):
         services.customer_restore(actor=cast.custodian, customer=dup)
     with pytest.raises(ValidationError):
         services.customer_merge(actor=cast.custodian, keep=kept, merge=kept)
+
+
+def test_search_keeps_up_with_renames_and_merges(cast):
+    """The trigram search table follows every write (SQLite triggers / PostgreSQL index)."""
+    services.customer_update(actor=cast.alice, customer=cast.alice_customer, name="华润万家")
+    assert list(customer_list(user=cast.alice, filters=CustomerFilters(q="hrwj"))) == [
+        cast.alice_customer]
+    assert not customer_list(user=cast.alice, filters=CustomerFilters(q="lhcs")).exists()
+    assert list(customer_list(user=cast.alice, filters=CustomerFilters(q="100%"))) == []
+    assert list(customer_list(user=cast.alice, filters=CustomerFilters(q="wj"))) == [
+        cast.alice_customer]
