@@ -483,9 +483,10 @@ def _failed_job(actor: User, kind: str, rep: User | None, params: dict, error: s
 class _Progress:
     """The engine's progress callback, written to the job at most once a second."""
 
-    def __init__(self, job_id: int):
+    def __init__(self, job_id: int, clock: Callable[[], float] = time.monotonic):
         self.job_id = job_id
-        self.last_write = 0.0
+        self.clock = clock
+        self.last_write: float | None = None
         self.shown = 0.0
 
     def part(self, offset: float, share: float) -> Callable[[float], None]:
@@ -494,8 +495,8 @@ class _Progress:
 
     def report(self, value: float, *, force: bool = False) -> None:
         value = max(self.shown, min(value, 1.0))
-        now = time.monotonic()
-        if not force and now - self.last_write < PROGRESS_EVERY_S:
+        now = self.clock()
+        if not force and self.last_write is not None and now - self.last_write < PROGRESS_EVERY_S:
             return
         self.shown, self.last_write = value, now
         OptimisationJob.objects.filter(pk=self.job_id).update(progress=round(value, 3))
