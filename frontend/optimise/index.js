@@ -77,12 +77,17 @@ function initDayMap(el) {
     const p = point(stop.lat, stop.lng);
     all.push(p);
     const colour = STATUS_COLOURS[stop.status] || "#6c757d";
-    const marker = L.marker(p, { icon: icon(stop.status === "unassigned" ? "!" : stop.n, colour), title: stop.name })
-      .bindTooltip(`${stop.n}. ${escapeHtml(stop.name)}${stop.arrival ? ` · ${stop.arrival}` : ""}`)
-      .addTo(map);
+    // The number and name on hover (title); the arrival time always shown beside the marker.
+    const marker = L.marker(p, {
+      icon: icon(stop.status === "unassigned" ? "!" : stop.n, colour),
+      title: `${stop.n}. ${stop.name}${stop.arrival ? ` · ${stop.arrival}` : ""}`,
+    });
     if (stop.arrival) {
-      marker.bindTooltip(stop.arrival, { permanent: true, direction: "right", offset: [12, 0], className: "arrival-label" });
+      marker.bindTooltip(escapeHtml(stop.arrival), {
+        permanent: true, direction: "right", offset: [12, 0], className: "arrival-label",
+      });
     }
+    marker.addTo(map);
     if (stop.status !== "unassigned") line.push(p);
     drawn += 1;
   });

@@ -1,0 +1,126 @@
+"""Route optimisation in a real browser (issue 4): a supervisor optimises a rep's day from the
+supervisor's day page and sees the arrival times and the map; then designs the rep's routes,
+watches a running job's progress update by itself, and adopts the design."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from outletcrm.optimise.models import JobStatus, OptimisationJob, RepBase
+from outletcrm.visits.models import DailyPlan, PlannedStop, Route
+from tests.factories import PASSWORD, CustomerFactory, customer_class
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOPS = (("文三路超市", "30.276000", "120.131000", "key"),
+         ("古墩路药房", "30.281000", "120.112000", "ordinary"),
+         ("教工路便利店", "30.287000", "120.145000", "key"),
+         ("黄龙体育馆小卖部", "30.269000", "120.139000", "potential"),
+         ("学院路食杂店", "30.279000", "120.128000", "ordinary"),
+         ("天目山路餐馆", "30.273000", "120.120000", "ordinary"))
+
+
+@pytest.fixture(autouse=True)
+def fast_engine(settings):
+    """The live server thread reads the same settings: keep the solver's budget small."""
+    settings.ROUTING_DAY_SECONDS = 0.5
+    settings.ROUTING_DESIGN_SECONDS = 1.0
+
+
+@pytest.fixture(autouse=True)
+def any_day_works(monkeypatch):
+    from outletcrm.visits import planning
+
+    monkeypatch.setattr(planning, "route_day_for", lambda day: day)
+
+
+def log_in(tab, username: str) -> None:
+    tab.goto("/login/")
+    tab.fill("#id_username", username)
+    tab.fill("#id_password", PASSWORD)
+    tab.click("button[type=submit]")
+    expect(tab).not_to_have_url(re.compile(r"/login/"))
+
+
+def test_supervisor_optimises_a_day_then_designs_and_adopts_routes(cast, browser_page,
+                                                                    screenshot):
+    tab = browser_page
+    tab.on("dialog", lambda dialog: dialog.accept())
+    RepBase.objects.create(user=cast.alice, home_lat=Decimal("30.265000"),
+                           home_lng=Decimal("120.150000"))
+    shops = [CustomerFactory(owner=cast.alice, name=name, latitude=Decimal(lat),
+                             longitude=Decimal(lng), customer_class=customer_class(klass),
+                             opens_at=datetime.time(8), closes_at=datetime.time(21))
+             for name, lat, lng, klass in SHOPS]
+    # Tomorrow's plan, in the order the stops were added (a zigzag across town).
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    plan = DailyPlan.objects.create(rep=cast.alice, date=tomorrow, generated_at=timezone.now())
+    for position, shop in enumerate(shops, start=1):
+        PlannedStop.objects.create(plan=plan, rep=cast.alice, date=tomorrow, customer=shop,
+                                   position=position)
+
+    # 1. The supervisor's day page: optimise Alice's day.
+    log_in(tab, "sup")
+    tab.goto(f"/visits/day/?date={tomorrow.isoformat()}")
+    tab.locator("tr[data-rep=alice] [data-testid=optimise-rep-day]").click()
+    expect(tab).to_have_url(re.compile(r"/optimise/day/\?rep="))
+    expect(tab.locator(".alert-success")).to_contain_text("Day optimised: 6 stops in order")
+    rows = tab.get_by_test_id("optimised-stop")
+    expect(rows).to_have_count(6)
+    arrivals = tab.locator("[data-testid=optimised-stop] [data-testid=arrival]").all_inner_texts()
+    assert all(re.fullmatch(r"\d\d:\d\d", a) for a in arrivals), arrivals
+    assert arrivals == sorted(arrivals) and arrivals[0] >= "08:30"
+    # Outlets are busy until 09:00 (brief §5): an early arrival waits for the free window.
+    starts = tab.locator("[data-testid=optimised-stop] [data-testid=visit-start]").all_inner_texts()
+    assert starts[0] >= "09:00" and starts == sorted(starts)
+    route_map = tab.get_by_test_id("day-route-map")
+    expect(route_map).to_have_attribute("data-markers", "6")
+    expect(route_map.locator(".arrival-label").first).to_be_visible()
+    screenshot(tab, "optimise-day")
+    plan.refresh_from_db()
+    assert plan.optimised_at is not None
+    ordered = list(plan.stops.order_by("position").values_list("customer__name", flat=True))
+    assert tab.locator("[data-testid=optimised-stop] .stop-name").all_inner_texts() == ordered
+
+    # 2. Route design for Alice: a 2-week cycle by e-bike.
+    tab.get_by_test_id("optimise-tabs").get_by_role("link", name="Weekly route design").click()
+    expect(tab.get_by_test_id("design-outlets")).to_contain_text("6 live outlets")
+    tab.check("#cycle-2")
+    tab.get_by_test_id("start-design").click()
+    expect(tab).to_have_url(re.compile(r"/optimise/design/\d+/$"))
+    comparison = tab.get_by_test_id("design-comparison")
+    expect(comparison).to_be_visible()
+    expect(comparison.locator("tr[data-figure=violations] td").first).to_have_text("0")
+    expect(tab.locator("[data-design-day]")).to_have_count(10)  # 2 weeks × Monday–Friday
+    busy_days = sum(1 for d in OptimisationJob.objects.get(kind="design").result["proposal"]["days"]
+                    if d["outlet_ids"])
+    day_maps = tab.locator("[data-design-day-map]")
+    expect(day_maps).to_have_count(busy_days)
+    expect(day_maps.first).to_have_attribute("data-markers", re.compile(r"[1-9]"))
+    screenshot(tab, "optimise-design")
+    job = OptimisationJob.objects.get(kind="design")
+
+    # 3. A job still running shows its progress and the page updates by itself when it ends.
+    running = OptimisationJob.objects.create(
+        kind="design", status=JobStatus.RUNNING, progress=0.4, params=job.params,
+        created_by=cast.sup, rep=cast.alice, started_at=timezone.now())
+    tab.goto(f"/optimise/design/{running.pk}/")
+    expect(tab.get_by_test_id("job-status")).to_contain_text("40%")
+    screenshot(tab, "optimise-design-running")
+    OptimisationJob.objects.filter(pk=running.pk).update(
+        status=JobStatus.DONE, progress=1.0, result=job.result, finished_at=timezone.now())
+    expect(tab.get_by_test_id("design-comparison")).to_be_visible(timeout=8000)
+
+    # 4. Adopt the first design: the rep's routes are replaced.
+    tab.goto(f"/optimise/design/{job.pk}/")
+    tab.get_by_test_id("adopt").click()
+    expect(tab).to_have_url(re.compile(r"/visits/routes/\?rep="))
+    expect(tab.locator(".alert-success")).to_contain_text("Design adopted")
+    screenshot(tab, "optimise-adopted")
+    created = Route.objects.filter(rep=cast.alice, is_active=True)
+    assert created.count() == sum(1 for d in job.result["proposal"]["days"] if d["outlet_ids"])
+    assert {r.cycle_weeks for r in created} == {2}
