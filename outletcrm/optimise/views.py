@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from outletcrm.core import scoping
-from outletcrm.optimise import selectors, services
+from outletcrm.optimise import conf, selectors, services
 from outletcrm.optimise.forms import RepBaseForm
 from outletcrm.optimise.models import JobKind, JobStatus, StartPoint, TransportMode
 from outletcrm.routing.design import CYCLE_WEEKS
@@ -104,11 +104,11 @@ def _day_post(request: HttpRequest, rep) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect(fallback)
     totals = result.job.result["totals"]
-    text = _("Day optimised: %(planned)d stops in order, %(travel)s min travel.") % {
+    text = _("Day optimised. Stops in order: %(planned)d; travel: %(travel)s min.") % {
         "planned": totals["planned"] + totals["visited"],
         "travel": round(totals["travel_minutes"])}
     if totals["unassigned"]:
-        text += " " + _("%(n)d stops do not fit and are listed at the end.") % {
+        text += " " + _("Stops that do not fit: %(n)d, listed at the end.") % {
             "n": totals["unassigned"]}
     messages.success(request, text)
     return _next(request, fallback)
@@ -230,7 +230,7 @@ def design_adopt(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect("optimise:design_job", pk=job.pk)
-    messages.success(request, _("Design adopted: %(n)d routes created; the previous routes "
+    messages.success(request, _("Design adopted. Routes created: %(n)d; the previous routes "
                                 "were deactivated. Plans generated from now on use them.")
                      % {"n": len(created)})
     return redirect(f"{reverse('visits:routes')}?rep={job.rep_id}")
@@ -248,7 +248,7 @@ def territory(request: HttpRequest) -> HttpResponse:
     team = visit_selectors.team_get(user=request.user, pk=raw) if raw else (
         teams[0] if teams else None)
     values = {"cycle_weeks": request.POST.get("cycle_weeks", "2"),
-              "mode": request.POST.get("mode", "")}
+              "mode": request.POST.get("mode", "") or conf.default_mode()}
     status = 200
     if request.method == "POST" and team is not None:
         try:
@@ -292,7 +292,7 @@ def territory_apply(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, _("%(n)d outlets have a new owner. Their old routes keep "
-                                    "them until the routes are changed or designed again.")
+        messages.success(request, _("Outlets with a new owner: %(n)d. Their old routes keep them "
+                                    "until the routes are changed or designed again.")
                          % {"n": changed})
     return redirect("optimise:territory_job", pk=job.pk)

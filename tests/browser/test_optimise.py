@@ -68,7 +68,7 @@ def test_supervisor_optimises_a_day_then_designs_and_adopts_routes(cast, browser
     tab.goto(f"/visits/day/?date={tomorrow.isoformat()}")
     tab.locator("tr[data-rep=alice] [data-testid=optimise-rep-day]").click()
     expect(tab).to_have_url(re.compile(r"/optimise/day/\?rep="))
-    expect(tab.locator(".alert-success")).to_contain_text("Day optimised: 6 stops in order")
+    expect(tab.locator(".alert-success")).to_contain_text("Day optimised. Stops in order: 6;")
     rows = tab.get_by_test_id("optimised-stop")
     expect(rows).to_have_count(6)
     arrivals = tab.locator("[data-testid=optimised-stop] [data-testid=arrival]").all_inner_texts()
@@ -88,7 +88,7 @@ def test_supervisor_optimises_a_day_then_designs_and_adopts_routes(cast, browser
 
     # 2. Route design for Alice: a 2-week cycle by e-bike.
     tab.get_by_test_id("optimise-tabs").get_by_role("link", name="Weekly route design").click()
-    expect(tab.get_by_test_id("design-outlets")).to_contain_text("6 live outlets")
+    expect(tab.get_by_test_id("design-outlets")).to_contain_text("Live outlets with coordinates to plan: 6.")
     tab.check("#cycle-2")
     tab.get_by_test_id("start-design").click()
     expect(tab).to_have_url(re.compile(r"/optimise/design/\d+/$"))
@@ -124,3 +124,24 @@ def test_supervisor_optimises_a_day_then_designs_and_adopts_routes(cast, browser
     created = Route.objects.filter(rep=cast.alice, is_active=True)
     assert created.count() == sum(1 for d in job.result["proposal"]["days"] if d["outlet_ids"])
     assert {r.cycle_weeks for r in created} == {2}
+
+
+def test_supervisor_proposes_a_team_split_and_reassigns_ticked_outlets(cast, browser_page,
+                                                                      screenshot):
+    tab = browser_page
+    for i, (name, lat, lng, klass) in enumerate(SHOPS):
+        CustomerFactory(owner=cast.alice if i < 5 else cast.bob, name=name,
+                        latitude=Decimal(lat), longitude=Decimal(lng),
+                        customer_class=customer_class(klass))
+    log_in(tab, "sup")
+    tab.goto("/optimise/territory/")
+    tab.get_by_test_id("start-territory").click()
+    expect(tab).to_have_url(re.compile(r"/optimise/territory/\d+/$"))
+    expect(tab.get_by_test_id("territory-table").locator("tbody tr")).to_have_count(2)
+    expect(tab.get_by_test_id("territory-map")).to_have_attribute("data-markers", "6")
+    screenshot(tab, "optimise-territory")
+    moves = tab.locator("[data-testid=territory-moves] input[name=customer]")
+    assert moves.count() >= 1
+    moves.first.check()
+    tab.get_by_test_id("apply-territory").click()
+    expect(tab.locator(".alert-success")).to_contain_text("Outlets with a new owner: 1.")

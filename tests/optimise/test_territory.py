@@ -53,7 +53,7 @@ def test_a_split_balances_the_team_and_applies_only_ticked_outlets(cast, lopside
 
     response = client.post(f"/optimise/territory/{job.pk}/apply/", {"customer": moves[:2]},
                            follow=True, **EN)
-    assert "2 outlets have a new owner" in response.content.decode()
+    assert "Outlets with a new owner: 2." in response.content.decode()
     owners = dict(Customer.objects.filter(pk__in=moves).values_list("pk", "owner_id"))
     assert [owners[int(i)] for i in moves] == [cast.bob.pk, cast.bob.pk, cast.alice.pk]
     changes = ChangeLog.objects.filter(customer_id__in=[int(i) for i in moves[:2]])
