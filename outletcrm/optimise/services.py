@@ -644,6 +644,11 @@ def _violations_json(violations) -> list[dict]:
              "planned": [list(day) for day in v.planned]} for v in violations]
 
 
+def _number(value: float) -> float | int:
+    value = round(value, 1)
+    return int(value) if value == int(value) else value
+
+
 def _summary(days: list[dict], *, cycle_weeks: int, shift_minutes: float, violations: list,
              per_cycle_factor: float = 1.0, method: str = "") -> dict:
     """Headline figures of a set of days, the same measure for proposal, edits and current."""
@@ -653,7 +658,9 @@ def _summary(days: list[dict], *, cycle_weeks: int, shift_minutes: float, violat
         "travel_minutes": round(sum(d["travel_minutes"] for d in days) * per_cycle_factor, 1),
         "distance_km": round(sum(d["distance_km"] for d in days) * per_cycle_factor, 2),
         "max_day_hours": round(max(work) / 60, 2), "min_day_hours": round(min(work) / 60, 2),
-        "days_over_shift": sum(1 for w in work if w > shift_minutes + 1e-6),
+        # Over four weeks the current routes have more days than a cycle: scaled like travel.
+        "days_over_shift": _number(sum(1 for w in work if w > shift_minutes + 1e-6)
+                                   * per_cycle_factor),
         "frequency_violations": len(violations),
     }
 
