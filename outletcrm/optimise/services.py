@@ -906,9 +906,11 @@ def design_adopt(*, actor: User, job: OptimisationJob) -> list[Route]:
                 customer_ids=[int(i) for i in day["outlet_ids"]]))
         except ValidationError as exc:
             detail = " ".join(str(m) for m in exc.messages)
+            # E.g. an outlet given to another rep since the design ran, or a day over the
+            # route editor's limit: nothing is adopted, the supervisor reads why.
             raise ValidationError(_(
-                "The rep's customers changed since this design was made (%(detail)s); run the "
-                "design again.") % {"detail": detail}) from None
+                "The design cannot be adopted as routes: %(detail)s Run the design again or "
+                "move outlets to other days.") % {"detail": detail}) from None
     job.applied_at = timezone.now()
     job.applied_by = actor
     job.save(update_fields=["applied_at", "applied_by"])

@@ -234,7 +234,9 @@ def test_adoption_is_all_or_nothing_when_the_territory_changed(cast, design_job,
     old = routes.route_create(actor=cast.sup, rep=cast.alice, name="旧线路", cycle_weeks=1,
                               weekday=0, customer_ids=[])
     response = client.post(f"/optimise/design/{job.pk}/adopt/", follow=True, **EN)
-    assert "changed since this design was made" in response.content.decode()
+    html = response.content.decode()
+    assert "The design cannot be adopted as routes" in html
+    assert "Only the rep&#x27;s own live customers can go on the rep&#x27;s routes." in html
     old.refresh_from_db()
     assert old.is_active is True
     assert Route.objects.filter(rep=cast.alice).count() == 1
