@@ -66,6 +66,7 @@ def test_supervisor_optimises_a_day_then_designs_and_adopts_routes(cast, browser
     # 1. The supervisor's day page: optimise Alice's day.
     log_in(tab, "sup")
     tab.goto(f"/visits/day/?date={tomorrow.isoformat()}")
+    screenshot(tab, "optimise-supervisor-day")
     tab.locator("tr[data-rep=alice] [data-testid=optimise-rep-day]").click()
     expect(tab).to_have_url(re.compile(r"/optimise/day/\?rep="))
     expect(tab.locator(".alert-success")).to_contain_text("Day optimised. Stops in order: 6;")
@@ -145,3 +146,57 @@ def test_supervisor_proposes_a_team_split_and_reassigns_ticked_outlets(cast, bro
     moves.first.check()
     tab.get_by_test_id("apply-territory").click()
     expect(tab.locator(".alert-success")).to_contain_text("Outlets with a new owner: 1.")
+
+
+def test_rep_optimises_the_day_on_the_phone_from_where_they_are(cast, chromium, live_server,
+                                                               screenshot, monkeypatch):
+    """The phone asks for the position only when the button is pressed and comes back to the
+    today page, which shows the new order with arrival times."""
+    # It is 10:00 for the optimiser whenever the test runs (the server thread shares modules).
+    from types import SimpleNamespace
+
+    from outletcrm.optimise import services
+
+    ten = timezone.make_aware(datetime.datetime.combine(timezone.localdate(),
+                                                        datetime.time(10)))
+    monkeypatch.setattr(services, "timezone", SimpleNamespace(
+        now=lambda: ten, localdate=timezone.localdate, localtime=timezone.localtime))
+    shops = [CustomerFactory(owner=cast.alice, name=name, latitude=Decimal(lat),
+                             longitude=Decimal(lng), customer_class=customer_class(klass))
+             for name, lat, lng, klass in SHOPS]
+    today = timezone.localdate()
+    plan = DailyPlan.objects.create(rep=cast.alice, date=today, generated_at=timezone.now())
+    for position, shop in enumerate(shops, start=1):
+        PlannedStop.objects.create(plan=plan, rep=cast.alice, date=today, customer=shop,
+                                   position=position)
+    context = chromium.new_context(
+        locale="en-US", base_url=live_server.url, viewport={"width": 390, "height": 844},
+        permissions=["geolocation"], geolocation={"latitude": 30.2795, "longitude": 120.1285})
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        log_in(tab, "alice")
+        tab.goto("/m/")
+        button = tab.get_by_test_id("optimise-my-day")
+        expect(button).to_be_visible()
+        screenshot(tab, "optimise-phone-before")
+        with tab.expect_navigation(url=re.compile(r"/m/$")):
+            button.click()
+        job = OptimisationJob.objects.get(kind="day")
+        assert job.params["position"]["lat"] == pytest.approx(30.2795)
+        plan.refresh_from_db()
+        assert plan.optimised_at is not None
+        ordered = list(plan.stops.order_by("position").values_list("customer__name",
+                                                                   flat=True))
+        expect(tab.locator("#stops li").first).to_contain_text(ordered[0])
+        first = plan.stops.order_by("position").first()
+        # From where the rep stands (by 学院路食杂店) at 10:00, that shop comes first.
+        assert first.customer.name == "学院路食杂店" and first.planned_arrival >= datetime.time(10)
+        expect(tab.locator("#stops li").first).to_contain_text(
+            first.planned_arrival.strftime("%H:%M"))
+        screenshot(tab, "optimise-phone-after")
+    finally:
+        context.close()
+    assert errors == []
