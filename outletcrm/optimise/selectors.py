@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -77,6 +78,18 @@ def jobs_visible(*, user: User) -> QuerySet:
         visible |= Q(kind=JobKind.TERRITORY,
                      team_id__in=scoping.reps_in_scope(user).values("team_id"))
     return jobs.filter(visible)
+
+
+# A running job that has not finished this long after its time budget lost its worker.
+STALE_AFTER_S = 120
+
+
+def job_is_stale(job: OptimisationJob) -> bool:
+    """A job still running well past its time budget (its worker was stopped)."""
+    if job.status != JobStatus.RUNNING or job.started_at is None:
+        return False
+    budget = float(job.params.get("seconds") or conf.design_seconds())
+    return (timezone.now() - job.started_at).total_seconds() > 3 * budget + STALE_AFTER_S
 
 
 def job_get(*, user: User, pk, kind: str | None = None) -> OptimisationJob:

@@ -143,7 +143,8 @@ def job_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress fragment a job page polls; a finished job makes the page reload."""
     job = selectors.job_get(user=request.user, pk=pk)
     response = render(request, "optimise/_job_status.html", {
-        "job": job, "error": selectors.job_error(job), "poll": not job.is_finished})
+        "job": job, "error": selectors.job_error(job), "poll": not job.is_finished,
+        "stale": selectors.job_is_stale(job)})
     if job.is_finished and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response
@@ -193,7 +194,7 @@ def design_job(request: HttpRequest, pk: int) -> HttpResponse:
     """A design: progress while it runs, then the proposal against the current routes."""
     job = selectors.job_get(user=request.user, pk=pk, kind=JobKind.DESIGN)
     context = {"job": job, "rep": job.rep, "error": selectors.job_error(job),
-               "poll": not job.is_finished,
+               "poll": not job.is_finished, "stale": selectors.job_is_stale(job),
                "can_adopt": scoping.can_supervise(request.user, job.rep)
                and job.applied_at is None}
     if job.status == JobStatus.DONE:
@@ -275,7 +276,8 @@ def territory(request: HttpRequest) -> HttpResponse:
 def territory_job(request: HttpRequest, pk: int) -> HttpResponse:
     """A team split: progress while it runs, then the table per rep, the map and the moves."""
     job = selectors.job_get(user=request.user, pk=pk, kind=JobKind.TERRITORY)
-    context = {"job": job, "error": selectors.job_error(job), "poll": not job.is_finished}
+    context = {"job": job, "error": selectors.job_error(job), "poll": not job.is_finished,
+               "stale": selectors.job_is_stale(job)}
     if job.status == JobStatus.DONE:
         context.update(view=selectors.territory_view(job), map_data=selectors.territory_map(job))
     return render(request, "optimise/territory_job.html", context)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from outletcrm.optimise import services
 from outletcrm.optimise.models import JobStatus, OptimisationJob
@@ -312,3 +313,16 @@ def test_the_design_pages_query_count_does_not_grow_with_the_territory(cast, cli
         routes.route_create(actor=cast.sup, rep=cast.alice, name=name, cycle_weeks=1, weekday=1)
     assert _queries(client, f"/optimise/design/{large.pk}/") == small_page <= 8
     assert _queries(client, f"/optimise/design/?rep={cast.alice.pk}") == small_start <= 14
+
+
+def test_a_job_running_far_past_its_budget_says_its_worker_stopped(cast, client):
+    job = OptimisationJob.objects.create(
+        kind="design", created_by=cast.sup, rep=cast.alice, status=JobStatus.RUNNING,
+        params={"cycle_weeks": 2, "seconds": 30},
+        started_at=timezone.now() - datetime.timedelta(minutes=10))
+    client.force_login(cast.sup)
+    html = client.get(f"/optimise/design/{job.pk}/", **EN).content.decode()
+    assert "its background worker was probably stopped" in html
+    OptimisationJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
+    html = client.get(f"/optimise/design/{job.pk}/", **EN).content.decode()
+    assert "worker was probably stopped" not in html
