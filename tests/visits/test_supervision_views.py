@@ -327,7 +327,8 @@ def test_kpi_page_shows_figures_with_definitions(cast, busy_day, page):
 
 def test_kpi_page_bad_input_falls_back_with_a_message(cast, page):
     client = page(cast.sup)
-    response = client.get("/visits/kpis/?from=nope&to=2026-01-01&group=year&rep=1&team=2", **EN)
+    response = client.get(f"/visits/kpis/?from=nope&to=2026-01-01&group=year&rep={cast.alice.pk}"
+                          f"&team={cast.team_hz.pk}", **EN)
     assert response.status_code == 200
     text = " ".join(str(m) for m in response.context["messages"])
     assert "is not a date" in text and "Unknown grouping" in text and "not several" in text
