@@ -129,7 +129,8 @@ def _product(row: dict) -> Product | None:
     product = row.get("product")
     if isinstance(product, Product):
         return product
-    if product not in (None, "", True, False) and str(product).isdigit():
+    # bool is an int in Python (True == 1), so test the type, not membership in a tuple.
+    if not isinstance(product, bool) and product is not None and str(product).isdigit():
         return Product.objects.filter(pk=int(product)).first()
     if row.get("product_code"):
         return Product.objects.filter(code=str(row["product_code"])).first()

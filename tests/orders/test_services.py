@@ -307,3 +307,15 @@ def test_returns_are_bounded_by_the_order_and_need_a_reason(cast, catalogue, mak
                                          client_id=client_id)
     assert (created, created_again, first.pk) == (True, False, again.pk)
     assert order_outstanding(order) == 0
+
+
+def test_a_product_is_found_by_any_id_including_1(cast):
+    """Product id 1 once read as True and was refused (bool is an int in Python)."""
+    from outletcrm.orders.models import Product
+    from outletcrm.orders.services import _product
+
+    Product.objects.filter(pk=1).delete()
+    one = Product.objects.create(pk=1, code="ONE", name="一号", brand="本品")
+    assert _product({"product": 1}) == one
+    assert _product({"product": "1"}) == one
+    assert _product({"product": True}) is None
