@@ -888,7 +888,7 @@ def design_adopt(*, actor: User, job: OptimisationJob) -> list[Route]:
     deleted) and one route per proposed day is created through visits.routes, so plan
     generation uses them from the next generated plan on. All of it or nothing."""
     _require_designer(actor, job.rep)
-    job = OptimisationJob.objects.select_for_update().select_related("rep").get(pk=job.pk)
+    job = OptimisationJob.objects.select_for_update().get(pk=job.pk)
     _require_design(job)
     result = job.result
     cycle = int(result["cycle_weeks"])
