@@ -11,6 +11,7 @@ import contextlib
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -33,6 +34,9 @@ from outletcrm.demo.generator import DemoPlan, OutletPlan, generate
 from outletcrm.demo.plan import DEMO_REGION_CODES, REGIONS, TEAMS
 from outletcrm.org.models import Region, Team, User
 from outletcrm.org.services import region_create, team_create, user_create
+
+if TYPE_CHECKING:  # demo.field imports this module; only the annotation needs it here
+    from outletcrm.demo.field import FieldSummary
 
 DEMO_PASSWORD = "outletcrm-demo"  # noqa: S105 - shown on screen by design; demo mode only
 
@@ -62,6 +66,7 @@ class SeedResult:
     competitors: int
     people: list[User]
     password: str
+    field: "FieldSummary | None" = None  # routes, plans and visit history (demo.field)
 
 
 def demo_allowed() -> bool:
@@ -299,8 +304,15 @@ def demo_seed(
     password: str | None = None,
     now: datetime.datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    field: bool = False,
 ) -> SeedResult:
-    """Load the demo company: regions, teams, demo logins and `outlets` customers."""
+    """Load the demo company: regions, teams, demo logins and `outlets` customers.
+
+    With `field` the company also gets its field work: catalogue, routes, plans and a month of
+    visits, orders and payments (outletcrm.demo.field). `seed_demo` asks for it by default;
+    here it is off so callers that only need the archive (the 100,000-outlet benchmark) keep
+    loading just that.
+    """
     require_demo_allowed()
     if demo_exists():
         raise DemoDataExists(_("Demo data is already loaded; use --reset to replace it."))
@@ -308,12 +320,19 @@ def demo_seed(
     password = password or default_password()
     users = _org(plan, password)
     contacts, competitors = _write_outlets(plan, users, progress)
+    summary = None
+    if field:
+        # Imported here: demo.field builds on this module (demo mode check, timestamps).
+        from outletcrm.demo.field import seed_field
+
+        summary = seed_field(now=now, seed=seed)
     return SeedResult(
         outlets=len(plan.outlets),
         contacts=contacts,
         competitors=competitors,
         people=list(users.values()),
         password=password,
+        field=summary,
     )
 
 
@@ -321,10 +340,15 @@ def demo_seed(
 def demo_reset() -> dict[str, int]:
     """Delete the demo company: its customers (with their history), logins, teams and regions."""
     require_demo_allowed()
+    from outletcrm.demo.field import field_reset  # see demo_seed
+
+    # Field rows first: plans, visits, orders and payments protect the logins and customers.
+    field_deleted = field_reset()
     demo_users = User.objects.filter(is_demo=True)
     customers = Customer.objects.filter(owner__is_demo=True)
     ids = customers.values("pk")
     deleted = {
+        **field_deleted,
         "history": ChangeLog.objects.filter(customer_id__in=ids).delete()[0],
         "timeline": TimelineEntry.objects.filter(customer_id__in=ids).delete()[0],
     }

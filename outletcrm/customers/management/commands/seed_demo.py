@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from outletcrm.customers.models import Customer
+from outletcrm.demo.field import field_exists, seed_field
 from outletcrm.demo.plan import TEAMS
 from outletcrm.demo.services import (
     DemoDataExists,
@@ -86,6 +87,11 @@ class Command(BaseCommand):
             action="store_true",
             help="do nothing if the database already has customers or demo data",
         )
+        parser.add_argument(
+            "--no-field",
+            action="store_true",
+            help="only the archive: no products, routes, plans, visits or orders",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -100,7 +106,12 @@ class Command(BaseCommand):
         if options["outlets"] < 1:
             raise CommandError(_("Give at least one outlet."))
         if options["if_empty"] and (demo_exists() or Customer.objects.exists()):
-            self.stdout.write(_("The database already has data; nothing was loaded."))
+            # A demo company loaded before it had field work gets it now, so `make demo` on an
+            # existing database shows routes and plans too.
+            if not options["no_field"] and demo_exists() and not field_exists():
+                self._field_line(seed_field(seed=options["seed"]))
+            else:
+                self.stdout.write(_("The database already has data; nothing was loaded."))
             self._print_logins(User.objects.filter(is_demo=True, is_active=True), password=None)
             return
         if options["reset"] and demo_exists():
@@ -116,6 +127,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 password=options["password"],
                 progress=self._progress(options),
+                field=not options["no_field"],
             )
         except (DemoDataExists, DemoNotAllowed, ValueError) as exc:
             raise CommandError(str(exc)) from exc
@@ -137,7 +149,29 @@ class Command(BaseCommand):
                 }
             )
         )
+        if result.field is not None:
+            self._field_line(result.field)
         self._print_logins(result.people, password=result.password)
+
+    def _field_line(self, summary) -> None:
+        self.stdout.write(
+            _(
+                "Field data: %(products)s products, %(routes)s routes, %(plans)s daily plans "
+                "with %(stops)s stops (%(today)s today), %(visits)s visits, %(orders)s orders, "
+                "%(payments)s payments in %(seconds).1f s."
+            )
+            % {
+                "products": summary.products,
+                "routes": summary.routes,
+                "plans": summary.plans,
+                "stops": summary.planned_stops,
+                "today": summary.today_stops,
+                "visits": summary.visits,
+                "orders": summary.orders,
+                "payments": summary.payments,
+                "seconds": summary.seconds,
+            }
+        )
 
     def _progress(self, options):
         if options["outlets"] < 10_000 or options["verbosity"] < 1:
