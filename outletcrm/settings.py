@@ -112,6 +112,9 @@ TEMPLATES = [
     },
 ]
 
+if not env("DATABASE_URL"):
+    # The embedded default lives in ./var (or OUTLETCRM_DATA_DIR); a fresh checkout has none.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'outletcrm.sqlite3'}",
