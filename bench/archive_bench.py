@@ -172,8 +172,13 @@ def run_child(args) -> dict:
         )
         seed_seconds = time.monotonic() - started
         log(f"seeded in {seed_seconds:.0f} s")
-    proposed_indexes(connection, create=args.proposed_indexes)
-    proposed_search(connection, create=args.proposed_search)
+    # The proposals have landed (customers migrations 0005 and 0006); the flags remain to
+    # measure them again on a database migrated without them. Without a flag nothing is
+    # dropped: the benchmark measures the code as it is.
+    if args.proposed_indexes:
+        proposed_indexes(connection, create=True)
+    if args.proposed_search:
+        proposed_search(connection, create=True)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # What autovacuum does shortly after a bulk load: planner statistics and the
