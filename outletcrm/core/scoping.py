@@ -28,6 +28,16 @@ def _subtree_ids(region_id: int) -> list[int]:
     return list(Region.objects.filter(path__startswith=path).values_list("pk", flat=True))
 
 
+def _managed_region_ids(user: User) -> list[int]:
+    """The manager's region subtree, looked up once per request (the user object lives that
+    long) instead of twice per scoped query; recomputed if the user's region changes."""
+    cached = getattr(user, "_scope_subtree", None)
+    if cached is None or cached[0] != user.region_id:
+        cached = (user.region_id, _subtree_ids(user.region_id))
+        user._scope_subtree = cached
+    return cached[1]
+
+
 def customer_scope_q(user: User, *, via: str = "") -> Q | None:
     """The filter for customers `user` may see; None means no restriction.
 
@@ -40,7 +50,7 @@ def customer_scope_q(user: User, *, via: str = "") -> Q | None:
     if role in ALL_ROLES or user.is_superuser:
         return None
     if role == Role.MANAGER and user.region_id:
-        return Q(**{f"{via}region_id__in": _subtree_ids(user.region_id)})
+        return Q(**{f"{via}region_id__in": _managed_region_ids(user)})
     if role == Role.SUPERVISOR and user.team_id:
         return Q(**{f"{via}team_id": user.team_id})
     if role == Role.REP:
@@ -70,7 +80,7 @@ def users_in_scope(user: User) -> QuerySet:
     if user.role in ALL_ROLES or user.is_superuser:
         return reps
     if user.role == Role.MANAGER and user.region_id:
-        return reps.filter(team__region_id__in=_subtree_ids(user.region_id))
+        return reps.filter(team__region_id__in=_managed_region_ids(user))
     if user.role == Role.SUPERVISOR and user.team_id:
         return reps.filter(team_id=user.team_id)
     return reps.filter(pk=user.pk)
@@ -120,7 +130,7 @@ def rep_scope_q(user: User, *, via: str = "rep__") -> Q | None:
     if user.role == Role.ADMIN or user.is_superuser:
         return None
     if user.role == Role.MANAGER and user.region_id:
-        return Q(**{f"{via}team__region_id__in": _subtree_ids(user.region_id)})
+        return Q(**{f"{via}team__region_id__in": _managed_region_ids(user)})
     if user.role == Role.SUPERVISOR and user.team_id:
         return Q(**{f"{via}team_id": user.team_id})
     if user.role == Role.REP:
