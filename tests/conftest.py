@@ -8,13 +8,36 @@
   alice_customer (联华超市, owned by alice), bob_customer, charlie_customer
 """
 
+import datetime
+import zoneinfo
 from types import SimpleNamespace
 
 import pytest
+import time_machine
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from outletcrm.org.models import Role
 from tests.factories import PASSWORD, CustomerFactory, RegionFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def daytime(request):
+    """Run at 11:00 local time today, with the clock still ticking.
+
+    Field work is dated in local time (Asia/Shanghai). Tests place check-ins "half an hour
+    ago" and expect them today; just after midnight that is yesterday, and such a suite would
+    pass or fail by the hour it runs. Browser tests keep the real clock: Chromium's own clock,
+    which the pages use as device time, cannot be moved.
+    """
+    if request.node.get_closest_marker("browser"):
+        yield
+        return
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    today = datetime.datetime.now(tz).date()
+    with time_machine.travel(datetime.datetime.combine(today, datetime.time(11), tzinfo=tz),
+                             tick=True):
+        yield
 
 
 @pytest.fixture

@@ -398,12 +398,20 @@ def visit_record_sighting(*, actor: User, visit: Visit, brand: str, product_name
 
 @transaction.atomic
 def visit_record_order(*, actor: User, visit: Visit, lines: list[dict], client_id,
-                       notes: str = "", due_date=None):
-    """Take an order during the visit; it counts for the success rate (brief §5)."""
+                       notes: str = "", due_date=None, ordered_at=None):
+    """Take an order during the visit; it counts for the success rate (brief §5).
+
+    The order is dated when the device took it (or, failing that, at the visit's check-in),
+    never when an offline upload happened to reach the server: a visit synced after midnight
+    would otherwise date its order on the next day, after its own payment.
+    """
     _editable(actor, visit)
+    ordered_at = _device_time(ordered_at, "ordered_at") if ordered_at else visit.checked_in_at
+    if ordered_at < visit.checked_in_at:
+        ordered_at = visit.checked_in_at
     order, created = order_create(actor=actor, customer=visit.customer, lines=lines,
                                   client_id=client_id, notes=notes, due_date=due_date,
-                                  ordered_at=max(timezone.now(), visit.checked_in_at))
+                                  ordered_at=ordered_at)
     VisitOrder.objects.get_or_create(order=order, defaults={"visit": visit})
     return order, created
 

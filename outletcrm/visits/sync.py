@@ -126,6 +126,8 @@ class OrderLinePayload(serializers.Serializer):
 
 class OrderPayload(serializers.Serializer):
     lines = OrderLinePayload(many=True, allow_empty=False, max_length=200)
+    device_time = serializers.DateTimeField(required=False, allow_null=True,
+                                            help_text="When the order was taken on the device.")
     notes = serializers.CharField(max_length=300, required=False, allow_blank=True)
     due_date = serializers.DateField(required=False, allow_null=True)
 
@@ -351,7 +353,8 @@ def _op_order(user, client_id, visit_client_id, payload) -> OpResult:
         line["product"] = str(line["product"])
     order, created = services.visit_record_order(
         actor=user, visit=visit, lines=lines, client_id=client_id,
-        notes=data.get("notes", ""), due_date=data.get("due_date"))
+        notes=data.get("notes", ""), due_date=data.get("due_date"),
+        ordered_at=data.get("device_time"))
     return OpResult("applied" if created else "duplicate", {
         "visit": str(visit.client_id), "order": str(order.client_id), "code": order.code,
         "total": str(order.total)}, visit=visit, record=order)
