@@ -150,6 +150,12 @@ def reps_in_scope(user: User) -> QuerySet:
     return restrict_to_reps(people, user, via="")
 
 
+def is_field_supervisor(user: User) -> bool:
+    """Supervisors, managers and administrators: route design, plan generation, team splits."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.role in {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN} or user.is_superuser)
+
+
 def can_supervise(user: User, rep: User) -> bool:
     """Supervisors, managers and administrators act on the plans and visits of their reps."""
     if user.pk == rep.pk or user.role not in {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}:

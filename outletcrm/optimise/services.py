@@ -921,8 +921,7 @@ def design_adopt(*, actor: User, job: OptimisationJob) -> list[Route]:
 
 def can_split_territory(user: User) -> bool:
     """Supervisors, managers and administrators may ask for (and apply) a team split."""
-    return user.is_authenticated and (
-        user.role in {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN} or user.is_superuser)
+    return scoping.is_field_supervisor(user)
 
 
 def territory_reps(*, actor: User, team: Team):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from outletcrm.core import scoping
 from outletcrm.customers.models import Customer
-from outletcrm.org.models import Role, User
+from outletcrm.org.models import User
 from outletcrm.visits.models import Route, RouteStop
 from outletcrm.visits.planning import cycle_week, generate_plans
 
@@ -183,8 +183,7 @@ def route_delete(*, actor: User, route: Route) -> None:
 
 def can_generate_plans(user: User) -> bool:
     """Supervisors, managers and administrators may generate plans on demand."""
-    return user.is_authenticated and (
-        user.role in {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN} or user.is_superuser)
+    return scoping.is_field_supervisor(user)
 
 
 def plans_generate(*, actor: User, date: datetime.date, rep_ids=None,

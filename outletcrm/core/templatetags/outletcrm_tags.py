@@ -11,7 +11,6 @@ from django.utils.dateparse import parse_date, parse_datetime, parse_time
 from django.utils.translation import gettext as _
 
 from outletcrm.core import scoping
-from outletcrm.org.models import Role
 
 register = template.Library()
 
@@ -144,4 +143,4 @@ def change_rows(entry) -> list[dict]:
 @register.filter
 def can_supervise_field(user) -> bool:
     """Supervisors, managers and administrators see the supervision and design pages."""
-    return getattr(user, "role", None) in {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}
+    return scoping.is_field_supervisor(user)
