@@ -59,6 +59,6 @@ bench: install
 # translations from the *.json maps beside it (the source of truth), compile.
 i18n:
 	rm -f outletcrm/locale/zh_Hans/LC_MESSAGES/django.po
-	cd outletcrm && OUTLETCRM_ENV=test ../$(OUTLETCRM) makemessages -l zh_Hans --no-obsolete --no-location -v0
+	cd outletcrm && PYTHONPATH=$(CURDIR) OUTLETCRM_ENV=test $(abspath $(PY)) -m outletcrm makemessages -l zh_Hans --no-obsolete --no-location -v0
 	$(PY) scripts/po_fill.py outletcrm/locale/zh_Hans/LC_MESSAGES/*.json
-	cd outletcrm && OUTLETCRM_ENV=test ../$(OUTLETCRM) compilemessages -v0
+	cd outletcrm && PYTHONPATH=$(CURDIR) OUTLETCRM_ENV=test $(abspath $(PY)) -m outletcrm compilemessages -v0
