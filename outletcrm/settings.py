@@ -152,8 +152,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded and generated files (visit photos, an import's rejected rows). MEDIA_URL is never
+# routed: files go out only through views that check the caller's scope (core/files.py). With
+# MEDIA_ACCEL_REDIRECT (e.g. "/protected-media/", an `internal` nginx location aliasing
+# MEDIA_ROOT) those views answer with X-Accel-Redirect and nginx sends the file.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT") or DATA_DIR / "media")
+MEDIA_ACCEL_REDIRECT = env("MEDIA_ACCEL_REDIRECT", "") or ""
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -161,3 +161,15 @@ def can_supervise(user: User, rep: User) -> bool:
     if user.pk == rep.pk or user.role not in {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}:
         return False
     return reps_in_scope(user).filter(pk=rep.pk).exists()
+
+
+# --- stored files (core/files.py serves them; nothing under MEDIA_ROOT is public) ----------
+# A visit photo is field data like its visit: the rep who took it, his supervisor, the manager
+# of his region and the administrator see it; the archive custodian does not (the photo shows
+# where a rep was and when, and the custodian sees no rep's field data). Anyone else gets 404.
+# An import's rejected-rows workbook belongs to the user who imported it, in the session that
+# imported it, for a day (customers/views_io.py); nobody else can name it.
+
+def restrict_visit_photos(queryset: QuerySet, user: User) -> QuerySet:
+    """Limit visit photos to those whose visit `user` may see."""
+    return restrict_to_reps(queryset, user, via="visit__rep__")

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from outletcrm.core import scoping
+from outletcrm.core import files, scoping
 from outletcrm.core.models import AuditEvent
 from outletcrm.customers import importexport, selectors
 from outletcrm.customers.forms import CustomerFilterForm
@@ -185,7 +185,7 @@ def _import_form(request: HttpRequest, form: ImportForm, error: str = "") -> Htt
 
 @login_required
 @require_GET
-def import_rejected_view(request: HttpRequest, token: str) -> FileResponse:
+def import_rejected_view(request: HttpRequest, token: str) -> HttpResponse:
     """The rejected rows of the user's own recent import, to fix and import again."""
     if not TOKEN_RE.match(token) or token not in request.session.get(REJECTED_SESSION_KEY, []):
         raise Http404
@@ -193,11 +193,11 @@ def import_rejected_view(request: HttpRequest, token: str) -> FileResponse:
     if not path.is_file() or path.stat().st_mtime < time.time() - REJECTED_KEEP_SECONDS:
         raise Http404
     filename = _("rejected-rows-%(date)s.xlsx") % {"date": f"{timezone.localtime():%Y%m%d-%H%M}"}
-    return FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=filename,
+    return files.file_response(
+        f"imports/{request.user.pk}/{token}.xlsx",
         content_type=importexport.XLSX_CONTENT_TYPE,
+        filename=filename,
+        as_attachment=True,
     )
 
 

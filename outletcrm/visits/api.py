@@ -248,7 +248,7 @@ class PhotoView(APIView):
         body = {"client_id": str(photo.client_id),
                 "status": "applied" if created else "duplicate",
                 "photo": {"kind": photo.kind, "taken_at": photo.taken_at.isoformat(),
-                          "captured_live": photo.captured_live, "url": photo.image.url}}
+                          "captured_live": photo.captured_live, "url": photo.url}}
         return Response(body, status=201 if created else 200)
 
 

@@ -225,7 +225,10 @@ def photo_path(instance, filename: str) -> str:
 
 
 class VisitPhoto(models.Model):
-    """A field photo, watermarked on the server with time, outlet and position."""
+    """A field photo, watermarked on the server with time, outlet and distance to the outlet.
+
+    The file has no public URL: `url` is the scoped view (visits.views.photo_file).
+    """
 
     client_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
@@ -235,12 +238,22 @@ class VisitPhoto(models.Model):
     taken_at = models.DateTimeField(_("Taken at (device time)"))
     captured_live = models.BooleanField(default=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    # Photos stored before the watermark dropped the coordinates still show them; the position
+    # retention paints that line over (services.reduce_old_positions) and clears this flag.
+    position_in_watermark = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["visit", "taken_at"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.taken_at:%H:%M}"
+
+    @property
+    def url(self) -> str:
+        """Where pages, the phone and the API fetch the photo: the scoped view, never MEDIA_URL."""
+        from django.urls import reverse
+
+        return reverse("visits:photo", args=[self.client_id])
 
 
 class StockCheck(models.Model):

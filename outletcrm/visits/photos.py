@@ -1,11 +1,20 @@
-"""Field photos: validate the upload and burn in a watermark (time, outlet, position)."""
+"""Field photos: validate the upload and burn in a watermark (time, outlet, distance).
+
+The watermark carries no coordinates. A photo is kept as long as its visit, but raw positions
+only for POSITION_RETENTION_DAYS (`outletcrm reduce-positions`): coordinates burnt into the
+pixels would outlive that rule and travel with every copy of the photo. What the watermark has
+to prove, that the rep was at this outlet at this time, is said by the check-in's distance to
+the outlet, which the retention keeps. Photos stored before this rule still show coordinates
+on their last line; `redact_position_line` paints it over when their visit's positions are
+reduced (docs/security.md).
+"""
 
 import io
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
@@ -56,18 +65,35 @@ def load_image(upload) -> Image.Image:
     return ImageOps.exif_transpose(image)
 
 
-def watermark(image: Image.Image, *, taken_at, outlet: str, code: str, lat, lng) -> bytes:
-    """Return the photo as JPEG with a band of text burnt in at the bottom."""
+WATERMARK_LINES = 3
+
+
+def _geometry(width: int) -> tuple[int, int]:
+    """Font size and band height of the watermark on a photo of this size."""
+    size = max(14, width // 40)
+    return size, (size + 6) * WATERMARK_LINES + 10
+
+
+def _distance_line(distance_m, cjk: bool) -> str:
+    if distance_m is None:
+        return "—"
+    if cjk:
+        return _("%(metres)d m from the outlet") % {"metres": round(distance_m)}
+    with translation.override("en"):  # the fallback font has no Chinese glyphs
+        return _("%(metres)d m from the outlet") % {"metres": round(distance_m)}
+
+
+def watermark(image: Image.Image, *, taken_at, outlet: str, code: str, distance_m) -> bytes:
+    """Return the photo as JPEG with a band of text burnt in at the bottom: the device time,
+    the outlet, and the check-in's distance to the outlet (never the coordinates)."""
     image = image.convert("RGB")
     image.thumbnail((MAX_EDGE, MAX_EDGE))
     width, height = image.size
-    size = max(14, width // 40)
+    size, band = _geometry(width)
     font, cjk = _font(size)
     name = outlet if cjk else pinyin_keys(outlet)[0]
     local = timezone.localtime(taken_at)
-    position = f"{float(lat):.6f}, {float(lng):.6f}" if lat is not None and lng is not None else "—"
-    lines = [f"{local:%Y-%m-%d %H:%M:%S}", f"{code} {name}", position]
-    band = (size + 6) * len(lines) + 10
+    lines = [f"{local:%Y-%m-%d %H:%M:%S}", f"{code} {name}", _distance_line(distance_m, cjk)]
     draw = ImageDraw.Draw(image, "RGBA")
     draw.rectangle([(0, height - band), (width, height)], fill=(0, 0, 0, 140))
     for i, line in enumerate(lines):
@@ -76,3 +102,19 @@ def watermark(image: Image.Image, *, taken_at, outlet: str, code: str, lat, lng)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=82, optimize=True)
     return out.getvalue()
+
+
+def redact_position_line(path) -> None:
+    """Paint over the coordinates line of a photo watermarked before coordinates were dropped.
+
+    The stored file is the watermarked one, so the band's geometry follows from its size.
+    """
+    with Image.open(path) as stored:
+        image = stored.convert("RGB")
+    width, height = image.size
+    size, band = _geometry(width)
+    top = height - band + 5 + (WATERMARK_LINES - 1) * (size + 6)
+    ImageDraw.Draw(image).rectangle([(0, max(0, top - 2)), (width, height)], fill=(0, 0, 0))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=82, optimize=True)
+    Path(path).write_bytes(out.getvalue())

@@ -32,6 +32,7 @@ from outletcrm.visits.models import (
     Visit,
     VisitKindSetting,
     VisitOrder,
+    VisitPhoto,
 )
 
 # --- people ------------------------------------------------------------------------------
@@ -426,6 +427,15 @@ def visit_get(*, user: User, pk) -> Visit:
             "order__lines__product")),
     )
     return _get_rep_keyed(qs, user, pk)
+
+
+def photo_get(*, user: User, client_id) -> VisitPhoto:
+    """A visit photo whose visit `user` may see (core.scoping.restrict_visit_photos), or 404."""
+    try:
+        return scoping.restrict_visit_photos(VisitPhoto.objects.all(), user).get(
+            client_id=client_id)
+    except (VisitPhoto.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404 from exc
 
 
 def visit_min_minutes(visit: Visit) -> int:

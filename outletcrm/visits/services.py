@@ -42,7 +42,7 @@ from outletcrm.visits.models import (
     VisitPhoto,
     VisitStep,
 )
-from outletcrm.visits.photos import load_image, watermark
+from outletcrm.visits.photos import load_image, redact_position_line, watermark
 
 # --- plans -------------------------------------------------------------------------------
 
@@ -341,8 +341,10 @@ def visit_add_photo(*, actor: User, visit: Visit, upload, client_id, kind: str, 
                     captured_live: bool = True) -> tuple[VisitPhoto, bool]:
     """Store a watermarked field photo; live capture is required where the kind says so."""
     client_id = _uuid(client_id)
-    existing = VisitPhoto.objects.filter(client_id=client_id).first()
+    existing = VisitPhoto.objects.filter(client_id=client_id).select_related("visit").first()
     if existing:
+        if existing.visit.rep_id != actor.pk:  # a replay is the same rep's, never another's
+            raise ValidationError({"client_id": _("This client id belongs to another record.")})
         return existing, False
     _editable(actor, visit)
     from outletcrm.visits.choices import PhotoKind
@@ -355,7 +357,7 @@ def visit_add_photo(*, actor: User, visit: Visit, upload, client_id, kind: str, 
     taken_at = _device_time(taken_at or timezone.now(), "taken_at")
     image = load_image(upload)
     data = watermark(image, taken_at=taken_at, outlet=visit.customer.name,
-                     code=visit.customer.code, lat=visit.checkin_lat, lng=visit.checkin_lng)
+                     code=visit.customer.code, distance_m=visit.checkin_distance_m)
     photo = VisitPhoto(client_id=client_id, visit=visit, kind=kind, taken_at=taken_at,
                        captured_live=captured_live)
     photo.image.save(f"{client_id}.jpg", ContentFile(data), save=False)
@@ -454,11 +456,26 @@ def reduce_old_positions(*, days: int | None = None) -> int:
     """Drop raw positions older than the retention, keeping only the distance (issue 3, §9)."""
     days = settings.POSITION_RETENTION_DAYS if days is None else days
     cutoff = timezone.now() - datetime.timedelta(days=days)
-    return Visit.objects.filter(checked_in_at__lt=cutoff, positions_reduced_at__isnull=True).update(
+    count = Visit.objects.filter(checked_in_at__lt=cutoff, positions_reduced_at__isnull=True).update(
         checkin_lat=None, checkin_lng=None, checkin_accuracy_m=None, checkin_fix_age_s=None,
         checkout_lat=None, checkout_lng=None, checkout_accuracy_m=None,
         positions_reduced_at=timezone.now(),
     )
+    redact_photo_positions()
+    return count
+
+
+def redact_photo_positions() -> int:
+    """Paint the coordinates out of old photos whose visit's positions have been reduced."""
+    photos = VisitPhoto.objects.filter(position_in_watermark=True,
+                                       visit__positions_reduced_at__isnull=False)
+    done = 0
+    for photo in photos.iterator():
+        if photo.image and photo.image.storage.exists(photo.image.name):
+            redact_position_line(photo.image.path)
+        VisitPhoto.objects.filter(pk=photo.pk).update(position_in_watermark=False)
+        done += 1
+    return done
 
 
 # --- field app additions (mobile pages, field API, offline sync) -------------------------

@@ -622,7 +622,7 @@ def visit_detail(visit: Visit) -> dict:
         "steps": [{"position": s.position, "title": s.title, "done": s.done} for s in steps],
         "photos": [{"client_id": str(p.client_id), "kind": p.kind,
                     "kind_label": p.get_kind_display(), "taken_at": _iso(p.taken_at),
-                    "captured_live": p.captured_live, "url": p.image.url if p.image else None}
+                    "captured_live": p.captured_live, "url": p.url if p.image else None}
                    for p in photos],
         "stock": [{"product": c.product_id, "product_name": str(c.product),
                    "in_stock": c.in_stock, "quantity": _num(c.quantity),

@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from outletcrm.core import scoping
+from outletcrm.core import files, scoping
 from outletcrm.visits import kpis, planning, routes, selectors, services
 from outletcrm.visits.choices import StopOrigin, VisitStatus
 
@@ -399,6 +399,18 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         if visit.checkin_lat is not None else None),
         }),
     })
+
+
+@require_GET
+def photo_file(request: HttpRequest, client_id) -> HttpResponse:
+    """A visit photo, for whoever may see its visit (session or API token); 404 otherwise."""
+    user = files.file_user(request)
+    if user is None:
+        return files.anonymous_response(request)
+    photo = selectors.photo_get(user=user, client_id=client_id)
+    return files.file_response(photo.image.name, content_type="image/jpeg",
+                               filename=f"{photo.client_id}.jpg",
+                               cache_control=files.PHOTO_CACHE)
 
 
 @login_required

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from outletcrm.visits import services
@@ -118,7 +118,7 @@ def test_photo_is_watermarked_and_idempotent(cast, shop):
 ])
 def test_bad_photos_are_refused(cast, shop, upload, live, message):
     visit, _ = check_in(cast.alice, shop)
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError) as info, translation.override("en"):
         services.visit_add_photo(actor=cast.alice, visit=visit, upload=upload or jpeg(),
                                  client_id=uuid.uuid4(), kind="display", captured_live=live)
     assert message in str(info.value).lower()
