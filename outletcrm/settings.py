@@ -5,6 +5,7 @@ with DEBUG on, without a SECRET_KEY of its own, or with the demo accounts still 
 (see outletcrm.core.checks).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks_db",
+    "axes",
     "outletcrm.core",
     "outletcrm.org",
     "outletcrm.customers",
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "outletcrm.urls"
@@ -139,8 +143,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Argon2 (argon2-cffi) for every new or changed password; PBKDF2 stays so that passwords
+# stored before verify, and Django rehashes them with Argon2 at their next login.
+STRONG_PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+PASSWORD_HASHERS = STRONG_PASSWORD_HASHERS
 if ENVIRONMENT == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Failed logins (django-axes, docs/security.md), on the login page, the API token endpoint and
+# the admin alike: an account is locked after LOGIN_FAILURE_LIMIT failures, a client address
+# after LOGIN_FAILURE_LIMIT_PER_ADDRESS (higher: many phones share one carrier or office
+# address), for LOGIN_LOCKOUT_MINUTES after the last failure (0: until an administrator
+# unlocks it, `outletcrm unlock-login` or the admin's "Access attempts").
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "10") or 10)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(env("LOGIN_FAILURE_LIMIT_PER_ADDRESS", "50") or 50)
+LOGIN_LOCKOUT_MINUTES = int(env("LOGIN_LOCKOUT_MINUTES", "30") or 0)
+# How many reverse proxies of our own stand in front of the app. 0 (default): the client's
+# address is the connection's, and X-Forwarded-For, which any client can write, is ignored.
+# N: the address the N-th proxy from the app saw. DRF (NUM_PROXIES) and axes use this one rule.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0") or 0)
+if min(LOGIN_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT_PER_ADDRESS) < 1 or min(
+        LOGIN_LOCKOUT_MINUTES, TRUSTED_PROXY_COUNT) < 0:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT and LOGIN_FAILURE_LIMIT_PER_ADDRESS must be at least 1, "
+        "LOGIN_LOCKOUT_MINUTES and TRUSTED_PROXY_COUNT at least 0.")
+AXES_HANDLER = "outletcrm.core.logins.LoginAttemptHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES) if LOGIN_LOCKOUT_MINUTES else None
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "outletcrm.core.logins.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "outletcrm.core.logins.client_ip"
+AXES_LOCKOUT_CALLABLE = "outletcrm.core.logins.lockout_response"
+# A success must not wipe the failures: it would wipe every failure from the same address,
+# so a rep could guess at a colleague's password, log in as himself, and guess again.
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # no record of every successful login's address, kept forever
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -186,6 +231,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "outletcrm.core.api.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OutletCRM API",

@@ -6,37 +6,39 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from outletcrm.core import scoping
 from outletcrm.org.models import Region, Team, User
 
-
-class LoginRateThrottle(SimpleRateThrottle):
-    """Slow down password guessing: a few attempts a minute per username and address."""
-
-    scope = "login"
-    rate = "10/min"
-
-    def get_cache_key(self, request, view):
-        username = str(request.data.get("username", "")).strip().lower()[:150]
-        return self.cache_format % {
-            "scope": self.scope,
-            "ident": f"{self.get_ident(request)}:{username}",
-        }
-
-
 TokenSerializer = inline_serializer("Token", {"token": serializers.CharField()})
+LoginLockedSerializer = inline_serializer("LoginLocked", {
+    "detail": serializers.CharField(help_text="Why, until when, and whom to ask; in the "
+                                    "caller's language."),
+    "code": serializers.ChoiceField(choices=["login_locked"]),
+    "locked": serializers.ChoiceField(
+        choices=["account", "address"],
+        help_text="Locked: the account (too many failures for this username) or the client's "
+                  "address (too many failures from it, whatever the username)."),
+    "retry_after": serializers.DateTimeField(
+        allow_null=True,
+        help_text="From when a login may succeed; null: only an administrator can unlock."),
+    "retry_after_seconds": serializers.IntegerField(allow_null=True),
+})
 
 
 class TokenView(APIView):
-    """Trade a username and password for an API token."""
+    """Trade a username and password for an API token.
+
+    Failed attempts are counted per account and per client address (django-axes, the same
+    counters as the login page); a locked login answers 429 with a `LoginLocked` body and a
+    Retry-After header, even when the password is right.
+    """
 
     # Logging in must work even if the client still sends a stale token header.
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [LoginRateThrottle]
+    throttle_classes: list = []  # axes counts failures; a rate limit would answer another shape
     serializer_class = AuthTokenSerializer
 
     @extend_schema(
@@ -46,11 +48,16 @@ class TokenView(APIView):
         responses={
             200: TokenSerializer,
             400: OpenApiResponse(description="Wrong username or password."),
+            429: OpenApiResponse(LoginLockedSerializer,
+                                 description="Too many failed logins: locked for a while."),
         },
         summary="Obtain a token",
     )
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        # The Django request, not DRF's wrapper: axes marks a locked-out attempt on it, and its
+        # middleware (which only sees the Django request) then answers with the lockout.
+        serializer = AuthTokenSerializer(data=request.data,
+                                         context={"request": request._request})
         serializer.is_valid(raise_exception=True)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
