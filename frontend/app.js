@@ -64,6 +64,16 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// "Back" links (data-history-back) go back in the tab's history when there is one, else to
+// their href (no javascript: URL, which the CSP blocks).
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[data-history-back]");
+  if (link && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});
+
 // Forms marked data-confirm ask before they submit (archive, delete) when htmx is not used.
 document.addEventListener("submit", (event) => {
   const message = event.target.dataset?.confirm;

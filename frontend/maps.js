@@ -145,7 +145,9 @@ export function createMap(el, options = {}) {
     ...options,
   });
   if (body.tileUrl) {
-    L.tileLayer(body.tileUrl, { maxZoom: 19, attribution: body.tileAttribution || "" }).addTo(map);
+    L.tileLayer(body.tileUrl, {
+      maxZoom: 19, attribution: body.tileAttribution || "", subdomains: body.tileSubdomains || "abc",
+    }).addTo(map);
     el.dataset.mapBase = "tiles";
     map.ocBackground = Promise.resolve(null);
   } else {

@@ -225,6 +225,8 @@ TASKS = {
 MAP_TILE_URL = env("MAP_TILE_URL", "") or ""
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "") or ""
 MAP_TILE_CRS = (env("MAP_TILE_CRS", "wgs84") or "wgs84").lower()
+# What {s} in MAP_TILE_URL stands for, one character per server (AutoNavi: "1234").
+MAP_TILE_SUBDOMAINS = env("MAP_TILE_SUBDOMAINS", "abc") or "abc"
 # Without a tile server, maps draw this GeoJSON (WGS-84 streets, areas, labels) under the pins:
 # a file path, or the dotted path of a function returning a FeatureCollection. Outside
 # production the demo company's own Hangzhou streets; empty draws none. Served to logged-in

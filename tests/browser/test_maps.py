@@ -159,13 +159,3 @@ def test_maps_without_tiles_draw_the_streets_and_fit_the_pins(cast, browser_page
     assert_pins_fitted(phone_map)
     screenshot(tab, "maps-phone-today")
 
-
-def test_the_street_layer_is_only_for_logged_in_users(cast, client):
-    response = client.get("/maps/base.geojson")
-    assert response.status_code == 403
-    client.force_login(cast.alice)
-    response = client.get("/maps/base.geojson")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/geo+json"
-    names = {f["properties"]["name"] for f in response.json()["features"]}
-    assert {"文三路", "西湖区"} <= names
