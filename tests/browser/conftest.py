@@ -123,14 +123,14 @@ def browser_page(chromium, live_server):
     errors: list[str] = []
     violations: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on("console", lambda message: _note_csp_violation(message, violations))
+    tab.on("console", lambda message: note_csp_violation(message, violations))
     yield tab
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
     assert violations == [], f"Content Security Policy violations: {violations}"
 
 
-def _note_csp_violation(message, violations: list[str]) -> None:
+def note_csp_violation(message, violations: list[str]) -> None:
     """Chromium reports each blocked resource or inline code as a console error."""
     text = message.text
     if "Content Security Policy" in text or "Content-Security-Policy" in text:
