@@ -8,9 +8,11 @@ with DEBUG on, without a SECRET_KEY of its own, or with the demo accounts still 
 import datetime
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -84,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -273,6 +276,17 @@ TASKS = {
 MAP_TILE_URL = env("MAP_TILE_URL", "") or ""
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "") or ""
 MAP_TILE_CRS = (env("MAP_TILE_CRS", "wgs84") or "wgs84").lower()
+# What {s} in MAP_TILE_URL stands for, one character per server (AutoNavi: "1234").
+MAP_TILE_SUBDOMAINS = env("MAP_TILE_SUBDOMAINS", "abc") or "abc"
+# Without a tile server, maps draw this GeoJSON (WGS-84 streets, areas, labels) under the pins:
+# a file path, or the dotted path of a function returning a FeatureCollection. Outside
+# production the demo company's own Hangzhou streets; empty draws none. Served to logged-in
+# users at /maps/base.geojson (outletcrm/core/maps.py).
+MAP_BASE_GEOJSON = (
+    env("MAP_BASE_GEOJSON")
+    if env("MAP_BASE_GEOJSON") is not None
+    else ("" if ENVIRONMENT == "production" else "outletcrm.demo.basemap.hangzhou_streets")
+) or ""
 
 # Duplicate detection (唯一性): a near-identical name within this radius is a suspect duplicate.
 DUPLICATE_RADIUS_M = float(env("DUPLICATE_RADIUS_M", "100") or 100)
@@ -302,6 +316,47 @@ ROUTING_WORK_START = env("ROUTING_WORK_START", "08:30") or "08:30"
 ROUTING_WORK_END = env("ROUTING_WORK_END", "17:30") or "17:30"
 ROUTING_OFFICE = env("ROUTING_OFFICE", "") or ""  # "lat,lng" (WGS-84)
 ROUTING_SERVICE_MINUTES = env("ROUTING_SERVICE_MINUTES", "") or ""  # JSON {class/kind: min}
+
+
+
+def tile_source(template: str) -> list[str]:
+    """The CSP source allowing images from a Leaflet tile URL template's server.
+
+    "https://webrd0{s}.is.autonavi.com/appmaptile?…" → "https://*.is.autonavi.com": a
+    placeholder in the host's first label becomes the wildcard CSP allows there; one deeper in
+    the host allows the scheme only. A relative template is covered by 'self'.
+    """
+    parts = urlsplit(template.strip())
+    if not parts.scheme or not parts.netloc:
+        return []
+    host, _sep, port = parts.netloc.rpartition("@")[2].partition(":")
+    labels = host.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    if any("{" in label for label in labels):
+        return [f"{parts.scheme}:"]
+    return [f"{parts.scheme}://{'.'.join(labels)}{':' + port if port else ''}"]
+
+
+# Content Security Policy on every response (Django's own middleware, issue 7 §2): scripts and
+# styles only from our own files, no inline code, no eval. Templates have no inline scripts,
+# on*= handlers or style="" attributes (tests/core/test_csp.py); bundles set styles through the
+# CSSOM, which the policy allows. Images: our files, data: (Bootstrap's icons), blob: (the phone's
+# photo previews) and the tile server. The API docs page relaxes styles for Swagger UI only.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:", *tile_source(MAP_TILE_URL)],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "worker-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

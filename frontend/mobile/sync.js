@@ -20,7 +20,7 @@ function emit(name, detail = {}) {
 }
 
 function photoUrl(visitClientId) {
-  return `/api/v1/visits/${visitClientId}/photos`;
+  return `/api/v1/visits/${encodeURIComponent(visitClientId)}/photos`;
 }
 
 class NetworkError extends Error {}

@@ -1,18 +1,17 @@
 // The today page: the plan in order (dropped stops struck through), visits made, tasks due,
 // a map and distances. Rendered from the day's snapshot (embedded by the server, or the
 // phone's last copy when the page comes from the service worker) plus what is queued here.
-import L from "leaflet";
-
-import { displayPoint } from "../coords.js";
+import { L, clusterLayer, createMap, finish, stopMarker, toDisplay } from "../maps.js";
 import { checkIn } from "./checkin.js";
 import { capturePosition, distanceTo, positionAllowed } from "./geo.js";
 import { allOps, allVisits, enqueue, getKV, setKV } from "./store.js";
-import { esc, hhmm, jsonScript, t, visitUrl } from "./util.js";
+import { esc, hhmm, jsonScript, safeUrl, t, visitUrl } from "./util.js";
 
 let snapshot = null;
 let here = null; // the rep's position, only for distances on this screen; never uploaded
 let map = null;
 let markers = null;
+let hereMarker = null;
 
 async function loadSnapshot() {
   const embedded = jsonScript("today-data");
@@ -98,7 +97,7 @@ function stopHtml(stop, index) {
   if (stop.dropped) {
     actions = `<div class="m-drop-reason"><i class="bi bi-x-circle"></i> ${esc(t("dropped"))}: ${esc(stop.drop_reason)}</div>`;
   } else if (stop.visit) {
-    actions = `<div class="m-buttons"><a class="btn btn-outline-primary m-touch" href="${visitUrl(stop.visit.client_id)}" data-action="open">
+    actions = `<div class="m-buttons"><a class="btn btn-outline-primary m-touch" href="${esc(safeUrl(visitUrl(stop.visit.client_id)))}" data-action="open">
       <i class="bi bi-box-arrow-in-right"></i> ${esc(t("open"))}</a></div>`;
   } else {
     actions = `<div class="m-buttons">
@@ -111,9 +110,9 @@ function stopHtml(stop, index) {
       <button type="button" class="btn btn-danger m-touch" data-action="confirm-drop">${esc(t("drop"))}</button>
     </div>`;
   }
-  return `<li class="m-card m-stop${stop.dropped ? " m-dropped" : ""}" data-index="${index}" data-customer="${c.id}">
+  return `<li class="m-card m-stop${stop.dropped ? " m-dropped" : ""}" data-index="${esc(index)}" data-customer="${esc(c.id)}">
     <div class="m-row">
-      <span class="m-pos">${index + 1}</span>
+      <span class="m-pos">${esc(index + 1)}</span>
       <div class="m-grow"><div class="m-card-title">${esc(c.name)}</div>
         <div class="m-muted small">${esc(c.address || "")}</div></div>
       ${stop.dropped ? "" : statusBadge(stop.visit)}
@@ -129,7 +128,7 @@ function visitRowHtml(visit) {
       <div class="m-card-title">${esc(visit.customer.name)}</div>
       <div class="m-muted small">${esc(t("unplanned"))} · ${esc(visit.kind_label || visit.kind)} · ${esc(hhmm(visit.checked_in_at))}</div></div>
       ${statusBadge(visit)}</div>
-    <div class="m-buttons"><a class="btn btn-outline-primary m-touch" href="${visitUrl(visit.client_id)}">${esc(t("open"))}</a></div></li>`;
+    <div class="m-buttons"><a class="btn btn-outline-primary m-touch" href="${esc(safeUrl(visitUrl(visit.client_id)))}">${esc(t("open"))}</a></div></li>`;
 }
 
 function taskHtml(task) {
@@ -155,34 +154,27 @@ function drawMap(stops) {
     return;
   }
   el.hidden = false;
-  const body = document.body.dataset;
   if (!map) {
-    map = L.map(el, { zoomControl: false, attributionControl: Boolean(body.tileUrl) });
-    if (body.tileUrl) {
-      L.tileLayer(body.tileUrl, { maxZoom: 19, attribution: body.tileAttribution || "" }).addTo(map);
-    } else {
-      el.classList.add("map-offline");
-    }
-    markers = L.layerGroup().addTo(map);
+    map = createMap(el, { zoomControl: false });
+    markers = clusterLayer().addTo(map);
   }
   markers.clearLayers();
+  if (hereMarker) hereMarker.remove();
   const bounds = [];
   stops.forEach((stop, i) => {
     if (stop.customer.lat == null) return;
-    const p = displayPoint(stop.customer.lat, stop.customer.lng, body.tileCrs);
-    const color = stop.dropped ? "#adb5bd" : stop.visit ? "#198754" : "#0b6e4f";
-    L.marker([p.lat, p.lng], {
-      icon: L.divIcon({ className: "m-pin", html: `<span style="background:${color}">${i + 1}</span>`, iconSize: [26, 26] }),
-    }).addTo(markers).bindTooltip(stop.customer.name);
-    bounds.push([p.lat, p.lng]);
+    const p = toDisplay(stop.customer.lat, stop.customer.lng);
+    const colour = stop.dropped ? "#adb5bd" : stop.visit ? "#198754" : "#0b6e4f";
+    stopMarker(p, { n: i + 1, colour, className: "m-pin", tooltip: stop.customer.name }).addTo(markers);
+    bounds.push(p);
   });
   if (here) {
-    const p = displayPoint(here.lat, here.lng, body.tileCrs);
-    L.circleMarker([p.lat, p.lng], { radius: 7, color: "#fff", weight: 3, fillColor: "#0d6efd", fillOpacity: 1 }).addTo(markers);
-    bounds.push([p.lat, p.lng]);
+    const p = toDisplay(here.lat, here.lng);
+    hereMarker = L.circleMarker(p, { radius: 7, color: "#fff", weight: 3, fillColor: "#0d6efd", fillOpacity: 1 }).addTo(map);
+    bounds.push(p);
   }
-  if (bounds.length === 1) map.setView(bounds[0], 15);
-  else map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+  el.dataset.markers = String(bounds.length);
+  finish(el, map, bounds, { padding: 24 });
 }
 
 let rendered = { stops: [], unplanned: [] };

@@ -1,4 +1,5 @@
 // Small helpers shared by the field app's pages.
+import { escapeHtml, safeUrl } from "../escape.js";
 
 const stringsEl = document.getElementById("m-strings");
 export const T = stringsEl ? JSON.parse(stringsEl.textContent) : {};
@@ -14,11 +15,9 @@ export function opLabel(op) {
   return T.ops?.[op] || op;
 }
 
-export function esc(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => ({
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
-  })[c]);
-}
+/** Escape text for the pages' HTML templates: the shared helper (../escape.js). */
+export const esc = escapeHtml;
+export { safeUrl };
 
 export function jsonScript(id) {
   const el = document.getElementById(id);
@@ -55,7 +54,7 @@ export function errorText(errors) {
 }
 
 export function visitUrl(clientId) {
-  return `${document.body.dataset.visitUrl}${clientId}/`;
+  return `${document.body.dataset.visitUrl}${encodeURIComponent(clientId)}/`;
 }
 
 export function csrfToken() {

@@ -111,9 +111,9 @@ function renderStock() {
   const current = new Map((visit.stock || []).map((s) => [s.product, s]));
   $("v-stock").innerHTML = cat.products.map((p) => {
     const row = current.get(p.id);
-    return `<tr data-product="${p.id}"><td>${esc(p.name)}<div class="m-muted small">${esc(p.brand)} ${esc(p.spec || "")}</div></td>
+    return `<tr data-product="${esc(p.id)}"><td>${esc(p.name)}<div class="m-muted small">${esc(p.brand)} ${esc(p.spec || "")}</div></td>
       <td><input class="form-check-input m-check-lg" type="checkbox" data-field="in_stock" aria-label="${esc(p.name)}"${row?.in_stock ? " checked" : ""}></td>
-      <td><input class="form-control form-control-sm" type="number" min="0" step="1" inputmode="numeric" data-field="quantity" value="${row?.quantity ?? ""}"></td></tr>`;
+      <td><input class="form-control form-control-sm" type="number" min="0" step="1" inputmode="numeric" data-field="quantity" value="${esc(row?.quantity ?? "")}"></td></tr>`;
   }).join("");
 }
 
@@ -184,7 +184,7 @@ function addLine() {
   const node = $("order-line-template").content.firstElementChild.cloneNode(true);
   const select = node.querySelector("[data-field=product]");
   select.innerHTML = `<option value="">${esc(t("choose"))}</option>`
-    + cat.products.map((p) => `<option value="${p.id}" data-price="${p.price ?? ""}">${esc(p.name)} ${esc(p.spec || "")}</option>`).join("");
+    + cat.products.map((p) => `<option value="${esc(p.id)}" data-price="${esc(p.price ?? "")}">${esc(p.name)} ${esc(p.spec || "")}</option>`).join("");
   $("order-lines").appendChild(node);
 }
 
@@ -386,7 +386,7 @@ async function fromServer() {
   const waiting = (await opsOfVisit()).some((o) => o.state === "pending");
   if (waiting) return;
   try {
-    const response = await fetch(`/api/v1/visits/${visitId}`, { credentials: "same-origin" });
+    const response = await fetch(`/api/v1/visits/${encodeURIComponent(visitId)}`, { credentials: "same-origin" });
     if (!response.ok) return;
     visit = await response.json();
     await save();

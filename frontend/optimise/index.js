@@ -1,14 +1,12 @@
 // Route optimiser pages: the optimised day on a map (numbered stops with arrival times), one
 // small map per day of a route design, and the territory split coloured by rep.
-// Coordinates are WGS-84 and shifted for GCJ-02 tiles (../coords.js), like every map here.
+// The background, pins, clustering and the ready signal come from ../maps.js, like every map
+// here; names reach the maps only as escaped text.
 import "./optimise.css";
 
-import L from "leaflet";
+import { PALETTE, L, clusterLayer, createMap, finish, stopMarker, tipText, toDisplay } from "../maps.js";
 
-import { displayPoint } from "../coords.js";
-
-// Same order as the .territory-colour-N classes in optimise.css.
-export const PALETTE = ["#0b6e4f", "#d63384", "#0d6efd", "#fd7e14", "#6f42c1", "#20c997", "#dc3545", "#6c757d"];
+export { PALETTE };
 const STATUS_COLOURS = { planned: "#0b6e4f", visited: "#198754", unassigned: "#dc3545" };
 
 function readJson(id) {
@@ -16,45 +14,9 @@ function readJson(id) {
   return el ? JSON.parse(el.textContent) : null;
 }
 
-function baseMap(el, options = {}) {
-  const body = document.body.dataset;
-  const map = L.map(el, { scrollWheelZoom: false, attributionControl: Boolean(body.tileUrl), ...options });
-  if (body.tileUrl) {
-    L.tileLayer(body.tileUrl, { maxZoom: 19, attribution: body.tileAttribution || "" }).addTo(map);
-  } else {
-    el.classList.add("map-offline");
-  }
-  new ResizeObserver(() => map.invalidateSize()).observe(el);
-  return map;
-}
-
-function point(lat, lng) {
-  const p = displayPoint(lat, lng, document.body.dataset.tileCrs);
-  return [p.lat, p.lng];
-}
-
-function fit(map, points) {
-  if (points.length === 1) map.setView(points[0], 15);
-  else if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.12));
-  else map.setView([35, 105], 4);
-}
-
-function icon(text, colour, extra = "") {
-  return L.divIcon({
-    className: `optimise-marker ${extra}`,
-    html: `<span style="background:${colour}">${text}</span>`,
-    iconSize: [26, 26],
-    iconAnchor: [13, 13],
-  });
-}
-
-function escapeHtml(text) {
-  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 function placeMarker(map, place, text) {
-  const p = point(place.lat, place.lng);
-  L.marker(p, { icon: icon(text, "#212529", "optimise-home") }).addTo(map);
+  const p = toDisplay(place.lat, place.lng);
+  stopMarker(p, { n: text, colour: "#212529", className: "optimise-marker oc-pin-home" }).addTo(map);
   return p;
 }
 
@@ -63,7 +25,8 @@ function placeMarker(map, place, text) {
 function initDayMap(el) {
   const data = readJson("optimise-day-map");
   if (!data) return;
-  const map = baseMap(el);
+  const map = createMap(el);
+  const pins = clusterLayer().addTo(map);
   const all = [];
   const line = [];
   const start = data.position || data.start;
@@ -74,27 +37,27 @@ function initDayMap(el) {
   }
   let drawn = 0;
   data.stops.forEach((stop) => {
-    const p = point(stop.lat, stop.lng);
+    const p = toDisplay(stop.lat, stop.lng);
     all.push(p);
     const colour = STATUS_COLOURS[stop.status] || "#6c757d";
-    // The number and name on hover (title); the arrival time always shown beside the marker.
-    const marker = L.marker(p, {
-      icon: icon(stop.status === "unassigned" ? "!" : stop.n, colour),
+    // The number and name on hover; the arrival time always shown beside the marker.
+    const marker = stopMarker(p, {
+      n: stop.status === "unassigned" ? "!" : stop.n, colour, className: "optimise-marker",
       title: `${stop.n}. ${stop.name}${stop.arrival ? ` · ${stop.arrival}` : ""}`,
     });
     if (stop.arrival) {
-      marker.bindTooltip(escapeHtml(stop.arrival), {
+      marker.bindTooltip(tipText(stop.arrival), {
         permanent: true, direction: "right", offset: [12, 0], className: "arrival-label",
       });
     }
-    marker.addTo(map);
+    marker.addTo(pins);
     if (stop.status !== "unassigned") line.push(p);
     drawn += 1;
   });
-  if (data.end && line.length) line.push(point(data.end.lat, data.end.lng));
+  if (data.end && line.length) line.push(toDisplay(data.end.lat, data.end.lng));
   if (line.length > 1) L.polyline(line, { color: "#0b6e4f", weight: 3, opacity: 0.8 }).addTo(map);
-  fit(map, all);
   el.dataset.markers = String(drawn);
+  finish(el, map, all);
 }
 
 // --- route design: one small map per day ----------------------------------------------------
@@ -105,8 +68,9 @@ function initDesignMaps() {
   document.querySelectorAll("[data-design-day-map]").forEach((el) => {
     const day = data.days[Number(el.dataset.designDayMap)];
     if (!day) return;
-    const map = baseMap(el, { zoomControl: false });
+    const map = createMap(el, { zoomControl: false });
     const colour = PALETTE[day.weekday % PALETTE.length];
+    const pins = clusterLayer({ maxClusterRadius: 16 }).addTo(map);
     const all = [];
     const line = [];
     if (data.home) {
@@ -115,39 +79,40 @@ function initDesignMaps() {
       line.push(p);
     }
     day.outlets.forEach((outlet, index) => {
-      const p = point(outlet.lat, outlet.lng);
+      const p = toDisplay(outlet.lat, outlet.lng);
       all.push(p);
       line.push(p);
-      L.circleMarker(p, { radius: 5, color: "#fff", weight: 1, fillColor: colour, fillOpacity: 1 })
-        .bindTooltip(`${index + 1}. ${escapeHtml(outlet.name)}`)
-        .addTo(map);
+      stopMarker(p, { n: index + 1, colour, size: 18, className: "optimise-marker oc-pin-small",
+                      tooltip: `${index + 1}. ${outlet.name}` }).addTo(pins);
     });
     if (data.home && line.length > 1) line.push(line[0]);
     if (line.length > 1) L.polyline(line, { color: colour, weight: 2, opacity: 0.7 }).addTo(map);
-    fit(map, all);
     el.dataset.markers = String(day.outlets.length);
+    finish(el, map, all, { padding: 14 });
   });
 }
 
 // --- team territories -----------------------------------------------------------------------
 
+// Not clustered: the point of this map is to see each outlet's colour (which rep) and how
+// the colours form areas; small dots do not hide each other the way numbered pins do.
 function initTerritoryMap(el) {
   const data = readJson("optimise-territory-map");
   if (!data) return;
-  const map = baseMap(el);
+  const map = createMap(el);
   const all = [];
   data.outlets.forEach((outlet) => {
-    const p = point(outlet.lat, outlet.lng);
+    const p = toDisplay(outlet.lat, outlet.lng);
     all.push(p);
     const colour = outlet.rep >= 0 ? PALETTE[outlet.rep % PALETTE.length] : "#adb5bd";
     const moved = outlet.rep !== outlet.owner;
     L.circleMarker(p, {
       radius: moved ? 7 : 5, color: moved ? "#212529" : "#fff", weight: moved ? 2 : 1,
       fillColor: colour, fillOpacity: 0.95,
-    }).bindTooltip(escapeHtml(outlet.name)).addTo(map);
+    }).bindTooltip(tipText(outlet.name)).addTo(map);
   });
-  fit(map, all);
   el.dataset.markers = String(all.length);
+  finish(el, map, all);
 }
 
 document.addEventListener("DOMContentLoaded", () => {

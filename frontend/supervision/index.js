@@ -4,54 +4,13 @@
 // dragging and the maps. Coordinates are WGS-84 and shifted for GCJ-02 tiles (../coords.js).
 import "./supervision.css";
 
-import L from "leaflet";
-
-import { displayPoint } from "../coords.js";
-
-const STATUS_COLOURS = {
-  visited: "#198754",
-  not_yet: "#ffc107",
-  missed: "#dc3545",
-  rejected: "#dc3545",
-  dropped: "#6c757d",
-};
+import {
+  PALETTE, addLegend, clusterLayer, createMap, finish, L, stopMarker, tipText, toDisplay,
+} from "../maps.js";
 
 function readJson(id) {
   const el = document.getElementById(id);
   return el ? JSON.parse(el.textContent) : null;
-}
-
-/** A Leaflet map on `el` with the configured tiles, or a blank canvas when there are none. */
-export function baseMap(el) {
-  const body = document.body.dataset;
-  const map = L.map(el, { scrollWheelZoom: false, attributionControl: Boolean(body.tileUrl) });
-  if (body.tileUrl) {
-    L.tileLayer(body.tileUrl, { maxZoom: 19, attribution: body.tileAttribution || "" }).addTo(map);
-  } else {
-    el.classList.add("map-offline");
-  }
-  new ResizeObserver(() => map.invalidateSize()).observe(el);
-  return map;
-}
-
-function point(lat, lng) {
-  const p = displayPoint(lat, lng, document.body.dataset.tileCrs);
-  return [p.lat, p.lng];
-}
-
-function fit(map, points) {
-  if (points.length === 1) map.setView(points[0], 16);
-  else if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.15));
-  else map.setView([35, 105], 4);
-}
-
-export function numberedIcon(n, colour = "#0b6e4f") {
-  return L.divIcon({
-    className: "route-marker",
-    html: `<span style="background:${colour}">${n}</span>`,
-    iconSize: [26, 26],
-    iconAnchor: [13, 13],
-  });
 }
 
 // --- drag to reorder (route outlets, plan stops) -------------------------------------------
@@ -101,35 +60,37 @@ function initRouteEditor(form) {
   const stops = readJson("route-map-data") || [];
   const byId = new Map(stops.map((s) => [String(s.id), s]));
   let map = null;
-  let layer = null;
+  let pins = null;
+  let line = null;
   if (mapEl) {
-    map = baseMap(mapEl);
-    layer = L.layerGroup().addTo(map);
+    map = createMap(mapEl);
+    pins = clusterLayer().addTo(map);
   }
 
-  function draw(refit) {
-    if (!map) return;
-    layer.clearLayers();
-    const line = [];
+  // Numbered pins in the list's order, joined by a dashed line; redrawn after a drag.
+  function draw() {
+    pins.clearLayers();
+    if (line) line.remove();
+    const points = [];
     [...list.querySelectorAll("[data-stop]")].forEach((row, index) => {
       const stop = byId.get(row.dataset.id);
       if (!stop || stop.lat === null || stop.lng === null) return;
-      const p = point(stop.lat, stop.lng);
-      line.push(p);
-      L.marker(p, { icon: numberedIcon(index + 1), title: stop.name })
-        .bindTooltip(`${index + 1}. ${stop.name}`)
-        .addTo(layer);
+      const p = toDisplay(stop.lat, stop.lng);
+      points.push(p);
+      stopMarker(p, { n: index + 1, className: "route-marker", title: stop.name,
+                      tooltip: `${index + 1}. ${stop.name}` }).addTo(pins);
     });
-    if (line.length > 1) L.polyline(line, { color: "#0b6e4f", weight: 2, dashArray: "4 6" }).addTo(layer);
-    if (refit) fit(map, line);
-    mapEl.dataset.markers = String(line.length);
+    line = points.length > 1
+      ? L.polyline(points, { color: "#0b6e4f", weight: 2, dashArray: "4 6" }).addTo(map) : null;
+    mapEl.dataset.markers = String(points.length);
+    return points;
   }
 
-  draw(true);
+  if (map) finish(mapEl, map, draw());
   if (list.querySelector("[draggable=true]")) {
     sortable(list, () => {
       markDirty(form);
-      draw(false);
+      if (map) draw();
     });
   }
 }
@@ -151,30 +112,48 @@ function initPlanEditor() {
 
 // --- the supervisor's day -------------------------------------------------------------------
 
+/**
+ * Each rep's outlets in the rep's own colour, numbered in plan order; the visit status is a
+ * mark on the pin (✓ visited, ✕ missed or rejected, none yet, faded when dropped).
+ * Check-in positions are rings in the rep's colour (red when off site, with a dashed line to
+ * the outlet). A legend in the map's corner names the reps.
+ */
 function initDayMap(el) {
-  const data = readJson("day-map-data") || { outlets: [], checkins: [] };
-  const map = baseMap(el);
+  const data = readJson("day-map-data") || { outlets: [], checkins: [], reps: [] };
+  const map = createMap(el);
+  const reps = data.reps || [];
+  const colourOf = new Map(reps.map((rep, index) => [rep.id, PALETTE[index % PALETTE.length]]));
+  const statusNames = data.statuses || {};
+  const pins = clusterLayer().addTo(map);
   const all = [];
   data.outlets.forEach((o) => {
-    const p = point(o.lat, o.lng);
+    const p = toDisplay(o.lat, o.lng);
     all.push(p);
-    L.marker(p, { icon: numberedIcon(o.position, STATUS_COLOURS[o.status] || "#6c757d") })
-      .bindTooltip(`${o.rep} · ${o.position}. ${o.name}`)
-      .addTo(map);
+    stopMarker(p, {
+      n: o.position, colour: colourOf.get(o.rep_id) || "#6c757d",
+      className: `route-marker is-${o.status}`,
+      tooltip: [o.rep, `${o.position}. ${o.name}`, statusNames[o.status]].filter(Boolean).join(" · "),
+    }).addTo(pins);
   });
   data.checkins.forEach((c) => {
-    const p = point(c.lat, c.lng);
+    const p = toDisplay(c.lat, c.lng);
     all.push(p);
-    const colour = c.off_site ? "#dc3545" : "#0d6efd";
+    const colour = c.off_site ? "#dc3545" : colourOf.get(c.rep_id) || "#0d6efd";
     L.circleMarker(p, { radius: 7, color: colour, weight: 3, fillOpacity: 0.1 })
-      .bindTooltip(`${c.rep} · ${c.name}${c.distance_m !== null ? ` · ${Math.round(c.distance_m)} m` : ""}`)
+      .bindTooltip(tipText(c.rep, c.name, c.distance_m !== null ? `${Math.round(c.distance_m)} m` : ""))
       .addTo(map);
     if (c.off_site && c.outlet) {
-      L.polyline([p, point(c.outlet.lat, c.outlet.lng)], { color: colour, weight: 2, dashArray: "3 5" }).addTo(map);
+      L.polyline([p, toDisplay(c.outlet.lat, c.outlet.lng)], { color: colour, weight: 2, dashArray: "3 5" }).addTo(map);
     }
   });
-  fit(map, all);
+  const shown = new Set([...data.outlets, ...data.checkins].map((item) => item.rep_id));
+  const legend = reps.filter((rep) => shown.has(rep.id));
+  if (legend.length) {
+    addLegend(map, legend.map((rep) => ({ label: rep.name, colour: colourOf.get(rep.id) })),
+              { title: el.dataset.legendTitle || "", testId: "day-map-legend" });
+  }
   el.dataset.markers = String(all.length);
+  finish(el, map, all);
 }
 
 function initVisitMap(el) {
@@ -183,20 +162,21 @@ function initVisitMap(el) {
     el.remove();
     return;
   }
-  const map = baseMap(el);
+  const map = createMap(el);
   const all = [];
   if (data.outlet) {
-    const p = point(data.outlet.lat, data.outlet.lng);
+    const p = toDisplay(data.outlet.lat, data.outlet.lng);
     all.push(p);
-    L.marker(p, { icon: numberedIcon("★") }).addTo(map);
+    stopMarker(p, { n: "★", className: "route-marker" }).addTo(map);
   }
   if (data.checkin) {
-    const p = point(data.checkin.lat, data.checkin.lng);
+    const p = toDisplay(data.checkin.lat, data.checkin.lng);
     all.push(p);
     L.circleMarker(p, { radius: 8, color: "#0d6efd", weight: 3, fillOpacity: 0.1 }).addTo(map);
   }
   if (all.length === 2) L.polyline(all, { color: "#dc3545", weight: 2, dashArray: "3 5" }).addTo(map);
-  fit(map, all);
+  el.dataset.markers = String(all.length);
+  finish(el, map, all);
 }
 
 document.addEventListener("DOMContentLoaded", () => {

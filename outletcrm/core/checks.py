@@ -33,3 +33,17 @@ def demo_accounts_check(app_configs, **kwargs):
     if settings.ENVIRONMENT == "production" and _demo_accounts_active():
         return [checks.Error("Demo accounts are active in production.", id="outletcrm.E001")]
     return []
+
+
+@checks.register()
+def map_base_layer_check(app_configs, **kwargs):
+    """MAP_BASE_GEOJSON must load: a broken file shows at start-up, not as blank maps."""
+    from outletcrm.core import maps
+
+    try:
+        maps.base_layer()
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="outletcrm.E002",
+                             hint="Set MAP_BASE_GEOJSON to a GeoJSON FeatureCollection file, "
+                                  "or to an empty value for no street layer.")]
+    return []

@@ -216,6 +216,8 @@ def service_worker(request):
         "visit_shell": reverse("mobile:visit_shell"),
         "today_url": reverse("mobile:today"),
         "today_api": "/api/v1/me/today",
+        # The maps' street layer, kept for offline use like the day's snapshot.
+        "map_base": reverse("map-base"),
         "static_prefix": settings.STATIC_URL,
     }, content_type="application/javascript; charset=utf-8")
     body["Service-Worker-Allowed"] = reverse("mobile:today")

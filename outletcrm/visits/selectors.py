@@ -391,28 +391,34 @@ def supervision_day(*, user: User, date: datetime.date, team: Team | None = None
 
 
 def day_map_points(day: SupervisionDay) -> dict:
-    """The day's outlets (by status) and check-in positions, for the map (JSON-safe)."""
+    """The day's outlets (by status) and check-in positions, for the map (JSON-safe).
+
+    The map colours each rep (legend: `reps`, in the page's order) and names the statuses.
+    """
     outlets, checkins = [], []
+    reps = [{"id": rep_day.rep.pk, "name": str(rep_day.rep)} for rep_day in day.reps]
     for rep_day in day.reps:
         for row in rep_day.rows:
             c = row.stop.customer
             if c.latitude is None:
                 continue
             outlets.append({"lat": float(c.latitude), "lng": float(c.longitude),
-                            "name": c.name, "rep": str(rep_day.rep), "status": row.status,
+                            "name": c.name, "rep": str(rep_day.rep), "rep_id": rep_day.rep.pk,
+                            "status": row.status,
                             "position": row.stop.position, "counted": row.counted})
         for visit in rep_day.visits:
             if visit.checkin_lat is None:
                 continue
             checkins.append({"lat": float(visit.checkin_lat), "lng": float(visit.checkin_lng),
                              "name": visit.customer.name, "rep": str(rep_day.rep),
-                             "off_site": visit.off_site,
+                             "rep_id": rep_day.rep.pk, "off_site": visit.off_site,
                              "rejected": visit.status == VisitStatus.REJECTED,
                              "distance_m": visit.checkin_distance_m,
                              "outlet": ({"lat": float(visit.customer.latitude),
                                          "lng": float(visit.customer.longitude)}
                                         if visit.customer.latitude is not None else None)})
-    return {"outlets": outlets, "checkins": checkins}
+    return {"outlets": outlets, "checkins": checkins, "reps": reps,
+            "statuses": {key: str(label) for key, label in STATUS_LABELS.items()}}
 
 
 # --- one visit ---------------------------------------------------------------------------

@@ -113,17 +113,28 @@ def chromium(static_bundle):
 
 @pytest.fixture
 def browser_page(chromium, live_server):
-    """A fresh browser tab reading English pages; JavaScript errors fail the test."""
+    """A fresh browser tab reading English pages; JavaScript errors and Content Security
+    Policy violations (a blocked script, style or image) fail the test."""
     context = chromium.new_context(
         locale="en-US", base_url=live_server.url, viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(10_000)
     tab = context.new_page()
     errors: list[str] = []
+    violations: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("console", lambda message: note_csp_violation(message, violations))
     yield tab
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert violations == [], f"Content Security Policy violations: {violations}"
+
+
+def note_csp_violation(message, violations: list[str]) -> None:
+    """Chromium reports each blocked resource or inline code as a console error."""
+    text = message.text
+    if "Content Security Policy" in text or "Content-Security-Policy" in text:
+        violations.append(f"{message.location.get('url', '')}: {text}")
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from PIL import Image
 
 from outletcrm.orders.models import Order, PriceList, PriceListItem
 from outletcrm.visits.models import DailyPlan, PlannedStop, Visit, VisitPhoto
+from tests.browser.conftest import note_csp_violation
 from tests.factories import CustomerFactory, ProductFactory
 
 pytestmark = pytest.mark.browser
@@ -97,9 +98,12 @@ def phone(chromium, live_server, field_day, bundle):
                           "url": live_server.url}])
     page = context.new_page()
     page.set_default_timeout(15000)
+    violations: list[str] = []
+    page.on("console", lambda message: note_csp_violation(message, violations))
     SHOTS.mkdir(parents=True, exist_ok=True)
     yield context, page
     context.close()
+    assert violations == [], f"Content Security Policy violations: {violations}"
 
 
 def shot(page, name):

@@ -10,6 +10,7 @@ const SHELL_ASSETS = {{ shell_assets|safe }};
 const VISIT_SHELL = "{{ visit_shell }}";
 const TODAY = "{{ today_url }}";
 const TODAY_API = "{{ today_api }}";
+const MAP_BASE = "{{ map_base }}";
 const STATIC_PREFIX = "{{ static_prefix }}";
 
 self.addEventListener("install", (event) => {
@@ -98,7 +99,7 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && url.pathname.startsWith(TODAY)) {
     event.respondWith(networkFirstPage(request));
-  } else if (url.pathname === TODAY_API) {
+  } else if (url.pathname === TODAY_API || url.pathname === MAP_BASE) {
     event.respondWith(networkFirstData(request));
   } else if (url.pathname.startsWith(STATIC_PREFIX + "dist/")) {
     event.respondWith(cacheFirstAsset(request));
