@@ -41,7 +41,7 @@ _ACTIONS = {
 
 # Page names: the menu (base.html) and breadcrumbs name a page by its own title.
 _PAGES = {
-    "Audit log", "Customer archive", "Customers", "Day plan", "Field app", "New customer",
+    "Breadcrumb", "Audit log", "Customer archive", "Customers", "Day plan", "Field app", "New customer",
     "New order", "Orders", "Pages", "Product catalogue", "Routes", "Supervisor's day",
     "Team territories", "Visit KPIs",
 }

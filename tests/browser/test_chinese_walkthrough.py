@@ -6,7 +6,7 @@ visible text (document.body.innerText: what a person reads, hidden elements excl
 into words; a Latin word that is not on the short allow-list below fails the test, with the page
 and the line it stands in. Codes are not words: anything with a digit in it (C0000323, rep01,
 QQ-W0550, 550ml, WGS-84, 2026-05-07) passes, so a unit only fails when it stands alone
-("22 min"), which is how it reads to a user.
+("22 min", "0.85 h", "±10 m"), which is how it reads to a user.
 """
 
 import io
@@ -34,7 +34,8 @@ ALLOWED = {
     "English",  # the language switcher offers English under its own name
     "Excel", "WPS",  # spreadsheet programs the import page names
     "xlsx",  # the file type to upload (.xlsx)
-    "ABC",  # ABC分类, the classification's name
+    "ABC", "A", "B", "C",  # ABC分类 and its classes
+    "Z",  # 名称 A→Z, the sort order
     "KB", "MB", "GB",  # file sizes (Django formats them so in Chinese too)
 }
 WORD = re.compile(r"(?<![0-9A-Za-z])[A-Za-z][A-Za-z0-9]*(?:['’-][A-Za-z0-9]+)*")
@@ -45,7 +46,7 @@ def english_words(text: str, allowed: set[str]) -> dict[str, str]:
     found = {}
     for line in text.splitlines():
         for word in WORD.findall(line):
-            if any(c.isdigit() for c in word) or len(word) < 2 or word in allowed:
+            if any(c.isdigit() for c in word) or word in allowed:
                 continue
             found.setdefault(word, line.strip()[:120])
     return found
