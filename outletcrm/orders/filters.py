@@ -26,8 +26,10 @@ class OrderFilterSet(django_filters.FilterSet):
     customer = django_filters.NumberFilter(label=_("Customer"))
     rep = django_filters.NumberFilter(label=_("Taken by"))
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label=_("Order status"))
-    date_from = django_filters.DateFilter(label=pgettext_lazy("date range", "From"), help_text="Ordered on or after.")
-    date_to = django_filters.DateFilter(label=pgettext_lazy("date range", "To"), help_text="Ordered on or before.")
+    date_from = django_filters.DateFilter(label=pgettext_lazy("date range", "From"),
+                                          help_text="Ordered on or after.")
+    date_to = django_filters.DateFilter(label=pgettext_lazy("date range", "To"),
+                                        help_text="Ordered on or before.")
 
     class Meta:
         form = DateRangeForm

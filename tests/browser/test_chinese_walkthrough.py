@@ -31,6 +31,7 @@ pytestmark = pytest.mark.browser
 # Latin words a Chinese page may show. Keep it short: each is a name or an established code.
 ALLOWED = {
     "OutletCRM",  # the product's name
+    "KPI",  # as Chinese business software writes it
     "English",  # the language switcher offers English under its own name
     "Excel", "WPS",  # spreadsheet programs the import page names
     "xlsx",  # the file type to upload (.xlsx)
@@ -120,19 +121,23 @@ class Walk:
             self.leftovers[name].update(found)
 
     def page(self, url: str, ready: str | None = None, name: str | None = None,
-             wrong_sense: tuple[str, ...] = ()):
+             wrong_sense: tuple[str, ...] = (), status: int = 200):
         response = self.tab.goto(url)
-        status = response.status if response else None
-        assert status == 200, f"{url} answered {status}"
+        answered = response.status if response else None
+        assert answered == status, f"{url} answered {answered}"
         self.read(name or url, ready, wrong_sense)
 
-    def log_in(self, username: str):
+    def log_in(self, username: str, password: str | None = None):
         self.tab.context.clear_cookies()
         self.page("/login/", name="login page")
         self.tab.fill("#id_username", username)
-        self.tab.fill("#id_password", default_password())
+        self.tab.fill("#id_password", password or default_password())
         self.tab.click("button[type=submit]")
-        expect(self.tab).not_to_have_url(re.compile(r"/login/"))
+        if password is None:
+            expect(self.tab).not_to_have_url(re.compile(r"/login/"))
+        else:
+            self.tab.wait_for_selector("form .alert")
+            self.read("login with a wrong password")
 
 
 def broken_workbook() -> bytes:
@@ -153,6 +158,7 @@ def broken_workbook() -> bytes:
 
 def walk_rep(walk: Walk, c: dict):
     tab, customer = walk.tab, c["customer"]
+    walk.log_in(c["rep"].username, password="not-the-password")
     walk.log_in(c["rep"].username)
     walk.page("/customers/")
     walk.page(f"/customers/?q={customer.name[:2]}", name="customer search")
@@ -232,6 +238,7 @@ def walk_custodian(walk: Walk, c: dict):
     walk.page("/customers/import/")
     walk.page("/customers/audit/")
     walk.page("/orders/")
+    walk.page("/customers/99999999/", name="a page that does not exist", status=404)
 
 
 @pytest.mark.parametrize("role, walk_pages", [
