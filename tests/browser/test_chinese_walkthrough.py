@@ -236,6 +236,7 @@ def walk_custodian(walk: Walk, c: dict):
     walk.page(f"/customers/{customer.pk}/")
     walk.page(f"/customers/{customer.pk}/merge/")
     walk.page("/customers/import/")
+    assert walk.tab.request.get("/customers/export/").ok  # an export, for the audit log to show
     walk.page("/customers/audit/")
     walk.page("/orders/")
     walk.page("/customers/99999999/", name="a page that does not exist", status=404)
