@@ -8,15 +8,15 @@ A word with more than one sense must carry a context (`pgettext("visit", "Status
 
 The rule, checked by `make i18n` (scripts/po_fill.py) and by tests/test_i18n.py:
 
-  A short msgid (one or two words, placeholders not counted) used WITHOUT a context in more
-  than one area of the code must be on the allow-list below, which says that it means the
-  same thing everywhere.
+  A short msgid (one or two words, no placeholder) used WITHOUT a context in more than one
+  area of the code must be on the allow-list below, which says that it means the same thing
+  everywhere.
 
 Why this rule: the senses of a word follow the part of the product it is used in. Within one
 area (customers, orders, visits, optimise…) a short label keeps one sense; across areas the
 same word names different things (a contact's 职务 in customers, a check-in's GPS position in
 visits). A field label is used in its model's area, so a label reused elsewhere is flagged too.
-Sentences are left alone: a whole sentence rarely has two readings. The third way a sense
+Sentences, and phrases with a placeholder, are left alone: their other words fix the sense. The third way a sense
 goes wrong — one key translated differently in two maps — is refused by po_fill.py itself.
 
 Areas: the app a Python file belongs to (outletcrm/<app>/…); a template's directory under
@@ -41,9 +41,9 @@ _ACTIONS = {
 
 # Page names: the menu (base.html) and breadcrumbs name a page by its own title.
 _PAGES = {
-    "Breadcrumb", "Audit log", "Customer archive", "Customers", "Day plan", "Field app", "New customer",
-    "New order", "Orders", "Pages", "Product catalogue", "Routes", "Supervisor's day",
-    "Team territories", "Visit KPIs",
+    "Audit log", "Breadcrumb", "Customer archive", "Customers", "Day plan", "Field app",
+    "New customer", "New order", "Orders", "Pages", "Product catalogue", "Routes",
+    "Supervisor's day", "Team territories", "Visit KPIs",
 }
 
 # Records and people: the name of a kind of record, or of a role, is the same record everywhere.
@@ -52,7 +52,9 @@ _RECORDS = {
 }
 
 # Field labels that describe the same attribute on every record that has it. "Class" is always
-# the customer's class (客户级别); "Kind" is a record's type (类型), whatever the record.
+# the customer's class (客户级别); "Kind" is a record's type (类型), whatever the record;
+# "Discount" an order line's (折扣: the return kind has its own context, 折让); "Method" a
+# payment's (回款方式).
 _FIELDS = {
     "Amount", "Brand", "Class", "Code", "Created at", "Date", "Discount", "Discount (%%)",
     "Enabled", "English name", "Full name", "Kind", "Method", "Mobile", "Name", "Notes", "Price",

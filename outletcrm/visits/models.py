@@ -195,7 +195,7 @@ class Visit(models.Model):
     class Meta:
         ordering = ["-checked_in_at", "-pk"]
         verbose_name = _("Visit")
-        verbose_name_plural = _("Visits")
+        verbose_name_plural = pgettext_lazy("records", "Visits")  # not the KPI count 拜访次数
         # (rep, date, customer, status) covers the KPI's "visited, not rejected" lookups.
         indexes = [models.Index(fields=["rep", "date", "customer", "status"]),
                    models.Index(fields=["customer", "date"]),

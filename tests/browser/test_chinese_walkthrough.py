@@ -185,6 +185,7 @@ def walk_rep(walk: Walk, c: dict):
     walk.page("/visits/routes/")
     walk.page("/visits/kpis/", ready="[data-kpi-chart][data-ready]")
     walk.page(f"/optimise/day/?date={c['plan_date']}")
+    walk.page("/optimise/territory/", name="a page a rep may not open", status=403)
     # The phone pages (rendered by the field app's scripts).
     walk.page("/m/", ready="#today-summary:not(:empty)")
     walk.page(f"/m/customers/?q={customer.name[:2]}")
