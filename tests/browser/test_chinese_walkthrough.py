@@ -60,6 +60,13 @@ def company(settings, tmp_path):
     settings.ROUTING_DAY_SECONDS = 0.3
     settings.ROUTING_DESIGN_SECONDS = 0.6
     settings.ROUTING_TRAVEL_PROVIDER = "haversine"
+    # In Chinese, as `seed_demo` runs: timeline entries are stored as text in the language
+    # active when they are written, and an earlier test may have left English active here.
+    with translation.override("zh-hans"):
+        return _company()
+
+
+def _company() -> dict:
     demo_seed(outlets=80, reps=12, now=timezone.now(), field=True)
     rep = User.objects.get(username="rep01")
     supervisor = User.objects.get(role=Role.SUPERVISOR, team=rep.team)
