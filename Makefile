@@ -55,10 +55,9 @@ test-postgres:
 bench: install
 	$(PY) bench/archive_bench.py
 
-# Rebuild the Chinese catalogue from scratch (no fuzzy guesses): collect msgids, fill the
-# translations from the *.json maps beside it (the source of truth), compile.
+# Rebuild the Chinese catalogue from scratch (no fuzzy guesses): collect msgids, refuse a
+# short msgid used in two senses without a context and conflicting maps, fill the translations
+# from the *.json maps beside it (the source of truth), compile. See scripts/po_fill.py.
 i18n:
-	rm -f outletcrm/locale/zh_Hans/LC_MESSAGES/django.po
-	cd outletcrm && PYTHONPATH=$(CURDIR) OUTLETCRM_ENV=test $(abspath $(PY)) -m outletcrm makemessages -l zh_Hans --no-obsolete --no-location -v0
 	$(PY) scripts/po_fill.py outletcrm/locale/zh_Hans/LC_MESSAGES/*.json
 	cd outletcrm && PYTHONPATH=$(CURDIR) OUTLETCRM_ENV=test $(abspath $(PY)) -m outletcrm compilemessages -v0

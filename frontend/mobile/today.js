@@ -79,7 +79,7 @@ function statusBadge(visit) {
 function distanceText(customer) {
   const d = distanceTo(here, customer);
   if (d == null) return "";
-  const shown = d >= 1000 ? `${(d / 1000).toFixed(1)} km` : `${d} m`;
+  const shown = d >= 1000 ? t("km", { n: (d / 1000).toFixed(1) }) : t("metres", { n: d });
   return `<span class="m-distance"><i class="bi bi-signpost"></i> ${esc(t("away", { d: shown }))}</span>`;
 }
 
@@ -101,7 +101,7 @@ function stopHtml(stop, index) {
       <i class="bi bi-box-arrow-in-right"></i> ${esc(t("open"))}</a></div>`;
   } else {
     actions = `<div class="m-buttons">
-      <select class="form-select m-kind" data-role="kind" aria-label="kind">${kindOptions()}</select>
+      <select class="form-select m-kind" data-role="kind" aria-label="${esc(t("visitKind"))}">${kindOptions()}</select>
       <button type="button" class="btn btn-primary m-touch" data-action="check-in"><i class="bi bi-geo-alt"></i> ${esc(t("checkIn"))}</button>
       ${stop.id ? `<button type="button" class="btn btn-outline-secondary m-touch" data-action="drop">${esc(t("drop"))}</button>` : ""}
     </div>

@@ -8,4 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from django.db.models import fields
+
         from outletcrm.core import checks  # noqa: F401  (registers system checks)
+
+        # Django 6.1 labels an empty choice "- Select an option -", which its own catalogue
+        # does not translate yet; Django lets an app's ready() replace the label.
+        fields.BLANK_CHOICE_LABEL = _("Choose…")

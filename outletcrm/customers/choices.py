@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -29,7 +30,7 @@ class Status(models.TextChoices):
 
     POTENTIAL = "potential", _("Potential")
     INTENT = "intent", _("Intent")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("customer status", "Active")
     DORMANT = "dormant", _("Dormant")
     LOST = "lost", _("Lost")
 
@@ -61,7 +62,7 @@ class DecisionRole(models.TextChoices):
 class Closeness(models.TextChoices):
     DISTANT = "distant", _("Distant")
     NORMAL = "normal", _("Neutral")
-    CLOSE = "close", _("Close")
+    CLOSE = "close", pgettext_lazy("closeness", "Close")
     VERY_CLOSE = "very_close", _("Very close")
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outletcrm.core import scoping
 from outletcrm.customers import selectors
@@ -75,7 +76,7 @@ class CustomerFilterForm(forms.Form):
         ("-code", _("Customer no. descending")),
         ("-updated", _("Recently updated first")),
         ("updated", _("Least recently updated first")),
-        ("status", _("Status")),
+        ("status", pgettext_lazy("customer", "Status")),
         ("class", _("Class")),
     ]
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from outletcrm.customers.choices import (
@@ -130,8 +130,8 @@ class Customer(models.Model):
         "self", verbose_name=_("Referred by (customer)"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="referrals",
     )
-    status = models.CharField(_("Status"), max_length=20, choices=Status.choices,
-                              default=Status.POTENTIAL)
+    status = models.CharField(pgettext_lazy("customer", "Status"), max_length=20,
+                              choices=Status.choices, default=Status.POTENTIAL)
     customer_class = models.ForeignKey(
         CustomerClass, verbose_name=_("Class"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
@@ -222,8 +222,8 @@ class Contact(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("Full name"), max_length=50)
-    role = models.CharField(_("Position"), max_length=20, choices=ContactRole.choices,
-                            default=ContactRole.OWNER)
+    role = models.CharField(pgettext_lazy("job title", "Position"), max_length=20,
+                            choices=ContactRole.choices, default=ContactRole.OWNER)
     decision_role = models.CharField(_("Decision role"), max_length=20, choices=DecisionRole.choices,
                                      default=DecisionRole.NONE)
     mobile = models.CharField(_("Mobile"), max_length=11, blank=True, validators=[validate_mobile],

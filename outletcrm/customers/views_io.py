@@ -21,14 +21,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from outletcrm.core import files, scoping
 from outletcrm.core.models import AuditEvent
 from outletcrm.customers import importexport, selectors
+from outletcrm.customers.choices import Channel, Status
 from outletcrm.customers.forms import CustomerFilterForm
+from outletcrm.customers.models import CustomerClass, OutletType, Tag
+from outletcrm.org.models import Region, User
 
 REJECTED_SESSION_KEY = "import_rejected_tokens"
 REJECTED_KEEP_SECONDS = 24 * 3600
@@ -221,6 +224,38 @@ def export_view(request: HttpRequest) -> HttpResponse:
     return _xlsx_download(content, filename)
 
 
+def _filter_names(filters: dict) -> dict[str, dict]:
+    """The names of the records an export's filters point at: {field: {id: name}}."""
+    models = {"region": Region, "owner": User, "outlet_type": OutletType,
+              "customer_class": CustomerClass, "abc_class": CustomerClass, "tag": Tag}
+    return {name: {obj.pk: str(obj) for obj in model.objects.filter(pk=filters[name])}
+            for name, model in models.items() if isinstance(filters.get(name), int)}
+
+
+def _describe_filters(filters: dict) -> str:
+    """An export's filters as the list page names them ("客户状态：既成客户，渠道：…"), not as the
+    query string spells them (status=active)."""
+    form = CustomerFilterForm
+    labels = {
+        "q": _("Search"), "region": _("Region"), "owner": _("Owner rep"),
+        "outlet_type": _("Outlet type"), "customer_class": _("Class"),
+        "abc_class": _("ABC class"), "tag": _("Tag"), "status": pgettext("customer", "Status"),
+        "channel": _("Channel"), "archived": pgettext("filter", "Archive"), "ordering": _("Sort by"),
+    }
+    choices = {"status": dict(Status.choices), "channel": dict(Channel.choices),
+               "archived": dict(form.ARCHIVED_CHOICES), "ordering": dict(form.ORDERING_CHOICES)}
+    names = _filter_names(filters)
+    parts = []
+    for key, value in sorted(filters.items(), key=lambda kv: list(labels).index(kv[0])
+                             if kv[0] in labels else len(labels)):
+        shown = names.get(key, {}).get(value) or choices.get(key, {}).get(value) or value
+        if key == "q":
+            shown = _("“%(text)s”") % {"text": value}
+        label = labels.get(key, key)
+        parts.append(pgettext("filter", "%(label)s: %(value)s") % {"label": label, "value": shown})
+    return pgettext("list separator", ", ").join(parts)
+
+
 def _audit_summary(event: AuditEvent) -> str:
     """What an audit event was about, in one line."""
     detail = event.detail or {}
@@ -228,9 +263,7 @@ def _audit_summary(event: AuditEvent) -> str:
         filters = detail.get("filters") or {}
         if not filters:
             return _("All customers in scope")
-        return _("Filters: %(filters)s") % {
-            "filters": ", ".join(f"{k}={v}" for k, v in sorted(filters.items()))
-        }
+        return _("Filters: %(filters)s") % {"filters": _describe_filters(filters)}
     if event.action == AuditEvent.Action.IMPORT:
         return _("%(file)s: %(created)s created, %(rejected)s rejected") % {
             "file": detail.get("filename", ""),

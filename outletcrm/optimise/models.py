@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outletcrm.customers.validators import validate_latitude, validate_longitude
 
@@ -47,8 +48,8 @@ class OptimisationJob(models.Model):
     """
 
     kind = models.CharField(_("Kind"), max_length=20, choices=JobKind.choices)
-    status = models.CharField(_("Status"), max_length=20, choices=JobStatus.choices,
-                              default=JobStatus.QUEUED)
+    status = models.CharField(pgettext_lazy("job", "Status"), max_length=20,
+                              choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.FloatField(_("Progress"), default=0.0,
                                  validators=[MinValueValidator(0), MaxValueValidator(1)])
     params = models.JSONField(_("Parameters"), default=dict, blank=True)

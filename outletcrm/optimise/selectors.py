@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from outletcrm.core import scoping
 from outletcrm.optimise import conf, services
@@ -36,7 +36,7 @@ REASON_TEXT = {
         "The outlet has no coordinates: capture them on the customer page or the phone."),
 }
 STATUS_TEXT = {
-    "planned": gettext_lazy("Planned"), "visited": gettext_lazy("Visited"),
+    "planned": pgettext_lazy("stop status", "Planned"), "visited": gettext_lazy("Visited"),
     "unassigned": gettext_lazy("Does not fit"), "dropped": gettext_lazy("Dropped"),
 }
 START_TEXT = {

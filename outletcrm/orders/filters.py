@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outletcrm.orders.models import OrderStatus, ReturnClaim
 from outletcrm.orders.selectors import OrderFilters, filter_orders, product_search
@@ -25,8 +26,10 @@ class OrderFilterSet(django_filters.FilterSet):
     customer = django_filters.NumberFilter(label=_("Customer"))
     rep = django_filters.NumberFilter(label=_("Taken by"))
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label=_("Order status"))
-    date_from = django_filters.DateFilter(label=_("From"), help_text="Ordered on or after.")
-    date_to = django_filters.DateFilter(label=_("To"), help_text="Ordered on or before.")
+    date_from = django_filters.DateFilter(label=pgettext_lazy("date range", "From"),
+                                          help_text="Ordered on or after.")
+    date_to = django_filters.DateFilter(label=pgettext_lazy("date range", "To"),
+                                        help_text="Ordered on or before.")
 
     class Meta:
         form = DateRangeForm

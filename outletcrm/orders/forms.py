@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outletcrm.core import scoping
 from outletcrm.orders import selectors
@@ -74,9 +75,9 @@ class OrderFilterForm(StyledForm):
                                  empty_label=_("Everyone"))
     status = forms.ChoiceField(required=False, label=_("Order status"),
                                choices=[("", _("All statuses")), *OrderStatus.choices])
-    date_from = forms.DateField(required=False, label=_("From"),
+    date_from = forms.DateField(required=False, label=pgettext_lazy("date range", "From"),
                                 widget=date_input())
-    date_to = forms.DateField(required=False, label=_("To"),
+    date_to = forms.DateField(required=False, label=pgettext_lazy("date range", "To"),
                               widget=date_input())
 
     def __init__(self, data, *, user):

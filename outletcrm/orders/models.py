@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Product(models.Model):
@@ -179,7 +180,7 @@ class ReturnClaim(models.Model):
     class Kind(models.TextChoices):
         RETURN = "return", _("Return")
         CLAIM = "claim", _("Claim")
-        DISCOUNT = "discount", _("Discount")
+        DISCOUNT = "discount", pgettext_lazy("return kind", "Discount")  # 折让, not a line's 折扣
 
     client_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,

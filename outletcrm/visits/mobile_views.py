@@ -54,6 +54,9 @@ STRINGS = {
     "repAdded": gettext_lazy("Added by you"),
     "open": gettext_lazy("Open"),
     "away": gettext_lazy("%(d)s away"),
+    "km": gettext_lazy("%(n)s km"),
+    "metres": gettext_lazy("%(n)s m"),
+    "visitKind": gettext_lazy("Visit kind"),
     "offSite": gettext_lazy("Off site: %(d)s m from the outlet, more than the %(r)s m allowed. "
                             "The check-in is kept and flagged for your supervisor."),
     "onSite": gettext_lazy("On site: %(d)s m from the outlet."),

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outletcrm.visits.choices import PhotoKind, StopOrigin, TaskKind, VisitKind, VisitStatus
 
@@ -57,7 +58,7 @@ class Route(models.Model):
     weekday = models.PositiveSmallIntegerField(
         _("Weekday"), validators=[MaxValueValidator(6)],
         help_text=_("0 = Monday … 6 = Sunday"))
-    is_active = models.BooleanField(_("Active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("route", "Active"), default=True)
     customers = models.ManyToManyField("customers.Customer", through="RouteStop",
                                        related_name="routes")
     updated_at = models.DateTimeField(auto_now=True)
@@ -159,8 +160,8 @@ class Visit(models.Model):
     planned_stop = models.ForeignKey(PlannedStop, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="visits")
     is_planned = models.BooleanField(_("On the plan"), default=False)
-    status = models.CharField(_("Status"), max_length=20, choices=VisitStatus.choices,
-                              default=VisitStatus.OPEN)
+    status = models.CharField(pgettext_lazy("visit", "Status"), max_length=20,
+                              choices=VisitStatus.choices, default=VisitStatus.OPEN)
 
     # Check-in evidence, kept so a supervisor can judge a doubtful one.
     checked_in_at = models.DateTimeField(_("Checked in (device time)"))
@@ -194,7 +195,7 @@ class Visit(models.Model):
     class Meta:
         ordering = ["-checked_in_at", "-pk"]
         verbose_name = _("Visit")
-        verbose_name_plural = _("Visits")
+        verbose_name_plural = pgettext_lazy("records", "Visits")  # not the KPI count 拜访次数
         # (rep, date, customer, status) covers the KPI's "visited, not rejected" lookups.
         indexes = [models.Index(fields=["rep", "date", "customer", "status"]),
                    models.Index(fields=["customer", "date"]),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from outletcrm.core import files, scoping
@@ -27,7 +28,8 @@ from outletcrm.visits.choices import StopOrigin, VisitStatus
 
 def kpi_group_names() -> list[tuple[str, str]]:
     """The KPI page's groupings (kpis.GROUPS) in display order, in the reader's language."""
-    return [("day", _("Day")), ("week", _("Week")), ("month", _("Month")), ("rep", _("Rep")),
+    return [("day", pgettext("period", "Day")), ("week", pgettext("period", "Week")),
+            ("month", pgettext("period", "Month")), ("rep", _("Rep")),
             ("team", _("Team")), ("region", _("Region"))]
 
 

@@ -221,9 +221,22 @@ def test_audit_log_shows_who_did_what_for_the_custodian(login, cast, who):
     client = Client()
     client.force_login(getattr(cast, who))
     page = client.get(reverse("customers:audit")).content.decode()
-    assert "王丽" in page and "q=联华" in page
+    assert "王丽" in page and "搜索为“联华”" in page
     filtered = client.get(reverse("customers:audit"), {"action": "merge"}).content.decode()
-    assert "q=联华" not in filtered
+    assert "搜索为“联华”" not in filtered
+
+
+def test_audit_log_names_an_exports_filters_as_the_list_does(login, cast):
+    """Not the query string (status=active, owner=7): the custodian reads Chinese."""
+    login(cast.sup).get(reverse("customers:export"),
+                        {"status": "active", "channel": "catering", "owner": cast.alice.pk})
+    client = Client()
+    client.force_login(cast.custodian)
+    page = client.get(reverse("customers:audit")).content.decode()
+    assert "筛选条件：" in page
+    for shown in ("客户状态为既成客户", "渠道为餐饮渠道", f"负责业务员为{cast.alice}"):
+        assert shown in page
+    assert "status=" not in page and "catering" not in page
 
 
 def test_audit_log_summarises_imports(login, cast):
