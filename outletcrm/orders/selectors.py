@@ -463,7 +463,7 @@ class CustomerTrading:
     payments: list
     returns: list
     months: list[MonthTotal] = field(default_factory=list)
-    return_count: int = 0
+    more_returns: bool = False
     decidable: set[int] = field(default_factory=set)  # credits the user may approve or refuse
     can_trade: bool = False
 
@@ -481,14 +481,15 @@ def customer_trading(*, user: User, customer: Customer, today: datetime.date | N
     # Those awaiting approval first, so the tab shows them whatever their age.
     returns = return_list(user=user, customer=customer).order_by(
         Case(When(status=PENDING, then=Value(0)), default=Value(1)), "-recorded_at", "-pk")
+    returns_shown = list(returns[:limit + 1])  # one more tells whether there are more
     return CustomerTrading(
         customer=customer,
         credit=customer_credit(customer, today=today),
         orders=list(orders[:limit]),
         order_count=orders.count(),
         payments=list(payment_list(user=user, customer=customer)[:limit]),
-        returns=list(returns[:limit]),
-        return_count=returns.count(),
+        returns=returns_shown[:limit],
+        more_returns=len(returns_shown) > limit,
         months=monthly_purchases(customer, today=today),
         decidable=set(credits_to_decide(user).filter(customer=customer)
                       .values_list("pk", flat=True)),

@@ -249,3 +249,15 @@ def test_cancelling_ignores_refused_credits_only(cast, make_order):
     assert order_cancel(actor=cast.alice, order=order, reason="客户改单").status == "cancelled"
     with pytest.raises(ValidationError):  # nothing can be paid on it any more
         payment_record(actor=cast.alice, order=order, amount="1")
+
+
+def test_the_trading_tab_shows_an_old_pending_credit_before_newer_ones(cast, page_client,
+                                                                        big_order):
+    old = claim(cast, "900", order=big_order)
+    ReturnClaim.objects.filter(pk=old.pk).update(
+        recorded_at=timezone.now() - datetime.timedelta(days=40))
+    for _i in range(10):
+        claim(cast, "10", order=big_order)  # within the limit, counted at once
+    page = page_client(cast.sup).get(f"/customers/{cast.alice_customer.pk}/").content.decode()
+    assert f"/orders/returns/{old.pk}/" in page
+    assert "The 10 shown are those awaiting approval, then the latest." in page
