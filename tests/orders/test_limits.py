@@ -6,11 +6,14 @@ figures fail.
 """
 
 import datetime
+import threading
 import uuid
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.test import override_settings
 from django.utils import timezone, translation
 
@@ -226,3 +229,36 @@ def test_the_credit_record_counts_a_credit_from_the_day_it_was_approved(cast, ma
     credit = customer_credit(cast.alice_customer)
     assert (credit.still_overdue, credit.settled_late, credit.max_days_late) == (0, 1, 3)
     assert credit.pending == 0 and credit.outstanding == 0
+
+
+# --- two at once ---------------------------------------------------------------------------
+
+@pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"],
+                    reason="SQLite runs one write transaction at a time anyway")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # seed rows back
+@pytest.mark.parametrize("on_order", [True, False])
+def test_two_credits_at_once_cannot_together_pass_the_bound(cast, make_order, on_order):
+    """Each credit locks the customer (and its order) before it reads what is owed."""
+
+    order = make_order(cast.alice, cast.alice_customer)  # ¥100
+    barrier, outcomes = threading.Barrier(2), []
+
+    def credit():
+        try:
+            barrier.wait(timeout=10)
+            return_record(actor=cast.alice, customer=cast.alice_customer,
+                          order=order if on_order else None, amount="60", reason="同时",
+                          kind=ReturnClaim.Kind.CLAIM)
+            outcomes.append("recorded")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=credit) for _i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["recorded", "refused"]
+    assert customer_balance(cast.alice_customer.pk).credited == Decimal("60.00")
