@@ -7,6 +7,7 @@ with DEBUG on, without a SECRET_KEY of its own, or with the demo accounts still 
 
 import datetime
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -255,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "CustomerStatusEnum": "outletcrm.customers.choices.Status",
         "OrderStatusEnum": "outletcrm.orders.models.OrderStatus",
         "ReturnKindEnum": "outletcrm.orders.models.ReturnClaim.Kind",
+        "ReturnStatusEnum": "outletcrm.orders.models.ReturnClaim.Status",
         "PaymentMethodEnum": "outletcrm.orders.models.Payment.Method",
     },
 }
@@ -302,6 +304,17 @@ PHOTO_MAX_PIXELS = int(env("PHOTO_MAX_PIXELS", str(40_000_000)) or 0)
 # A device clock may drift, but a check-in from the future or from long ago is refused.
 DEVICE_CLOCK_TOLERANCE_S = int(env("DEVICE_CLOCK_TOLERANCE_S", "600") or 600)
 OFFLINE_MAX_AGE_DAYS = int(env("OFFLINE_MAX_AGE_DAYS", "7") or 7)
+
+# Trading (issue 7 §2): a return, claim or discount above this amount (yuan; together with the
+# customer's other credits of the window that counted without approval) waits for a
+# supervisor's approval before it counts in receivables. 0: every one needs approval.
+try:
+    RETURN_APPROVAL_AMOUNT = Decimal(env("RETURN_APPROVAL_AMOUNT", "500") or "500")
+except InvalidOperation:
+    raise ImproperlyConfigured("RETURN_APPROVAL_AMOUNT must be an amount in yuan, e.g. 500.") from None
+if not RETURN_APPROVAL_AMOUNT.is_finite() or RETURN_APPROVAL_AMOUNT < 0:
+    raise ImproperlyConfigured("RETURN_APPROVAL_AMOUNT must be an amount in yuan, e.g. 500.")
+RETURN_APPROVAL_WINDOW_DAYS = int(env("RETURN_APPROVAL_WINDOW_DAYS", "30") or 30)
 
 # Route optimisation (issue 4; outletcrm/optimise/conf.py explains each). The travel provider
 # is "haversine" (straight line x road factor), "osrm" (with ROUTING_OSRM_URL) or a dotted path.

@@ -13,6 +13,7 @@ Customer rows carry denormalised `team` and `region` (kept true by the customer 
 the owner changes) so each rule is one indexed column.
 """
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -173,3 +174,76 @@ def can_supervise(user: User, rep: User) -> bool:
 def restrict_visit_photos(queryset: QuerySet, user: User) -> QuerySet:
     """Limit visit photos to those whose visit `user` may see."""
     return restrict_to_reps(queryset, user, via="visit__rep__")
+
+
+# --- trading: orders, payments, returns/claims/discounts (segregation of duties) ---------
+# Everyone who works with customers trades with them, except the archive custodian, whose job
+# is the archive (brief §1). Anything that commits the company or gives money away needs a
+# second person (four eyes): nobody confirms or delivers an order they took, and nobody
+# approves a return, claim or discount they recorded. That second person has a supervising
+# role (supervisor, manager, administrator), ranks at least as high as the author (a peer or
+# a superior, never a subordinate) and has the customer in their own scope.
+
+TRADING_ROLES = {Role.REP, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}
+_RANK = {Role.REP: 1, Role.SUPERVISOR: 2, Role.MANAGER: 3, Role.ADMIN: 4}
+
+
+def _rank(user: User) -> int:
+    return 4 if user.is_superuser else _RANK.get(user.role, 0)
+
+
+def can_trade(user: User) -> bool:
+    """Take orders, record payments and record returns, claims and discounts."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role in TRADING_ROLES or user.is_superuser)
+
+
+def can_countersign(user: User, author: User | None, customer) -> bool:
+    """The second pair of eyes on what `author` did for `customer` (rules above)."""
+    if not can_trade(user) or author is None or user.pk == author.pk:
+        return False
+    if _rank(user) < 2 or _rank(user) < _rank(author):
+        return False
+    # The customer's own model (customers sits above core, so it is not imported here).
+    return restrict(customer._meta.model.objects.filter(pk=customer.pk), user).exists()
+
+
+def can_confirm_order(user: User, order) -> bool:
+    """Confirming accepts the order for delivery: not by the person who took it."""
+    return can_countersign(user, order.rep, order.customer)
+
+
+def can_deliver_order(user: User, order) -> bool:
+    """Marking delivered says the goods left: not by the person who took the order."""
+    return can_countersign(user, order.rep, order.customer)
+
+
+def can_cancel_order(user: User, order) -> bool:
+    """The taker may withdraw an order until it is confirmed; after that, only someone who
+    may confirm it (a confirmed order is the company's commitment, not the rep's alone)."""
+    if not can_trade(user):
+        return False
+    if order.status == "submitted" and user.pk == order.rep_id:
+        return True
+    return can_countersign(user, order.rep, order.customer)
+
+
+def can_decide_credit(user: User, claim) -> bool:
+    """Approve or refuse a return, claim or discount waiting for approval."""
+    return can_countersign(user, claim.recorded_by, claim.customer)
+
+
+def countersign_roles(user: User) -> list[str]:
+    """Roles of the authors whose work `user` may countersign (for list queries)."""
+    if not can_trade(user) or _rank(user) < 2:
+        return []
+    return [role for role, rank in _RANK.items() if rank <= _rank(user)]
+
+
+def may_credit_without_approval(user: User, amount, recent_unapproved) -> bool:
+    """A return, claim or discount counts at once only up to settings.RETURN_APPROVAL_AMOUNT,
+    together with the customer's other credits of the last RETURN_APPROVAL_WINDOW_DAYS that
+    counted without anyone's approval (so splitting one large discount into small ones does
+    not avoid the look); above that it waits for someone who may countersign it. Whoever
+    records it, supervisors included: nobody approves their own."""
+    return can_trade(user) and amount + recent_unapproved <= settings.RETURN_APPROVAL_AMOUNT

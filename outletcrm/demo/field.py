@@ -264,13 +264,15 @@ def field_reset() -> dict[str, int]:
         Q(visit__rep__in=users) | Q(visit__customer__in=customers)
     ).only("image"):
         photo.image.delete(save=False)  # the files are not deleted with the rows
-    order_q = Q(rep__in=users) | Q(customer__in=customers)
+    order_q = (Q(rep__in=users) | Q(customer__in=customers) | Q(confirmed_by__in=users)
+               | Q(delivered_by__in=users) | Q(cancelled_by__in=users))
     orders = Order.objects.filter(order_q)
     deleted["payments"] = Payment.objects.filter(
         Q(collected_by__in=users) | Q(customer__in=customers) | Q(order__in=orders)
     ).delete()[0]
     ReturnClaim.objects.filter(
-        Q(recorded_by__in=users) | Q(customer__in=customers) | Q(order__in=orders)
+        Q(recorded_by__in=users) | Q(decided_by__in=users) | Q(customer__in=customers)
+        | Q(order__in=orders)
     ).delete()
     deleted["visits"] = Visit.objects.filter(
         Q(rep__in=users) | Q(customer__in=customers)
@@ -844,26 +846,30 @@ class _History:
         )
         for line in lines:
             line.order_id = pk
-        self._progress(order)
+        self._progress(order, rep.supervisor)
         self.orders.append((order, lines, visit))
 
-    def _progress(self, order: Order) -> None:
-        """Where the order stands now: confirmed within hours, delivered the next day."""
+    def _progress(self, order: Order, supervisor: User | None) -> None:
+        """Where the order stands now: confirmed within hours, delivered the next day, both by
+        the rep's supervisor (nobody confirms or delivers an order they took, core.scoping)."""
         rng = self.rng
         if rng.random() < 0.015:
             cancelled = self.capped(order.ordered_at + datetime.timedelta(hours=rng.uniform(2, 20)))
             if cancelled:
                 order.status, order.cancelled_at = OrderStatus.CANCELLED, cancelled
+                order.cancelled_by = order.rep  # withdrawn before confirmation
                 order.cancel_reason = rng.choice(CANCEL_REASONS)
                 return
         confirmed = self.capped(order.ordered_at + datetime.timedelta(hours=rng.uniform(1, 4)))
         if confirmed is None:
             return
         order.status, order.confirmed_at = OrderStatus.CONFIRMED, confirmed
+        order.confirmed_by = supervisor
         delivery_day = timezone.localdate(order.ordered_at) + datetime.timedelta(days=1)
         delivered = self.capped(self.at(delivery_day, rng.uniform(9 * 60, 16 * 60)))
         if delivered:
             order.status, order.delivered_at = OrderStatus.DELIVERED, delivered
+            order.delivered_by = supervisor
 
     def payments(self, payers: dict[int, str]) -> list[Payment]:
         """Money in: most pay by the due date, some late, a few not yet (the credit record)."""

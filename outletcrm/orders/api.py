@@ -3,7 +3,9 @@
 Thin: serializers check shape and types, selectors fetch inside the caller's scope (a record
 out of scope answers 404 like a missing one), services do the writing and the business rules.
 Orders, payments and returns accept a client-generated `client_id`; a replay answers 200 with
-the record first created instead of writing a duplicate.
+the record first created instead of writing a duplicate. An action the caller's role may not
+take (core.scoping: confirming an order one took, approving one's own discount…) answers 403
+with {"detail": reason}; a refused input 400 with field errors; nothing is written either way.
 """
 
 import uuid
@@ -22,6 +24,7 @@ from outletcrm.orders.models import Order, Payment, ReturnClaim
 from outletcrm.orders.serializers import (
     CancelSerializer,
     CreditSerializer,
+    DecisionSerializer,
     OrderCreateSerializer,
     OrderDetailSerializer,
     OrderSerializer,
@@ -29,12 +32,15 @@ from outletcrm.orders.serializers import (
     PaymentSerializer,
     PriceListSerializer,
     ProductSerializer,
+    RefusalSerializer,
     ReturnClaimSerializer,
     ReturnCreateSerializer,
 )
 
 NOT_FOUND = OpenApiResponse(description="Not found, or outside your data scope.")
 BAD_INPUT = OpenApiResponse(description="Invalid input; field errors, nothing was written.")
+FORBIDDEN = OpenApiResponse(RefusalSerializer, description="Your role may not do this "
+                            "(segregation of duties, core.scoping); nothing was written.")
 
 
 def _client_id_of(request) -> uuid.UUID | None:
@@ -104,7 +110,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={201: OrderDetailSerializer,
                    200: OpenApiResponse(OrderDetailSerializer,
                                         description="Replayed client_id: the first order."),
-                   400: BAD_INPUT, 404: NOT_FOUND},
+                   400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def create(self, request):
         client_id = _client_id_of(request)
@@ -128,7 +134,8 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(tags=["orders"], summary="Cancel an order (no payments or returns yet)",
                    request=CancelSerializer,
-                   responses={200: OrderDetailSerializer, 400: BAD_INPUT, 404: NOT_FOUND})
+                   responses={200: OrderDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN,
+                              404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         order = self.get_object()
@@ -139,14 +146,16 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self._detail(order)
 
     @extend_schema(tags=["orders"], summary="Confirm a submitted order", request=None,
-                   responses={200: OrderDetailSerializer, 400: BAD_INPUT, 404: NOT_FOUND})
+                   responses={200: OrderDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN,
+                              404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         order = services.order_confirm(actor=request.user, order=self.get_object())
         return self._detail(order)
 
     @extend_schema(tags=["orders"], summary="Mark a confirmed order delivered", request=None,
-                   responses={200: OrderDetailSerializer, 400: BAD_INPUT, 404: NOT_FOUND})
+                   responses={200: OrderDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN,
+                              404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def deliver(self, request, pk=None):
         order = services.order_deliver(actor=request.user, order=self.get_object())
@@ -160,7 +169,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={201: PaymentSerializer,
                    200: OpenApiResponse(PaymentSerializer,
                                         description="Replayed client_id: the first payment."),
-                   400: BAD_INPUT, 404: NOT_FOUND},
+                   400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     @action(detail=True, methods=["get", "post"], serializer_class=PaymentSerializer,
             filterset_class=None, pagination_class=None)
@@ -208,7 +217,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         responses={201: ReturnClaimSerializer,
                    200: OpenApiResponse(ReturnClaimSerializer,
                                         description="Replayed client_id: the first record."),
-                   400: BAD_INPUT, 404: NOT_FOUND},
+                   400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def create(self, request):
         client_id = _client_id_of(request)
@@ -232,6 +241,30 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         claim = self.get_queryset().get(pk=claim.pk)
         return Response(self.get_serializer(claim).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def _decide(self, request, decide) -> Response:
+        claim = selectors.return_get(user=request.user, pk=self.kwargs["pk"])
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = decide(actor=request.user, claim=claim, note=serializer.validated_data["note"])
+        return Response(self.get_serializer(selectors.return_get(user=request.user,
+                                                                 pk=claim.pk)).data)
+
+    @extend_schema(tags=["orders"], request=DecisionSerializer,
+                   summary="Approve a return, claim or discount awaiting approval",
+                   responses={200: ReturnClaimSerializer, 400: BAD_INPUT, 403: FORBIDDEN,
+                              404: NOT_FOUND})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def approve(self, request, pk=None):
+        return self._decide(request, services.return_approve)
+
+    @extend_schema(tags=["orders"], request=DecisionSerializer,
+                   summary="Refuse a return, claim or discount awaiting approval (note required)",
+                   responses={200: ReturnClaimSerializer, 400: BAD_INPUT, 403: FORBIDDEN,
+                              404: NOT_FOUND})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def refuse(self, request, pk=None):
+        return self._decide(request, services.return_refuse)
 
 
 class CustomerCreditView(APIView):

@@ -67,6 +67,8 @@ class ReturnFilterSet(django_filters.FilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
     order = django_filters.NumberFilter(field_name="order_id", label=_("Sales order"))
     kind = django_filters.ChoiceFilter(choices=ReturnClaim.Kind.choices, label=_("Kind"))
+    status = django_filters.ChoiceFilter(choices=ReturnClaim.Status.choices, label=_("Approval"),
+                                         help_text="pending: those awaiting approval.")
 
     class Meta:
         fields: list[str] = []

@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -236,10 +237,20 @@ class PaymentForm(StyledForm):
         super().__init__(*args, **kwargs)
 
 
+class DecisionForm(StyledForm):
+    """Approving or refusing a return, claim or discount; refusing needs the reason."""
+
+    note = forms.CharField(label=_("Note"), max_length=300, required=False,
+                           help_text=_("Required when refusing: the person who recorded it "
+                                       "sees it."))
+
+
 class ReturnForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=ReturnClaim.Kind.choices)
     order = forms.ModelChoiceField(label=_("Sales order"), queryset=Order.objects.none(),
-                                   required=False, empty_label=_("Not tied to an order"))
+                                   required=False, empty_label=_("Not tied to an order"),
+                                   help_text=_("A return of goods names its order; a claim or "
+                                               "discount may be for the customer's account."))
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2,
                                 min_value=Decimal("0.01"),
                                 widget=forms.NumberInput(attrs={"inputmode": "decimal",
@@ -251,6 +262,11 @@ class ReturnForm(StyledForm):
         kwargs.setdefault("initial", {"client_id": new_client_id(),
                                       "order": order.pk if order else None})
         super().__init__(*args, **kwargs)
+        self.fields["amount"].help_text = _(
+            "Above ¥%(limit)s (with this customer's other credits of the last %(days)s days) it "
+            "counts only once a supervisor approves it."
+        ) % {"limit": settings.RETURN_APPROVAL_AMOUNT,
+             "days": settings.RETURN_APPROVAL_WINDOW_DAYS}
         if order is not None:
             del self.fields["order"]  # fixed by the page it was opened from
         else:

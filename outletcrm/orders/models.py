@@ -1,6 +1,7 @@
 """Products, price lists, orders (进货), payments (回款) and returns (brief §7 trading categories)."""
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -104,6 +105,16 @@ class Order(models.Model):
     cancelled_at = models.DateTimeField(_("Cancelled at"), null=True, blank=True, editable=False)
     cancel_reason = models.CharField(_("Reason for cancelling"), max_length=200, blank=True,
                                      editable=False)
+    # Who moved it on (segregation of duties, core.scoping: not the person who took it).
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+",
+                                     editable=False, verbose_name=_("Confirmed by"))
+    delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+",
+                                     editable=False, verbose_name=_("Delivered by"))
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+",
+                                     editable=False, verbose_name=_("Cancelled by"))
 
     class Meta:
         ordering = ["-ordered_at", "-pk"]
@@ -124,7 +135,7 @@ class OrderLine(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+",
                                 verbose_name=_("Product"))
     quantity = models.DecimalField(_("Quantity"), max_digits=12, decimal_places=2,
-                                   validators=[MinValueValidator(0.01)])
+                                   validators=[MinValueValidator(Decimal("0.01"))])
     unit_price = models.DecimalField(_("Unit price"), max_digits=12, decimal_places=2,
                                      validators=[MinValueValidator(0)])
     discount = models.DecimalField(_("Discount"), max_digits=5, decimal_places=4, default=0,
@@ -158,7 +169,7 @@ class Payment(models.Model):
     collected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("Collected by"))
     amount = models.DecimalField(_("Amount"), max_digits=14, decimal_places=2,
-                                 validators=[MinValueValidator(0.01)])
+                                 validators=[MinValueValidator(Decimal("0.01"))])
     method = models.CharField(_("Method"), max_length=20, choices=Method.choices,
                               default=Method.TRANSFER)
     paid_at = models.DateTimeField(_("Paid at"))
@@ -175,12 +186,22 @@ class Payment(models.Model):
 
 
 class ReturnClaim(models.Model):
-    """A return, claim or discount granted after sale (退货/索赔/折让)."""
+    """A return, claim or discount granted after sale (退货/索赔/折让).
+
+    Only an approved one counts in receivables and the credit record. One above
+    settings.RETURN_APPROVAL_AMOUNT is recorded as pending and waits for someone who may
+    countersign it (core.scoping.can_decide_credit); a refused one never counts.
+    """
 
     class Kind(models.TextChoices):
         RETURN = "return", _("Return")
         CLAIM = "claim", _("Claim")
         DISCOUNT = "discount", pgettext_lazy("return kind", "Discount")  # 折让, not a line's 折扣
+
+    class Status(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        PENDING = "pending", _("Awaiting approval")
+        REFUSED = "refused", _("Refused")
 
     client_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
@@ -189,16 +210,24 @@ class ReturnClaim(models.Model):
                               related_name="returns", verbose_name=_("Sales order"))
     kind = models.CharField(_("Kind"), max_length=20, choices=Kind.choices, default=Kind.RETURN)
     amount = models.DecimalField(_("Amount"), max_digits=14, decimal_places=2,
-                                 validators=[MinValueValidator(0.01)])
+                                 validators=[MinValueValidator(Decimal("0.01"))])
     reason = models.CharField(_("Reason"), max_length=300)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("Recorded by"))
     recorded_at = models.DateTimeField(_("Recorded at"), auto_now_add=True)
+    status = models.CharField(_("Approval"), max_length=20, choices=Status.choices,
+                              default=Status.APPROVED)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("Decided by"))
+    decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("Note on the decision"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]
         verbose_name = _("Return or claim")
         verbose_name_plural = _("Returns and claims")
+        indexes = [models.Index(fields=["status", "-recorded_at"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"

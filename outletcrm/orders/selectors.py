@@ -41,8 +41,16 @@ from outletcrm.orders.models import (
 )
 from outletcrm.org.models import User
 
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+MONEY = DecimalField(max_digits=14, decimal_places=2)  # one record's amount
+# A sum of many records: 28 digits hold 10^14 rows of the largest amount, more than any
+# database here will store, so no stored data makes a sum overflow a page or the API.
+MONEY_SUM = DecimalField(max_digits=28, decimal_places=2)
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
+NOTHING = Decimal("0.00")  # zero yuan, as a sum prints it
+# Only an approved return, claim or discount counts in receivables and the credit record.
+APPROVED = ReturnClaim.Status.APPROVED
+PENDING = ReturnClaim.Status.PENDING
 # Punctuality looks back one year (brief §4: "payment punctuality and delays over the last year").
 CREDIT_WINDOW_DAYS = 365
 
@@ -109,25 +117,87 @@ class OrderFilters:
     date_to: datetime.date | None = None
 
 
-def _sum_per_order(model) -> Coalesce:
-    sums = (model.objects.filter(order=OuterRef("pk")).order_by().values("order")
-            .annotate(s=Sum("amount")).values("s"))
-    return Coalesce(Subquery(sums, output_field=MONEY), Value(ZERO), output_field=MONEY)
+def _sum_per_order(qs: QuerySet) -> Coalesce:
+    sums = (qs.filter(order=OuterRef("pk")).order_by().values("order")
+            .annotate(s=Sum("amount", output_field=MONEY_SUM)).values("s"))
+    return Coalesce(Subquery(sums, output_field=MONEY_SUM), Value(ZERO),
+                    output_field=MONEY_SUM)
 
 
 def with_balance(qs: QuerySet) -> QuerySet:
-    """Annotate orders with paid_amount, returned_amount and outstanding, in the same query."""
+    """Annotate orders with paid_amount, returned_amount (approved returns, claims and
+    discounts), pending_amount (awaiting approval) and outstanding, in the same query."""
     return qs.annotate(
-        paid_amount=_sum_per_order(Payment),
-        returned_amount=_sum_per_order(ReturnClaim),
+        paid_amount=_sum_per_order(Payment.objects.all()),
+        returned_amount=_sum_per_order(ReturnClaim.objects.filter(status=APPROVED)),
+        pending_amount=_sum_per_order(ReturnClaim.objects.filter(status=PENDING)),
     ).annotate(
         outstanding=Case(
             When(status=OrderStatus.CANCELLED, then=Value(ZERO)),
             default=Greatest(F("total") - F("paid_amount") - F("returned_amount"), Value(ZERO),
-                             output_field=MONEY),
-            output_field=MONEY,
+                             output_field=MONEY_SUM),
+            output_field=MONEY_SUM,
         )
     )
+
+
+# --- balances the services bound every payment and credit by ------------------------------
+
+def _sum(qs: QuerySet, field: str = "amount") -> Decimal:
+    total = qs.aggregate(s=Sum(field, output_field=MONEY_SUM))["s"]
+    return NOTHING if total is None else Decimal(total).quantize(CENT)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What is owed on an order or by a customer, and how much can still be credited.
+
+    `total` is what was ordered (cancelled orders excluded), `credited` the approved returns,
+    claims and discounts, `pending` those awaiting approval.
+    """
+
+    total: Decimal
+    paid: Decimal
+    credited: Decimal
+    pending: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        """Still owed: what a payment, or an approval, may cover at most."""
+        return max(self.total - self.paid - self.credited, NOTHING)
+
+    @property
+    def creditable(self) -> Decimal:
+        """What a new return, claim or discount may cover: what is owed, less what already
+        waits for approval (so two pending credits cannot together pass the bound)."""
+        return max(self.outstanding - self.pending, NOTHING)
+
+
+def _credits(qs: QuerySet) -> tuple[Decimal, Decimal]:
+    sums = qs.aggregate(
+        credited=Sum("amount", filter=Q(status=APPROVED), output_field=MONEY_SUM),
+        pending=Sum("amount", filter=Q(status=PENDING), output_field=MONEY_SUM))
+    return tuple(NOTHING if sums[k] is None else Decimal(sums[k]).quantize(CENT)
+                 for k in ("credited", "pending"))
+
+
+def order_balance(order: Order) -> Balance:
+    """An order's balance (nothing is owed on a cancelled order)."""
+    if order.status == OrderStatus.CANCELLED:
+        return Balance(NOTHING, NOTHING, NOTHING, NOTHING)
+    credited, pending = _credits(ReturnClaim.objects.filter(order=order))
+    return Balance(total=order.total, paid=_sum(Payment.objects.filter(order=order)),
+                   credited=credited, pending=pending)
+
+
+def customer_balance(customer_id: int) -> Balance:
+    """A customer's balance over all live orders, payments and credits (with or without an
+    order)."""
+    live = Order.objects.filter(customer_id=customer_id).exclude(status=OrderStatus.CANCELLED)
+    credited, pending = _credits(ReturnClaim.objects.filter(customer_id=customer_id))
+    return Balance(total=_sum(live, "total"),
+                   paid=_sum(Payment.objects.filter(customer_id=customer_id)),
+                   credited=credited, pending=pending)
 
 
 def order_list(*, user: User, customer: Customer | None = None,
@@ -172,9 +242,10 @@ def order_get(*, user: User, pk) -> Order:
         Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
         Prefetch("payments", queryset=Payment.objects.select_related("collected_by")
                  .order_by("paid_at", "pk")),
-        Prefetch("returns", queryset=ReturnClaim.objects.select_related("recorded_by")
+        Prefetch("returns", queryset=ReturnClaim.objects.select_related("recorded_by",
+                                                                         "decided_by")
                  .order_by("recorded_at", "pk")),
-    )
+    ).select_related("confirmed_by", "delivered_by", "cancelled_by")
     return scoping.get_in_scope(qs, user, via="customer__", pk=pk)
 
 
@@ -199,14 +270,51 @@ def payment_list(*, user: User, order: Order | None = None,
 
 
 def return_list(*, user: User, customer: Customer | None = None,
-                order: Order | None = None) -> QuerySet:
-    """Returns, claims and discounts the user may see, newest first."""
+                order: Order | None = None, status: str = "") -> QuerySet:
+    """Returns, claims and discounts the user may see (any approval status), newest first."""
     qs = scoping.restrict(ReturnClaim.objects.all(), user, via="customer__")
     if customer is not None:
         qs = qs.filter(customer=customer)
     if order is not None:
         qs = qs.filter(order=order)
-    return qs.select_related("customer", "order", "recorded_by").order_by("-recorded_at", "-pk")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("customer", "order", "recorded_by", "decided_by").order_by(
+        "-recorded_at", "-pk")
+
+
+def return_get(*, user: User, pk) -> ReturnClaim:
+    """One return, claim or discount in scope, or Http404."""
+    qs = ReturnClaim.objects.select_related("customer", "order", "recorded_by", "decided_by")
+    return scoping.get_in_scope(qs, user, via="customer__", pk=pk)
+
+
+# --- what waits for a second pair of eyes (segregation of duties, core.scoping) -----------
+
+def _countersignable(qs: QuerySet, user: User, author: str) -> QuerySet:
+    """Records in scope whose `author` is someone else `user` may countersign (the list form
+    of scoping.can_countersign: same roles, same scope)."""
+    roles = scoping.countersign_roles(user)
+    if not roles:
+        return qs.none()
+    return (scoping.restrict(qs, user, via="customer__").exclude(**{author: user})
+            .filter(**{f"{author}__role__in": roles}))
+
+
+def credits_to_decide(user: User) -> QuerySet:
+    """Returns, claims and discounts awaiting approval that `user` may approve or refuse,
+    oldest first."""
+    qs = ReturnClaim.objects.filter(status=PENDING)
+    return _countersignable(qs, user, "recorded_by").select_related(
+        "customer", "order", "recorded_by").order_by("recorded_at", "pk")
+
+
+def orders_to_move_on(user: User) -> QuerySet:
+    """Submitted orders to confirm and confirmed ones to deliver that `user` may act on,
+    oldest first, with balances."""
+    qs = Order.objects.filter(status__in=[OrderStatus.SUBMITTED, OrderStatus.CONFIRMED])
+    return with_balance(_countersignable(qs, user, "rep")).select_related(
+        "customer", "rep").order_by("ordered_at", "pk")
 
 
 # --- the credit record (brief §4: payment punctuality and delays over the last year) -------
@@ -216,7 +324,7 @@ class CreditRecord:
     """A customer's balance and payment punctuality over the last 12 months (brief §4).
 
     Balance: everything ordered (cancelled orders excluded) minus everything paid, returned,
-    claimed or discounted. Punctuality counts the orders whose due date fell in the 12 months up
+    claimed or discounted (approved; `pending` is what awaits approval). Punctuality counts the orders whose due date fell in the 12 months up
     to today: an order is settled on the day payments and returns first cover its total; days
     late = settlement day − due date (0 if settled by the due date), or today − due date while
     it is still unpaid. An unpaid order is counted only once its due date has passed.
@@ -235,6 +343,7 @@ class CreditRecord:
     overdue_amount: Decimal = ZERO
     since: datetime.date | None = None
     today: datetime.date | None = None
+    pending: Decimal = ZERO
 
     @property
     def on_time_rate(self) -> float | None:
@@ -243,9 +352,12 @@ class CreditRecord:
 
 def _days_late(order: Order, today: datetime.date) -> tuple[int, Decimal] | None:
     """(days late, amount still owed) for an order due by today, or None if not counted."""
+    # A credit settles from the day it counted: when approved, or when recorded if it
+    # needed no approval.
     events = sorted(
         [(timezone.localdate(p.paid_at), p.amount) for p in order.payments.all()]
-        + [(timezone.localdate(r.recorded_at), r.amount) for r in order.returns.all()],
+        + [(timezone.localdate(r.decided_at or r.recorded_at), r.amount)
+           for r in order.returns.all() if r.status == APPROVED],
         key=lambda event: event[0],
     )
     remaining = order.total
@@ -268,10 +380,8 @@ def customer_credit(customer: Customer, *, today: datetime.date | None = None) -
     today = today or timezone.localdate()
     since = today - datetime.timedelta(days=CREDIT_WINDOW_DAYS)
     live = Order.objects.filter(customer=customer).exclude(status=OrderStatus.CANCELLED)
-    ordered = live.aggregate(s=Sum("total"))["s"] or ZERO
-    paid = Payment.objects.filter(customer=customer).aggregate(s=Sum("amount"))["s"] or ZERO
-    returned = (ReturnClaim.objects.filter(customer=customer).aggregate(s=Sum("amount"))["s"]
-                or ZERO)
+    balance = customer_balance(customer.pk)
+    ordered, paid, returned = balance.total, balance.paid, balance.credited
     due_orders = live.filter(due_date__gt=since, due_date__lte=today).prefetch_related(
         "payments", "returns")
     lateness: list[int] = []
@@ -287,7 +397,7 @@ def customer_credit(customer: Customer, *, today: datetime.date | None = None) -
             still_overdue += 1
             overdue_amount += owed
     paid_on_time = sum(1 for d in lateness if d == 0)
-    outstanding = max(ordered - paid - returned, ZERO)
+    outstanding = balance.outstanding
     return CreditRecord(
         ordered=ordered, paid=paid, returned=returned, outstanding=outstanding,
         orders_due=len(lateness), paid_on_time=paid_on_time,
@@ -297,7 +407,7 @@ def customer_credit(customer: Customer, *, today: datetime.date | None = None) -
         # A discount or claim not tied to an order lowers the balance, so what is overdue can
         # never be more than what the customer owes in all.
         still_overdue=still_overdue, overdue_amount=min(overdue_amount, outstanding),
-        since=since, today=today,
+        since=since, today=today, pending=balance.pending,
     )
 
 
@@ -327,7 +437,7 @@ def monthly_purchases(customer: Customer, *, today: datetime.date | None = None,
     rows = (Order.objects.filter(customer=customer, ordered_at__gte=_start_of(starts[0]))
             .exclude(status=OrderStatus.CANCELLED)
             .annotate(month=TruncMonth("ordered_at")).order_by().values("month")
-            .annotate(amount=Sum("total"), orders=Count("pk")))
+            .annotate(amount=Sum("total", output_field=MONEY_SUM), orders=Count("pk")))
     found = {}
     for row in rows:
         month = row["month"]
@@ -353,6 +463,9 @@ class CustomerTrading:
     payments: list
     returns: list
     months: list[MonthTotal] = field(default_factory=list)
+    more_returns: bool = False
+    decidable: set[int] = field(default_factory=set)  # credits the user may approve or refuse
+    can_trade: bool = False
 
     @property
     def year_total(self) -> Decimal:
@@ -365,12 +478,20 @@ def customer_trading(*, user: User, customer: Customer, today: datetime.date | N
     if not scoping.restrict(Customer.objects.filter(pk=customer.pk), user).exists():
         return None
     orders = order_list(user=user, customer=customer)
+    # Those awaiting approval first, so the tab shows them whatever their age.
+    returns = return_list(user=user, customer=customer).order_by(
+        Case(When(status=PENDING, then=Value(0)), default=Value(1)), "-recorded_at", "-pk")
+    returns_shown = list(returns[:limit + 1])  # one more tells whether there are more
     return CustomerTrading(
         customer=customer,
         credit=customer_credit(customer, today=today),
         orders=list(orders[:limit]),
         order_count=orders.count(),
         payments=list(payment_list(user=user, customer=customer)[:limit]),
-        returns=list(return_list(user=user, customer=customer)[:limit]),
+        returns=returns_shown[:limit],
+        more_returns=len(returns_shown) > limit,
         months=monthly_purchases(customer, today=today),
+        decidable=set(credits_to_decide(user).filter(customer=customer)
+                      .values_list("pk", flat=True)),
+        can_trade=scoping.can_trade(user),
     )

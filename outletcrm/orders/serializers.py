@@ -16,7 +16,9 @@ from outletcrm.orders.models import (
 )
 from outletcrm.orders.services import MAX_LINES
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY = {"max_digits": 14, "decimal_places": 2}  # one record's amount
+# Sums of many records (selectors.MONEY_SUM): sized so that no stored data can overflow them.
+MONEY_SUM = {"max_digits": 28, "decimal_places": 2}
 
 
 # --- catalogue ----------------------------------------------------------------------------
@@ -83,22 +85,33 @@ class ReturnClaimSerializer(serializers.ModelSerializer):
                                        default=None)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     recorded_by_name = serializers.CharField(source="recorded_by.__str__", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    decided_by_name = serializers.CharField(source="decided_by.__str__", read_only=True,
+                                            allow_null=True, default=None)
 
     class Meta:
         model = ReturnClaim
         fields = ["id", "client_id", "customer", "order", "order_code", "kind", "kind_display",
-                  "amount", "reason", "recorded_by", "recorded_by_name", "recorded_at"]
+                  "amount", "reason", "recorded_by", "recorded_by_name", "recorded_at",
+                  "status", "status_display", "decided_by", "decided_by_name", "decided_at",
+                  "decision_note"]
         read_only_fields = fields
+        extra_kwargs = {"status": {"help_text": "approved: counts in receivables; pending: "
+                                              "awaits a supervisor's approval and does not "
+                                              "count yet; refused: never counts."}}
 
 
 class OrderSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     rep_name = serializers.CharField(source="rep.__str__", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    paid_amount = serializers.DecimalField(**MONEY, read_only=True)
-    returned_amount = serializers.DecimalField(**MONEY, read_only=True)
-    outstanding = serializers.DecimalField(**MONEY, read_only=True,
-                                           help_text="Total minus payments and returns.")
+    paid_amount = serializers.DecimalField(**MONEY_SUM, read_only=True)
+    returned_amount = serializers.DecimalField(
+        **MONEY_SUM, read_only=True, help_text="Approved returns, claims and discounts.")
+    pending_amount = serializers.DecimalField(
+        **MONEY_SUM, read_only=True, help_text="Returns, claims and discounts awaiting approval.")
+    outstanding = serializers.DecimalField(
+        **MONEY_SUM, read_only=True, help_text="Total minus payments and approved returns.")
     visit = serializers.SerializerMethodField(help_text="The visit the order was taken in.")
     lines = OrderLineSerializer(many=True, read_only=True)
 
@@ -106,8 +119,9 @@ class OrderSerializer(serializers.ModelSerializer):
         model = Order
         fields = ["id", "client_id", "code", "customer", "customer_name", "rep", "rep_name",
                   "status", "status_display", "ordered_at", "received_at", "due_date", "total",
-                  "paid_amount", "returned_amount", "outstanding", "notes", "confirmed_at",
-                  "delivered_at", "cancelled_at", "cancel_reason", "visit", "lines"]
+                  "paid_amount", "returned_amount", "pending_amount", "outstanding", "notes",
+                  "confirmed_at", "confirmed_by", "delivered_at", "delivered_by", "cancelled_at",
+                  "cancelled_by", "cancel_reason", "visit", "lines"]
         read_only_fields = fields
 
     def get_visit(self, order) -> int | None:
@@ -164,6 +178,17 @@ class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
+class RefusalSerializer(serializers.Serializer):
+    """The body of a 403: why the caller's role may not do this."""
+
+    detail = serializers.CharField()
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
+                                 help_text="Why; required when refusing.")
+
+
 class PaymentCreateSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
     method = serializers.ChoiceField(choices=Payment.Method.choices,
@@ -187,15 +212,18 @@ class CreditSerializer(serializers.Serializer):
     """A customer's balance and payment punctuality over the last 12 months."""
 
     customer = serializers.IntegerField()
-    ordered = serializers.DecimalField(**MONEY)
-    paid = serializers.DecimalField(**MONEY)
-    returned = serializers.DecimalField(**MONEY)
-    outstanding = serializers.DecimalField(**MONEY)
+    ordered = serializers.DecimalField(**MONEY_SUM)
+    paid = serializers.DecimalField(**MONEY_SUM)
+    returned = serializers.DecimalField(**MONEY_SUM,
+                                        help_text="Approved returns, claims and discounts.")
+    pending = serializers.DecimalField(
+        **MONEY_SUM, help_text="Returns, claims and discounts awaiting approval (not counted).")
+    outstanding = serializers.DecimalField(**MONEY_SUM)
     orders_due = serializers.IntegerField(help_text="Orders due in the last 12 months.")
     paid_on_time = serializers.IntegerField()
     settled_late = serializers.IntegerField()
     still_overdue = serializers.IntegerField()
-    overdue_amount = serializers.DecimalField(**MONEY)
+    overdue_amount = serializers.DecimalField(**MONEY_SUM)
     on_time_rate = serializers.FloatField(allow_null=True, help_text="Percent, two decimals.")
     average_days_late = serializers.FloatField()
     max_days_late = serializers.IntegerField()

@@ -1,8 +1,21 @@
 """Writes for products, price lists, orders, payments and returns.
 
 Scope is checked by the caller's scoped fetch (selectors / core.scoping): a service trusts the
-customer or order it is handed. Every service validates everything before it writes, so a bad
-input raises ValidationError and leaves the database as it was.
+customer or order it is handed. Who may do what (segregation of duties) is core.scoping's; the
+services ask it and raise PermissionDenied (403 in the API). Every service validates everything
+before it writes, so a bad input raises ValidationError and leaves the database as it was.
+
+Money bounds (issue 7 §2), kept per order and per customer so that payments plus counted
+credits never exceed what was ordered:
+  - a payment covers at most what is still owed on its order, and on the customer's account
+    (a discount not tied to an order lowers the latter);
+  - a return, claim or discount covers at most what is still owed less what already waits for
+    approval: on its order, and on the customer's account. A credit beyond what is owed would be
+    a refund of money already paid, which is not a credit a rep can grant here;
+  - approving re-checks the bound against what counts by then; cancelling an order may not
+    leave the customer's credits larger than what they owe.
+Writes that move money lock the customer row first (then the order), so two at once are
+serialised.
 """
 
 import datetime
@@ -10,12 +23,13 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from outletcrm.core import scoping
 from outletcrm.core.timeline import timeline_add
 from outletcrm.customers.models import Customer
 from outletcrm.orders.models import (
@@ -28,13 +42,20 @@ from outletcrm.orders.models import (
     Product,
     ReturnClaim,
 )
-from outletcrm.orders.selectors import default_price_list_q
+from outletcrm.orders.selectors import (
+    MONEY_SUM,
+    Balance,
+    customer_balance,
+    default_price_list_q,
+    order_balance,
+)
 from outletcrm.org.models import User
 
 CENT = Decimal("0.01")
 # Money columns hold 14 digits with 2 decimals; lines and orders stay well inside that.
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12
 MAX_LINES = 200
+MAX_NUMBER = Decimal("1000000000000000")  # 10^15: any number typed, far beyond any column
 
 
 def _decimal(value, field: str) -> Decimal:
@@ -44,6 +65,8 @@ def _decimal(value, field: str) -> Decimal:
         raise ValidationError({field: _("Enter a number.")}) from None
     if not number.is_finite():
         raise ValidationError({field: _("Enter a number.")})
+    if abs(number) >= MAX_NUMBER:  # before any arithmetic: 1e400 cannot even be rounded
+        raise ValidationError({field: _("The number is too large.")})
     return number
 
 
@@ -186,6 +209,7 @@ def order_create(
             if existing.rep_id != actor.pk or existing.customer_id != customer.pk:
                 raise ValidationError({"client_id": _("This client id belongs to another record.")})
             return existing, False
+    _refuse_unless_trading(actor)
     if customer.is_archived:
         raise ValidationError({"customer": _("This customer is archived.")})
     if not lines or not isinstance(lines, list | tuple):
@@ -226,8 +250,19 @@ def order_create(
     return order, True
 
 
+def _refuse_unless_trading(actor: User) -> None:
+    if not scoping.can_trade(actor):
+        raise PermissionDenied(_("Your role does not take orders or record payments, returns "
+                                 "or discounts."))
+
+
 def _locked(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _lock_customer(customer_id: int) -> None:
+    """Serialise the writes that move a customer's money (taken before any order lock)."""
+    list(Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk"))
 
 
 def _refuse_when_cancelled(order: Order) -> None:
@@ -237,14 +272,18 @@ def _refuse_when_cancelled(order: Order) -> None:
 
 @transaction.atomic
 def order_confirm(*, actor: User, order: Order) -> Order:
-    """Confirm a submitted order (the company accepts it for delivery)."""
+    """Confirm a submitted order (the company accepts it for delivery): not by its taker."""
     order = _locked(order)
     _refuse_when_cancelled(order)
     if order.status != OrderStatus.SUBMITTED:
         raise ValidationError({"status": _("Only a submitted order can be confirmed.")})
+    if not scoping.can_confirm_order(actor, order):
+        raise PermissionDenied(_("Someone other than the person who took the order confirms "
+                                 "it: their supervisor or manager."))
     order.status = OrderStatus.CONFIRMED
     order.confirmed_at = timezone.now()
-    order.save(update_fields=["status", "confirmed_at"])
+    order.confirmed_by = actor
+    order.save(update_fields=["status", "confirmed_at", "confirmed_by"])
     timeline_add(customer_id=order.customer_id, kind="order", actor=actor, source=order,
                  title=_("Order %(code)s confirmed") % {"code": order.code})
     return order
@@ -252,14 +291,18 @@ def order_confirm(*, actor: User, order: Order) -> Order:
 
 @transaction.atomic
 def order_deliver(*, actor: User, order: Order) -> Order:
-    """Mark a confirmed order as delivered to the outlet."""
+    """Mark a confirmed order as delivered to the outlet: not by its taker."""
     order = _locked(order)
     _refuse_when_cancelled(order)
     if order.status != OrderStatus.CONFIRMED:
         raise ValidationError({"status": _("Only a confirmed order can be delivered.")})
+    if not scoping.can_deliver_order(actor, order):
+        raise PermissionDenied(_("Someone other than the person who took the order marks it "
+                                 "delivered: their supervisor or manager."))
     order.status = OrderStatus.DELIVERED
     order.delivered_at = timezone.now()
-    order.save(update_fields=["status", "delivered_at"])
+    order.delivered_by = actor
+    order.save(update_fields=["status", "delivered_at", "delivered_by"])
     timeline_add(customer_id=order.customer_id, kind="order", actor=actor, source=order,
                  title=_("Order %(code)s delivered") % {"code": order.code})
     return order
@@ -267,23 +310,38 @@ def order_deliver(*, actor: User, order: Order) -> Order:
 
 @transaction.atomic
 def order_cancel(*, actor: User, order: Order, reason: str) -> Order:
-    """Cancel an order that is not delivered and has no payments or returns yet."""
+    """Cancel an order that is not delivered and has no payments or returns yet.
+
+    The taker may withdraw a submitted order; a confirmed one is cancelled by someone who may
+    confirm it (core.scoping.can_cancel_order).
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason for cancelling.")})
+    _lock_customer(order.customer_id)
     order = _locked(order)
     if order.status == OrderStatus.CANCELLED:
         raise ValidationError(_("This order is already cancelled."))
     if order.status == OrderStatus.DELIVERED:
         raise ValidationError(_("A delivered order cannot be cancelled; record a return."))
+    if not scoping.can_cancel_order(actor, order):
+        raise PermissionDenied(_("A confirmed order is cancelled by the supervisor or manager "
+                                 "of the person who took it."))
     if order.payments.exists():
         raise ValidationError(_("An order with payments cannot be cancelled; record a return."))
-    if order.returns.exists():
+    if order.returns.exclude(status=ReturnClaim.Status.REFUSED).exists():
         raise ValidationError(_("An order with returns or discounts cannot be cancelled."))
+    account = customer_balance(order.customer_id)
+    if account.total - order.total < account.paid + account.credited:
+        raise ValidationError(_(
+            "Cancelling this order would leave the customer's returns, claims and discounts "
+            "(¥%(credited)s) larger than what they owe."
+        ) % {"credited": account.credited})
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = timezone.now()
+    order.cancelled_by = actor
     order.cancel_reason = reason[:200]
-    order.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    order.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
     timeline_add(customer_id=order.customer_id, kind="order", actor=actor, source=order,
                  title=_("Order %(code)s cancelled") % {"code": order.code}, body=reason)
     return order
@@ -291,11 +349,7 @@ def order_cancel(*, actor: User, order: Order, reason: str) -> Order:
 
 def order_outstanding(order: Order) -> Decimal:
     """What is still owed on an order (nothing on a cancelled one)."""
-    if order.status == OrderStatus.CANCELLED:
-        return Decimal("0")
-    paid = order.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0")
-    returned = order.returns.aggregate(s=Sum("amount"))["s"] or Decimal("0")
-    return max(order.total - paid - returned, Decimal("0"))
+    return order_balance(order).outstanding
 
 
 # --- money in and money back --------------------------------------------------------------
@@ -313,18 +367,26 @@ def payment_record(
             if existing.order_id != order.pk or existing.collected_by_id != actor.pk:
                 raise ValidationError({"client_id": _("This client id belongs to another record.")})
             return existing, False
-    # The lock serialises two collectors paying the same order, so together they can never
+    _refuse_unless_trading(actor)
+    # The locks serialise two collectors paying the same customer, so together they can never
     # take more than is owed.
+    _lock_customer(order.customer_id)
     order = _locked(order)
     _refuse_when_cancelled(order)
     amount = _money(amount, "amount")
     paid_at = _moment(paid_at, "paid_at") if paid_at else timezone.now()
     if timezone.localdate(paid_at) < timezone.localdate(order.ordered_at):
         raise ValidationError({"paid_at": _("A payment cannot be dated before its order.")})
-    outstanding = order_outstanding(order)
+    outstanding = order_balance(order).outstanding
     if amount > outstanding:
         raise ValidationError({"amount": _("The amount is more than the ¥%(due)s still owed.")
                                % {"due": outstanding}})
+    account = customer_balance(order.customer_id).outstanding
+    if amount > account:
+        raise ValidationError({"amount": _(
+            "The amount is more than the ¥%(due)s the customer still owes in all, after the "
+            "discounts and claims not tied to an order."
+        ) % {"due": account}})
     payment = Payment(order=order, customer_id=order.customer_id, collected_by=actor,
                       amount=amount, method=method, paid_at=paid_at,
                       notes=(notes or "").strip()[:300], client_id=client_id or uuid.uuid4())
@@ -340,6 +402,33 @@ def payment_record(
     return payment, True
 
 
+def _over_order(amount: Decimal, balance: Balance, *, room: Decimal) -> ValidationError:
+    return ValidationError({"amount": _(
+        "The amount is more than the ¥%(left)s of this order that can still be credited: "
+        "¥%(total)s ordered, ¥%(paid)s paid, ¥%(credited)s returned, claimed or discounted, "
+        "¥%(pending)s awaiting approval."
+    ) % {"left": room, "total": balance.total, "paid": balance.paid,
+         "credited": balance.credited, "pending": balance.pending}})
+
+
+def _over_account(balance: Balance, *, room: Decimal) -> ValidationError:
+    return ValidationError({"amount": _(
+        "The amount is more than the ¥%(left)s the customer still owes in all: ¥%(total)s "
+        "ordered, ¥%(paid)s paid, ¥%(credited)s returned, claimed or discounted, ¥%(pending)s "
+        "awaiting approval."
+    ) % {"left": room, "total": balance.total, "paid": balance.paid,
+         "credited": balance.credited, "pending": balance.pending}})
+
+
+def _unapproved_recently(customer_id: int) -> Decimal:
+    """Credits of the customer that counted without anyone's approval within the window."""
+    since = timezone.now() - datetime.timedelta(days=settings.RETURN_APPROVAL_WINDOW_DAYS)
+    total = ReturnClaim.objects.filter(
+        customer_id=customer_id, status=ReturnClaim.Status.APPROVED, decided_by__isnull=True,
+        recorded_at__gte=since).aggregate(s=Sum("amount", output_field=MONEY_SUM))["s"]
+    return Decimal(total or 0)
+
+
 @transaction.atomic
 def return_create(
     *, actor: User, customer: Customer, amount, reason: str,
@@ -347,8 +436,10 @@ def return_create(
 ) -> tuple[ReturnClaim, bool]:
     """Record a return, claim or discount; returns (record, created), idempotent on client_id.
 
-    Against an order it reduces what the customer owes on it and can never exceed the order's
-    value; without an order (a general discount or claim) it reduces the customer's balance.
+    A return of goods names the order they came from; a claim or discount may be tied to an
+    order or to the customer's account in general. Either way it covers at most what is still
+    owed (module docstring). Above settings.RETURN_APPROVAL_AMOUNT it is recorded as pending
+    and counts only once someone who may countersign it approves it (return_approve).
     """
     client_id = _client_id(client_id)
     if client_id:
@@ -357,31 +448,44 @@ def return_create(
             if existing.customer_id != customer.pk:
                 raise ValidationError({"client_id": _("This client id belongs to another record.")})
             return existing, False
+    _refuse_unless_trading(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason.")})
+    if kind not in ReturnClaim.Kind.values:
+        raise ValidationError({"kind": _("Choose a return, a claim or a discount.")})
     amount = _money(amount, "amount")
+    _lock_customer(customer.pk)
     if order is not None:
         if order.customer_id != customer.pk:
             raise ValidationError({"order": _("The order belongs to another customer.")})
         order = _locked(order)
         _refuse_when_cancelled(order)
-        returned = order.returns.aggregate(s=Sum("amount"))["s"] or Decimal("0")
-        if amount > order.total - returned:
-            raise ValidationError({"amount": _(
-                "The amount is more than the ¥%(left)s of the order not yet returned or discounted."
-            ) % {"left": order.total - returned}})
+        on_order = order_balance(order)
+        if amount > on_order.creditable:
+            raise _over_order(amount, on_order, room=on_order.creditable)
+    elif kind == ReturnClaim.Kind.RETURN:
+        raise ValidationError({"order": _("A return of goods names the order they came from.")})
+    account = customer_balance(customer.pk)
+    if amount > account.creditable:
+        raise _over_account(account, room=account.creditable)
+    approved = scoping.may_credit_without_approval(actor, amount,
+                                                   _unapproved_recently(customer.pk))
     claim = ReturnClaim(customer=customer, order=order, kind=kind, reason=reason[:300],
-                        amount=amount, recorded_by=actor, client_id=client_id or uuid.uuid4())
+                        amount=amount, recorded_by=actor, client_id=client_id or uuid.uuid4(),
+                        status=(ReturnClaim.Status.APPROVED if approved
+                                else ReturnClaim.Status.PENDING))
     claim.full_clean()
     try:
         with transaction.atomic():
             claim.save()
     except IntegrityError:
         return ReturnClaim.objects.get(client_id=claim.client_id), False
+    values = {"kind": claim.get_kind_display(), "amount": claim.amount}
+    title = (_("%(kind)s ¥%(amount)s") if approved
+             else _("%(kind)s ¥%(amount)s awaiting approval")) % values
     timeline_add(customer_id=customer.pk, kind="return", actor=actor, source=claim,
-                 title=_("%(kind)s ¥%(amount)s") % {"kind": claim.get_kind_display(),
-                                                    "amount": claim.amount}, body=claim.reason)
+                 title=title, body=claim.reason)
     return claim, True
 
 
@@ -391,4 +495,64 @@ def return_record(*, actor: User, customer: Customer, amount, reason: str, kind:
     """Record a return, claim or discount granted to a customer (see return_create)."""
     claim, _created = return_create(actor=actor, customer=customer, amount=amount, reason=reason,
                                     kind=kind, order=order, client_id=client_id)
+    return claim
+
+
+def _pending_for_decision(actor: User, claim: ReturnClaim) -> ReturnClaim:
+    _lock_customer(claim.customer_id)
+    claim = (ReturnClaim.objects.select_for_update().select_related("recorded_by", "customer")
+             .get(pk=claim.pk))
+    if claim.status != ReturnClaim.Status.PENDING:
+        raise ValidationError({"status": _("This has already been decided.")})
+    if not scoping.can_decide_credit(actor, claim):
+        raise PermissionDenied(_("A return, claim or discount is approved by the supervisor or "
+                                 "manager of the person who recorded it, never by that person."))
+    return claim
+
+
+@transaction.atomic
+def return_approve(*, actor: User, claim: ReturnClaim, note: str = "") -> ReturnClaim:
+    """Approve a pending return, claim or discount: from now on it counts.
+
+    It must still fit what is owed by now (a payment may have come in since it was recorded).
+    """
+    claim = _pending_for_decision(actor, claim)
+    if claim.order_id is not None:
+        on_order = order_balance(_locked(claim.order))
+        if claim.amount > on_order.outstanding:
+            raise ValidationError({"amount": _(
+                "It can no longer be approved: only ¥%(left)s is still owed on the order. "
+                "Refuse it, and record a smaller one if needed."
+            ) % {"left": on_order.outstanding}})
+    account = customer_balance(claim.customer_id)
+    if claim.amount > account.outstanding:
+        raise ValidationError({"amount": _(
+            "It can no longer be approved: the customer owes only ¥%(left)s in all. Refuse it, "
+            "and record a smaller one if needed."
+        ) % {"left": account.outstanding}})
+    return _decide(actor, claim, ReturnClaim.Status.APPROVED, note,
+                   _("%(kind)s ¥%(amount)s approved"))
+
+
+@transaction.atomic
+def return_refuse(*, actor: User, claim: ReturnClaim, note: str) -> ReturnClaim:
+    """Refuse a pending return, claim or discount: it never counts. The reason is required so
+    the person who recorded it learns why."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Give a reason for refusing.")})
+    claim = _pending_for_decision(actor, claim)
+    return _decide(actor, claim, ReturnClaim.Status.REFUSED, note,
+                   _("%(kind)s ¥%(amount)s refused"))
+
+
+def _decide(actor: User, claim: ReturnClaim, status: str, note: str, title: str) -> ReturnClaim:
+    claim.status = status
+    claim.decided_by = actor
+    claim.decided_at = timezone.now()
+    claim.decision_note = (note or "").strip()[:300]
+    claim.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    timeline_add(customer_id=claim.customer_id, kind="return", actor=actor, source=claim,
+                 title=title % {"kind": claim.get_kind_display(), "amount": claim.amount},
+                 body=claim.decision_note)
     return claim

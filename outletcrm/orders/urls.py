@@ -16,5 +16,7 @@ urlpatterns = [
     path("<int:pk>/payments/new/", views.payment_create_view, name="payment_create"),
     path("<int:pk>/returns/new/", views.return_create_view, name="order_return_create"),
     path("returns/new/<int:customer_pk>/", views.return_create_view, name="return_create"),
+    path("returns/<int:pk>/", views.return_detail_view, name="return_detail"),
+    path("approvals/", views.approvals_view, name="approvals"),
     path("products/", views.product_list_view, name="products"),
 ]

@@ -1,12 +1,13 @@
 """Order pages: thin views that parse input, fetch in scope, call the services and render.
 
 A record outside the user's scope answers 404 like a missing one (selectors / core.scoping).
-A refused write re-renders its form with the reason and status 400; nothing is written.
+A refused write re-renders its form with the reason and status 400 (403 when the user's role
+may not do it, core.scoping); nothing is written. Buttons a user may not use are not shown.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -21,6 +22,7 @@ from outletcrm.customers.selectors import CustomerFilters, customer_list
 from outletcrm.orders import selectors, services
 from outletcrm.orders.forms import (
     CancelForm,
+    DecisionForm,
     LineFormSet,
     OrderFilterForm,
     OrderForm,
@@ -29,7 +31,7 @@ from outletcrm.orders.forms import (
     add_service_errors,
     apply_line_errors,
 )
-from outletcrm.orders.models import Order, OrderStatus
+from outletcrm.orders.models import Order, OrderStatus, ReturnClaim
 
 PAGE_SIZE = 25
 CATALOGUE_PAGE_SIZE = 50
@@ -80,15 +82,32 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/order_list.html", context)
 
 
+def refuse_unless_trading(user) -> None:
+    """The custodian (and anyone else outside trading roles) gets the 403 page with why."""
+    if not scoping.can_trade(user):
+        raise PermissionDenied(_("Your role does not take orders or record payments, returns "
+                                 "or discounts."))
+
+
 def render_detail(request: HttpRequest, order: Order) -> HttpResponse:
+    user = request.user
+    trades = scoping.can_trade(user)
+    live_returns = [r for r in order.returns.all() if r.status != ReturnClaim.Status.REFUSED]
+    movable = order.status in (OrderStatus.SUBMITTED, OrderStatus.CONFIRMED)
     return render(request, "orders/order_detail.html", {
         "order": order,
         "cancel_form": CancelForm(),
         "payment_form": PaymentForm(order=order),
-        "return_form": ReturnForm(user=request.user, customer=order.customer, order=order),
-        "can_cancel": order.status in (OrderStatus.SUBMITTED, OrderStatus.CONFIRMED)
-        and not order.payments.all() and not order.returns.all(),
-        "can_pay": order.status != OrderStatus.CANCELLED and order.outstanding > 0,
+        "can_cancel": movable and not order.payments.all() and not live_returns
+        and scoping.can_cancel_order(user, order),
+        "can_confirm": order.status == OrderStatus.SUBMITTED
+        and scoping.can_confirm_order(user, order),
+        "can_deliver": order.status == OrderStatus.CONFIRMED
+        and scoping.can_deliver_order(user, order),
+        "can_pay": trades and order.status != OrderStatus.CANCELLED and order.outstanding > 0,
+        "can_credit": trades and order.status != OrderStatus.CANCELLED,
+        "decidable": {r.pk for r in order.returns.all() if r.status == ReturnClaim.Status.PENDING
+                      and scoping.can_decide_credit(user, r)},
     })
 
 
@@ -118,6 +137,7 @@ def order_pick_customer_view(request: HttpRequest) -> HttpResponse:
 def order_create_view(request: HttpRequest, customer_pk: int) -> HttpResponse:
     """A new order for a customer: product lines priced from the default list by default."""
     customer = customer_in_scope(request.user, customer_pk)
+    refuse_unless_trading(request.user)
     products = selectors.product_list(competitor=False).order_by("brand", "code")
     status = 200
     if request.method == "POST":
@@ -162,33 +182,42 @@ def action_page(request, order, form, *, title, template="orders/action_form.htm
 def order_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     order = selectors.order_get(user=request.user, pk=pk)
     form = CancelForm(request.POST or None)
+    status = 400
     if request.method == "POST" and form.is_valid():
         try:
             services.order_cancel(actor=request.user, order=order,
                                   reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+            status = 403
         else:
             messages.success(request, _("Order %(code)s cancelled.") % {"code": order.code})
             return redirect(detail_url(order))
     return action_page(request, order, form, title=_("Cancel the order"),
-                       status=400 if request.method == "POST" else 200)
+                       status=status if request.method == "POST" else 200)
 
 
 @login_required
 @require_POST
 def order_status_view(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    """Confirm a submitted order, or mark a confirmed one delivered."""
+    """Confirm a submitted order, or mark a confirmed one delivered (not by its taker).
+
+    Goes back to where the button was (the order, or the approvals page) with the outcome.
+    """
     order = selectors.order_get(user=request.user, pk=pk)
     change = {"confirm": services.order_confirm, "deliver": services.order_deliver}[step]
     try:
         order = change(actor=request.user, order=order)
-    except ValidationError as exc:
-        for message in exc.messages:
+    except (ValidationError, PermissionDenied) as exc:
+        for message in getattr(exc, "messages", None) or [str(exc)]:
             messages.error(request, message)
     else:
         messages.success(request, _("Order %(code)s: %(status)s.")
                          % {"code": order.code, "status": order.get_status_display()})
+    if request.POST.get("next") == "approvals":
+        return redirect("orders:approvals")
     return redirect(detail_url(order))
 
 
@@ -197,6 +226,7 @@ def order_status_view(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def payment_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Record money collected (回款) against an order."""
     order = selectors.order_get(user=request.user, pk=pk)
+    refuse_unless_trading(request.user)
     form = PaymentForm(request.POST or None, order=order)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -206,6 +236,8 @@ def payment_create_view(request: HttpRequest, pk: int) -> HttpResponse:
                 paid_at=data["paid_on"], client_id=data["client_id"], notes=data["notes"])
         except ValidationError as exc:
             add_service_errors(form, exc, rename={"paid_at": "paid_on"})
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         else:
             if created:
                 messages.success(request, _("Payment of ¥%(amount)s recorded.")
@@ -222,6 +254,7 @@ def return_create_view(request: HttpRequest, customer_pk: int | None = None,
     """Record a return, claim or discount: for an order, or for the customer in general."""
     order = selectors.order_get(user=request.user, pk=pk) if pk else None
     customer = order.customer if order else customer_in_scope(request.user, customer_pk)
+    refuse_unless_trading(request.user)
     form = ReturnForm(request.POST or None, user=request.user, customer=customer, order=order)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -232,8 +265,14 @@ def return_create_view(request: HttpRequest, customer_pk: int | None = None,
                 client_id=data["client_id"])
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         else:
-            if created:
+            if created and claim.status == ReturnClaim.Status.PENDING:
+                messages.warning(request, _(
+                    "%(kind)s of ¥%(amount)s recorded; it counts once a supervisor approves it.")
+                    % {"kind": claim.get_kind_display(), "amount": claim.amount})
+            elif created:
                 messages.success(request, _("%(kind)s of ¥%(amount)s recorded.")
                                  % {"kind": claim.get_kind_display(), "amount": claim.amount})
             if claim.order_id:
@@ -242,6 +281,59 @@ def return_create_view(request: HttpRequest, customer_pk: int | None = None,
     return render(request, "orders/return_form.html", {
         "order": order, "customer": customer, "form": form,
     }, status=400 if request.method == "POST" else 200)
+
+
+# --- approvals (segregation of duties, core.scoping) --------------------------------------
+
+@login_required
+@require_GET
+def approvals_view(request: HttpRequest) -> HttpResponse:
+    """What waits for the user as the second pair of eyes: returns, claims and discounts to
+    approve or refuse, orders to confirm or deliver (never their own)."""
+    credits = list(selectors.credits_to_decide(request.user)[:PAGE_SIZE * 4])
+    orders = list(selectors.orders_to_move_on(request.user)[:PAGE_SIZE * 4])
+    return render(request, "orders/approvals.html", {
+        "credits": credits, "orders": orders,
+        "to_confirm": [o for o in orders if o.status == OrderStatus.SUBMITTED],
+        "to_deliver": [o for o in orders if o.status == OrderStatus.CONFIRMED],
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def return_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A return, claim or discount; for one awaiting approval, approve or refuse it."""
+    claim = selectors.return_get(user=request.user, pk=pk)
+    form = DecisionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        decide = {"approve": services.return_approve,
+                  "refuse": services.return_refuse}.get(decision)
+        status = 400
+        if decide is None:
+            form.add_error(None, _("Choose to approve or to refuse."))
+        elif form.is_valid():
+            try:
+                claim = decide(actor=request.user, claim=claim, note=form.cleaned_data["note"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+                status = 403
+            else:
+                messages.success(request, _("%(kind)s of ¥%(amount)s: %(status)s.") % {
+                    "kind": claim.get_kind_display(), "amount": claim.amount,
+                    "status": claim.get_status_display()})
+                if request.POST.get("next") == "approvals":
+                    return redirect("orders:approvals")
+                return redirect(reverse("orders:return_detail", args=[claim.pk]))
+    can_decide = (claim.status == ReturnClaim.Status.PENDING
+                  and scoping.can_decide_credit(request.user, claim))
+    return render(request, "orders/return_detail.html", {
+        "claim": claim, "form": form, "can_decide": can_decide,
+        "account": selectors.customer_balance(claim.customer_id),
+    }, status=status)
 
 
 # --- the catalogue ------------------------------------------------------------------------

@@ -171,6 +171,8 @@ def test_visits_orders_and_payments_are_consistent(demo):
         kind="return_visit").count()
     assert TimelineEntry.objects.filter(kind="visit").count() == len(visits)
 
+    supervisor_of = {rep.pk: User.objects.get(role=Role.SUPERVISOR, team=rep.team_id).pk
+                     for rep in reps()}
     for order in Order.objects.prefetch_related("lines", "payments"):
         order.full_clean()
         lines = list(order.lines.all())
@@ -184,6 +186,8 @@ def test_visits_orders_and_payments_are_consistent(demo):
         for payment in order.payments.all():
             assert order.ordered_at <= payment.paid_at <= NOW
         assert order.ordered_at <= NOW
+        if order.confirmed_at:  # by the taker's supervisor, never the taker (core.scoping)
+            assert order.confirmed_by_id == supervisor_of[order.rep_id] != order.rep_id
     for link in VisitOrder.objects.select_related("visit", "order"):
         assert link.visit.customer_id == link.order.customer_id
     assert Payment.objects.exists()

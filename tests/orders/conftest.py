@@ -46,3 +46,19 @@ def make_order(catalogue):
         return order
 
     return _make
+
+
+@pytest.fixture
+def page_client():
+    """A browser-like client per user: `page_client(cast.sup)` (English pages by default;
+    `language=None` reads them in the default language, Simplified Chinese)."""
+    from django.test import Client
+
+    def _make(user, *, language="en"):
+        client = Client()
+        client.force_login(user)
+        if language:
+            client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+        return client
+
+    return _make

@@ -254,10 +254,13 @@ def test_detail_shows_lines_payments_returns_and_balance(cast, catalogue, api, m
 
 def test_confirm_deliver_and_cancel(cast, api, orders):
     client = api(cast.alice)
+    supervisor = api(cast.sup)  # nobody confirms or delivers an order they took
     order = orders["alice"].pk
-    assert client.post(f"{ORDERS}{order}/deliver").status_code == 400
-    assert client.post(f"{ORDERS}{order}/confirm/").json()["status"] == "confirmed"
-    assert client.post(f"{ORDERS}{order}/deliver").json()["status"] == "delivered"
+    assert supervisor.post(f"{ORDERS}{order}/deliver").status_code == 400
+    confirmed = supervisor.post(f"{ORDERS}{order}/confirm/").json()
+    assert (confirmed["status"], confirmed["confirmed_by"]) == ("confirmed", cast.sup.pk)
+    delivered = supervisor.post(f"{ORDERS}{order}/deliver").json()
+    assert (delivered["status"], delivered["delivered_by"]) == ("delivered", cast.sup.pk)
     refused = client.post(f"{ORDERS}{order}/cancel", {"reason": "晚了"})
     assert refused.status_code == 400 and "non_field_errors" in refused.json()
     bob = api(cast.bob)

@@ -1,5 +1,6 @@
 """Every message of the orders area has its Chinese in orders.json (merged by `make i18n`)."""
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -10,16 +11,24 @@ PYTHON = [*sorted((ROOT / "orders").glob("*.py")), ROOT / "orders/templatetags/o
           ROOT / "customers/admin.py", ROOT / "org/admin.py"]
 TEMPLATES = sorted((ROOT / "templates/orders").glob("*.html"))
 
-PY_MSG = re.compile(r'\b_\(\s*"((?:[^"\\]|\\.)*)"')
 TRANSLATE = re.compile(r'{%\s*translate\s+"((?:[^"\\]|\\.)*)"\s*%}')
 BLOCK = re.compile(r"{%\s*blocktranslate\b[^%]*%}(.*?){%\s*endblocktranslate\s*%}", re.S)
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%")
 
 
+def python_msgids(source: str) -> set[str]:
+    """Arguments of _("…") calls, with implicitly concatenated literals joined (as xgettext
+    reads them)."""
+    return {node.args[0].value for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "_" and node.args and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)}
+
+
 def msgids() -> set[str]:
     found = set()
     for path in PYTHON:
-        found |= {json.loads(f'"{m}"') for m in PY_MSG.findall(path.read_text(encoding="utf-8"))}
+        found |= python_msgids(path.read_text(encoding="utf-8"))
     for path in TEMPLATES:
         text = path.read_text(encoding="utf-8")
         # Template text doubles its percent signs, as makemessages does.

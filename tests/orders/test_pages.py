@@ -329,7 +329,7 @@ def test_trading_fragment_shows_the_five_categories_and_credit(cast, page, make_
     from django.utils import translation
 
     order = make_order(cast.alice, cast.alice_customer, due=timezone.localdate())
-    order_confirm(actor=cast.alice, order=order)
+    order_confirm(actor=cast.sup, order=order)
     payment_record(actor=cast.alice, order=order, amount="100")
     make_order(cast.alice, cast.alice_customer)
     return_record(actor=cast.alice, customer=cast.alice_customer, amount="5", reason="年度返利",

@@ -173,13 +173,15 @@ def test_everything_lands_on_the_customer_timeline(cast, catalogue, make_order):
 def test_status_moves_submitted_confirmed_delivered_only(cast, catalogue, make_order):
     order = make_order(cast.alice, cast.alice_customer)
     with pytest.raises(ValidationError):
-        order_deliver(actor=cast.alice, order=order)
-    order = order_confirm(actor=cast.alice, order=order)
+        order_deliver(actor=cast.sup, order=order)
+    order = order_confirm(actor=cast.sup, order=order)
     assert order.status == OrderStatus.CONFIRMED and order.confirmed_at
+    assert order.confirmed_by == cast.sup
     with pytest.raises(ValidationError):
-        order_confirm(actor=cast.alice, order=order)
-    order = order_deliver(actor=cast.alice, order=order)
+        order_confirm(actor=cast.sup, order=order)
+    order = order_deliver(actor=cast.sup, order=order)
     assert order.status == OrderStatus.DELIVERED and order.delivered_at
+    assert order.delivered_by == cast.sup
     with pytest.raises(ValidationError, match="delivered order cannot be cancelled"):
         order_cancel(actor=cast.alice, order=order, reason="x")
 
@@ -299,14 +301,18 @@ def test_returns_are_bounded_by_the_order_and_need_a_reason(cast, catalogue, mak
     discount = return_record(actor=cast.alice, customer=cast.alice_customer, amount="8",
                              reason="年度返利", kind=ReturnClaim.Kind.DISCOUNT)
     assert discount.order is None
+    # the general discount already took ¥8 of the ¥100 the customer owes
+    with pytest.raises(ValidationError, match="¥92.00 the customer still owes"):
+        return_record(actor=cast.alice, customer=cast.alice_customer, order=order,
+                      amount="100", reason="整单退货")
     client_id = uuid.uuid4()
     first, created = return_create(actor=cast.alice, customer=cast.alice_customer, order=order,
-                                   amount="100", reason="整单退货", client_id=client_id)
+                                   amount="92", reason="退货", client_id=client_id)
     again, created_again = return_create(actor=cast.alice, customer=cast.alice_customer,
-                                         order=order, amount="100", reason="整单退货",
+                                         order=order, amount="92", reason="退货",
                                          client_id=client_id)
     assert (created, created_again, first.pk) == (True, False, again.pk)
-    assert order_outstanding(order) == 0
+    assert order_outstanding(order) == Decimal("8.00")
 
 
 def test_a_product_is_found_by_any_id_including_1(cast):
