@@ -43,7 +43,7 @@ _ACTIONS = {
 _PAGES = {
     "Audit log", "Breadcrumb", "Customer archive", "Customers", "Day plan", "Field app",
     "New customer", "New order", "Orders", "Pages", "Product catalogue", "Routes",
-    "Supervisor's day", "Team territories", "Visit KPIs",
+    "Supervisor's day", "Team territories", "Visit KPIs", "Approvals",
 }
 
 # Records and people: the name of a kind of record, or of a role, is the same record everywhere.
@@ -64,7 +64,7 @@ _FIELDS = {
 # Weekdays, answers and generic fillers.
 _WORDS = {
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
-    "Yes", "No", "All", "Everyone", "All statuses", "Other", "Choose…", "None yet.",
+    "Yes", "No", "All", "Everyone", "All statuses", "Other", "Choose…", "None yet.", "None.",
     "Not found.", "Invalid coordinates.",
 }
 
