@@ -24,3 +24,9 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Under /api/ the error answers are JSON, like every other API answer (core.errors).
+handler400 = "outletcrm.core.errors.bad_request"
+handler403 = "outletcrm.core.errors.permission_denied"
+handler404 = "outletcrm.core.errors.page_not_found"
+handler500 = "outletcrm.core.errors.server_error"

@@ -8,4 +8,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from outletcrm.core import checks  # noqa: F401  (registers system checks)
+        from django.urls import register_converter
+
+        from outletcrm.core import checks, lookups  # noqa: F401  (checks registers itself)
+        from outletcrm.core.params import IdConverter
+
+        # `<id:pk>` in page URLs: an id that fits the database, else the URL does not match.
+        register_converter(IdConverter, "id")
+        # Relation and `__in` lookups answer "no match" to an integer beyond the column.
+        lookups.register()

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from outletcrm.core.filters import DateFilter, FilterSet, IdFilter
 from outletcrm.orders.models import OrderStatus, ReturnClaim
 from outletcrm.orders.selectors import OrderFilters, filter_orders, product_search
 
@@ -17,16 +18,16 @@ class DateRangeForm(forms.Form):
         return data
 
 
-class OrderFilterSet(django_filters.FilterSet):
+class OrderFilterSet(FilterSet):
     """customer, rep, status, date range (local order date, inclusive) and a search."""
 
     q = django_filters.CharFilter(label=_("Search"),
                                   help_text="Order no. (exact) or customer name, pinyin, phone.")
-    customer = django_filters.NumberFilter(label=_("Customer"))
-    rep = django_filters.NumberFilter(label=_("Taken by"))
+    customer = IdFilter(label=_("Customer"))
+    rep = IdFilter(label=_("Taken by"))
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label=_("Order status"))
-    date_from = django_filters.DateFilter(label=_("From"), help_text="Ordered on or after.")
-    date_to = django_filters.DateFilter(label=_("To"), help_text="Ordered on or before.")
+    date_from = DateFilter(label=_("From"), help_text="Ordered on or after.")
+    date_to = DateFilter(label=_("To"), help_text="Ordered on or before.")
 
     class Meta:
         form = DateRangeForm
@@ -41,7 +42,7 @@ class OrderFilterSet(django_filters.FilterSet):
         ))
 
 
-class ProductFilterSet(django_filters.FilterSet):
+class ProductFilterSet(FilterSet):
     # A choice rather than a BooleanFilter: that one quietly ignores "perhaps" and shows all.
     competitor = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")], method="filter_competitor",
@@ -60,9 +61,9 @@ class ProductFilterSet(django_filters.FilterSet):
         return product_search(queryset, value)
 
 
-class ReturnFilterSet(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
-    order = django_filters.NumberFilter(field_name="order_id", label=_("Sales order"))
+class ReturnFilterSet(FilterSet):
+    customer = IdFilter(field_name="customer_id", label=_("Customer"))
+    order = IdFilter(field_name="order_id", label=_("Sales order"))
     kind = django_filters.ChoiceFilter(choices=ReturnClaim.Kind.choices, label=_("Kind"))
 
     class Meta:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from outletcrm.core import scoping
+from outletcrm.core.forms import BoundedDateField, IdField
 from outletcrm.orders import selectors
 from outletcrm.orders.models import Order, OrderStatus, Payment, ReturnClaim
 from outletcrm.orders.selectors import OrderFilters
@@ -68,16 +69,13 @@ class OrderFilterForm(StyledForm):
     """
 
     q = forms.CharField(required=False, label=_("Search"), max_length=100)
-    customer = forms.IntegerField(required=False, min_value=1, label=_("Customer"),
-                                  widget=forms.HiddenInput)
+    customer = IdField(required=False, label=_("Customer"), widget=forms.HiddenInput)
     rep = forms.ModelChoiceField(queryset=None, required=False, label=_("Taken by"),
                                  empty_label=_("Everyone"))
     status = forms.ChoiceField(required=False, label=_("Order status"),
                                choices=[("", _("All statuses")), *OrderStatus.choices])
-    date_from = forms.DateField(required=False, label=_("From"),
-                                widget=date_input())
-    date_to = forms.DateField(required=False, label=_("To"),
-                              widget=date_input())
+    date_from = BoundedDateField(required=False, label=_("From"), widget=date_input())
+    date_to = BoundedDateField(required=False, label=_("To"), widget=date_input())
 
     def __init__(self, data, *, user):
         super().__init__(data)
