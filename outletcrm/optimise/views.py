@@ -70,7 +70,8 @@ def day(request: HttpRequest) -> HttpResponse:
     try:
         date = params.parse_date(request.GET.get("date")) or timezone.localdate()
     except ValidationError as exc:
-        messages.warning(request, f"{_error_text(exc)} {_('The default date is shown instead.')}")
+        shown = _("The default date is shown instead.")
+        messages.warning(request, f"{_error_text(exc)} {shown}")
         date = timezone.localdate()
     view = selectors.day_view(user=request.user, rep=rep, date=date)
     return render(request, "optimise/day.html", {

@@ -56,7 +56,8 @@ def date_param(request: HttpRequest, name: str = "date", default=None) -> dateti
     try:
         value = params.parse_date(request.GET.get(name), field=name)
     except ValidationError as exc:
-        messages.warning(request, f"{error_text(exc)} {_('The default date is shown instead.')}")
+        shown = _("The default date is shown instead.")
+        messages.warning(request, f"{error_text(exc)} {shown}")
         value = None
     return value or default or timezone.localdate()
 
