@@ -30,7 +30,6 @@ LATEST_DATE = datetime.date(2099, 12, 31)
 BIRTHDAY_EARLIEST = datetime.date(1900, 1, 1)
 PLAN_PAST_DAYS = 31        # a plan may be extended or generated at most a month back…
 PLAN_FUTURE_DAYS = 366     # …and at most a year ahead
-ORDER_PAST_DAYS = 366      # an order may be entered late, but not more than a year late
 DUE_MAX_DAYS = 366         # payment is due at most a year after the order date
 MAX_PERIOD_DAYS = 366      # a KPI or report period is at most a year long
 # Longest text accepted where an id or a date is expected; longer input is not even parsed.

@@ -87,9 +87,8 @@ def _moment(value, field: str) -> datetime.datetime:
     tolerance = datetime.timedelta(seconds=settings.DEVICE_CLOCK_TOLERANCE_S)
     if moment > timezone.now() + tolerance:
         raise ValidationError({field: _("The date cannot be in the future.")})
-    if moment < timezone.now() - datetime.timedelta(days=params.ORDER_PAST_DAYS):
-        raise ValidationError({field: _("The date can be at most %(days)s days in the past.")
-                               % {"days": params.ORDER_PAST_DAYS}})
+    # Checked on the moment's own calendar date: converting a year-1 time to UTC overflows.
+    params.check_date_bounds(moment.date(), field=field)
     return moment
 
 
