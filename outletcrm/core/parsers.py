@@ -7,7 +7,9 @@ database driver. This one refuses, with a 400 and a clear message, a body that i
   - larger than settings.API_JSON_MAX_BYTES,
   - nested deeper than settings.API_JSON_MAX_DEPTH (objects and arrays),
   - not JSON, or holds NaN/Infinity, a number beyond a 64-bit integer or a float that
-    overflows.
+    overflows,
+  - not a JSON object at the top (every operation reads named fields; `-919` or `[…]` as a
+    whole body made views that read `request.data.get(…)` fail).
 
 `parse_json_body` applies the same bounds to JSON read outside DRF.
 """
@@ -121,4 +123,7 @@ class JSONParser(parsers.JSONParser):
             text = codecs.decode(raw, encoding)
         except (UnicodeDecodeError, LookupError):
             raise ParseError(_("The request body is not valid UTF-8 text.")) from None
-        return loads_bounded(text)
+        data = loads_bounded(text)
+        if not isinstance(data, dict):
+            raise ParseError(_("The request body must be a JSON object ({…})."))
+        return data

@@ -15,7 +15,8 @@ run, tests/api/test_fuzz_schema.py) also meet the error answers, which every ope
 `AutoSchema` adds these to each operation unless the operation documents its own, and gives
 an error answer that an operation documents without a body the standard body. It also marks a
 read-only field nullable when its source walks through a relation that may be empty (a
-`customer_class.name` of a customer without a class is null, not a string).
+`customer_class.name` of a customer without a class is null, not a string), and describes a
+time of day as the local "HH:MM[:SS]" it is, not as an RFC 3339 time with an offset.
 """
 
 from django.core.exceptions import FieldDoesNotExist
@@ -45,6 +46,7 @@ ERROR_DESCRIPTIONS = {
     "429": "Too many requests; try again later.",
 }
 JSON = "application/json"
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$"
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -76,6 +78,15 @@ class AutoSchema(SpectacularAutoSchema):
             if code.startswith("4") and not response.get("content"):
                 body = FIELD_ERRORS if code == "400" else ERROR_DETAIL
                 response["content"] = {JSON: {"schema": dict(body)}}
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(schema, dict) and schema.get("format") == "time":
+            # JSON Schema's "time" is RFC 3339's full-time, with an offset ("09:30:00+08:00");
+            # opening hours are local wall-clock times ("09:30:00"), so say exactly that.
+            del schema["format"]
+            schema["pattern"] = TIME_PATTERN
+        return schema
 
     def _get_serializer_field_meta(self, field, direction):
         meta = super()._get_serializer_field_meta(field, direction)

@@ -39,7 +39,7 @@ def _shop(owner, name, km):
                            longitude=HOME[1] + Decimal(str(round(km / 96.1, 6))))
 
 
-def build_world(*, optimise: bool = False) -> SimpleNamespace:
+def build_world(*, design: bool = False, territory: bool = False) -> SimpleNamespace:
     east = RegionFactory(name="华东大区", code="east")
     zhejiang = RegionFactory(name="浙江省区", code="zhejiang", parent=east)
     hangzhou = RegionFactory(name="杭州办事处", code="hangzhou", parent=zhejiang)
@@ -75,10 +75,14 @@ def build_world(*, optimise: bool = False) -> SimpleNamespace:
 
     world = SimpleNamespace(**{k: v for k, v in locals().items() if k != "_"})
     world.design = world.territory = None
-    if optimise:
-        from outletcrm.optimise.services import design_start, territory_start
+    # Running the optimiser costs seconds: only the operations on its jobs get them.
+    if design:
+        from outletcrm.optimise.services import design_start
 
         world.design = design_start(actor=sup, rep=alice, cycle_weeks=1)
+    if territory:
+        from outletcrm.optimise.services import territory_start
+
         world.territory = territory_start(actor=sup, team=team, cycle_weeks=1)
 
     def token_for(user):

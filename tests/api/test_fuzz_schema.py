@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.api.fuzz_world import build_world, path_value, user_for
 
 # Examples per operation in the fuzzing phase; the examples phase adds the schema's own.
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "10"))
 SEED = 7
 
 
@@ -65,8 +65,9 @@ def world(db, settings, tmp_path, request):
     settings.ROUTING_DAY_SECONDS = 0.1
     settings.ROUTING_DESIGN_SECONDS = 0.2
     settings.ROUTING_TRAVEL_PROVIDER = "haversine"
-    # Only the optimiser's operations need a finished route design and territory split.
-    return build_world(optimise="/optimise/" in request.node.name)
+    name = request.node.name
+    return build_world(design="/designs/" in name or "/jobs/" in name,
+                       territory="/territories/" in name)
 
 
 @schema.parametrize()
