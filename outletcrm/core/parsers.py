@@ -8,8 +8,8 @@ database driver. This one refuses, with a 400 and a clear message, a body that i
   - nested deeper than settings.API_JSON_MAX_DEPTH (objects and arrays),
   - not JSON, or holds NaN/Infinity, a number beyond a 64-bit integer or a float that
     overflows,
-  - not a JSON object at the top (every operation reads named fields; `-919` or `[…]` as a
-    whole body made views that read `request.data.get(…)` fail).
+  - a bare number, string or null rather than an object or a list (`-919` as a whole body
+    made a view that reads `request.data.get(…)` fail).
 
 `parse_json_body` applies the same bounds to JSON read outside DRF.
 """
@@ -124,6 +124,6 @@ class JSONParser(parsers.JSONParser):
         except (UnicodeDecodeError, LookupError):
             raise ParseError(_("The request body is not valid UTF-8 text.")) from None
         data = loads_bounded(text)
-        if not isinstance(data, dict):
+        if not isinstance(data, dict | list):
             raise ParseError(_("The request body must be a JSON object ({…})."))
         return data

@@ -20,7 +20,8 @@ class LoginRateThrottle(SimpleRateThrottle):
     rate = "10/min"
 
     def get_cache_key(self, request, view):
-        username = str(request.data.get("username", "")).strip().lower()[:150]
+        data = request.data if hasattr(request.data, "get") else {}
+        username = str(data.get("username", "")).strip().lower()[:150]
         return self.cache_format % {
             "scope": self.scope,
             "ident": f"{self.get_ident(request)}:{username}",

@@ -13,7 +13,10 @@ import os
 
 import pytest
 import schemathesis
+from django.core.cache import caches
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
@@ -66,8 +69,17 @@ def world(db, settings, tmp_path, request):
     settings.ROUTING_DESIGN_SECONDS = 0.2
     settings.ROUTING_TRAVEL_PROVIDER = "haversine"
     name = request.node.name
-    return build_world(design="/designs/" in name or "/jobs/" in name,
-                       territory="/territories/" in name)
+    # Requests go through the real WSGI handler, which closes the database connection when a
+    # request ends; that would end the test's transaction. Django's test client does the same.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    request.addfinalizer(lambda: (request_started.connect(close_old_connections),
+                                  request_finished.connect(close_old_connections)))
+    yield build_world(design="/designs/" in name or "/jobs/" in name,
+                      territory="/territories/" in name)
+    # The database rolls back; the cache (login throttling) must not carry over either.
+    for cache in caches.all():
+        cache.clear()
 
 
 @schema.parametrize()
