@@ -241,3 +241,31 @@ def test_check_in_numbers_and_times_are_bounded(cast, api, extra, field):
     assert response.status_code == 400, response.content
     assert field in str(response.json())
     assert not Visit.objects.exists()
+
+
+@pytest.mark.parametrize("due", ["9999-12-31", "0001-01-01"])
+def test_the_order_form_refuses_an_absurd_due_date(cast, client, water, due):
+    client.force_login(cast.alice)
+    data = {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0",
+            "lines-MAX_NUM_FORMS": "200", "client_id": str(uuid.uuid4()), "due_date": due,
+            "notes": "", "lines-0-product": str(water.pk), "lines-0-quantity": "1"}
+    response = client.post(f"/orders/new/{cast.alice_customer.pk}/", data, **EN)
+    assert response.status_code == 400  # the form again, with the error next to the field
+    assert "due_date" in response.context["form"].errors
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("paid_on", ["0001-01-01", "1900-01-01", "9999-12-31"])
+def test_the_payment_form_refuses_an_absurd_date(cast, client, water, paid_on):
+    from outletcrm.orders.models import Payment
+    from outletcrm.orders.services import order_create
+
+    order, _ = order_create(actor=cast.alice, customer=cast.alice_customer,
+                            lines=[{"product": water, "quantity": 1}])
+    client.force_login(cast.alice)
+    response = client.post(f"/orders/{order.pk}/payments/new/", {
+        "amount": "5.00", "method": "cash", "paid_on": paid_on, "notes": "",
+        "client_id": str(uuid.uuid4())}, **EN)
+    assert response.status_code == 400
+    assert "paid_on" in response.context["form"].errors
+    assert not Payment.objects.exists()
