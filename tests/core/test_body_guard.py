@@ -4,6 +4,8 @@ import json
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rest_framework.exceptions import ParseError
 
 from outletcrm.core.parsers import loads_bounded
@@ -70,3 +72,24 @@ def test_loads_bounded_keeps_ordinary_json():
     with pytest.raises(ParseError):
         loads_bounded("[[[1]]]", max_depth=2)
     assert loads_bounded("[[1]]", max_depth=2) == [[1]]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**63 - 1), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=20)
+
+
+@given(JSON_VALUES)
+def test_every_bounded_json_value_reads_back_unchanged(value):
+    assert loads_bounded(json.dumps(value), max_depth=50) == value
+
+
+@given(st.text(max_size=200))
+def test_any_text_is_json_or_a_parse_error(text):
+    try:
+        loads_bounded(text)
+    except ParseError:
+        pass
