@@ -14,6 +14,7 @@ from django.db import models
 from django_filters import fields as filter_fields
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.rest_framework import FilterSet as RestFilterSet
+from drf_spectacular.utils import extend_schema_field
 
 from outletcrm.core import params
 from outletcrm.core.forms import BoundedDateField, BoundedIntegerField, IdField
@@ -52,6 +53,10 @@ class IdModelMultipleChoiceField(filter_fields.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": params.MAX_ID}
+
+
+@extend_schema_field(ID_SCHEMA)
 class IdFilter(django_filters.NumberFilter):
     """`?customer=12`: one id, bounded; filters `<field_name>` (e.g. customer_id)."""
 
