@@ -3,6 +3,7 @@
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
+from outletcrm.core.params import ID_PATTERN
 from outletcrm.customers import api as customers_api
 from outletcrm.org import api as org_api
 
@@ -18,16 +19,24 @@ class Router(SimpleRouter):
         super().__init__()
         self.trailing_slash = "/?"
 
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        """Ids in paths are digits that fit the database (core.params.ID_PATTERN): another
+        value matches no route and answers 404, instead of reaching a query."""
+        lookup = getattr(viewset, "lookup_url_kwarg", None) or getattr(viewset, "lookup_field",
+                                                                       "pk")
+        value = getattr(viewset, "lookup_value_regex", ID_PATTERN)
+        return f"(?P<{lookup_prefix}{lookup}>{value})"
+
 
 router = Router()
 router.register("customers", customers_api.CustomerViewSet, basename="customer")
 router.register(
-    r"customers/(?P<customer_pk>[^/.]+)/contacts",
+    rf"customers/(?P<customer_pk>{ID_PATTERN})/contacts",
     customers_api.ContactViewSet,
     basename="customer-contact",
 )
 router.register(
-    r"customers/(?P<customer_pk>[^/.]+)/competitors",
+    rf"customers/(?P<customer_pk>{ID_PATTERN})/competitors",
     customers_api.CompetitorViewSet,
     basename="customer-competitor",
 )

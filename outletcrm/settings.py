@@ -224,16 +224,26 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)) or 0)
 IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "20000") or 0)
 
+# A JSON request body: at most this many bytes and this many nested levels (core.parsers).
+API_JSON_MAX_BYTES = 5 * 1024 * 1024
+API_JSON_MAX_DEPTH = 20
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["outletcrm.core.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "outletcrm.core.api.Pagination",
+    # JSON bodies are bounded in size, depth and numbers (core.parsers; docs/input-bounds.md).
+    "DEFAULT_PARSER_CLASSES": [
+        "outletcrm.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "outletcrm.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "outletcrm.core.api.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }

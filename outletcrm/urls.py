@@ -24,3 +24,9 @@ urlpatterns = [
 ]
 # No MEDIA_URL route, in any mode: stored files go out only through views that check the
 # caller's scope (outletcrm/core/files.py).
+
+# Under /api/ the error answers are JSON, like every other API answer (core.errors).
+handler400 = "outletcrm.core.errors.bad_request"
+handler403 = "outletcrm.core.errors.permission_denied"
+handler404 = "outletcrm.core.errors.page_not_found"
+handler500 = "outletcrm.core.errors.server_error"

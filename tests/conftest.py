@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 from django.conf import settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from outletcrm.org.models import Role
@@ -38,6 +39,15 @@ def daytime(request):
     with time_machine.travel(datetime.datetime.combine(today, datetime.time(11), tzinfo=tz),
                              tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's language: a request in English (Accept-Language: en)
+    leaves English active in the thread, and a later test calling a service directly would
+    read its messages in English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

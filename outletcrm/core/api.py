@@ -4,11 +4,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, renderers
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, pagination, renderers, serializers
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from outletcrm.core import scoping
+from outletcrm.core.params import MAX_ID
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -76,6 +78,22 @@ class StrictFieldsMixin:
                     }
                 )
         return super().to_internal_value(data)
+
+
+class IdField(serializers.IntegerField):
+    """An id in a request (body or query): a positive whole number that fits the database."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy("Enter a valid id (a positive whole number)."),
+        "min_value": gettext_lazy("Enter a valid id (a positive whole number)."),
+        "max_value": gettext_lazy("Enter a valid id (a positive whole number)."),
+        "max_string_length": gettext_lazy("Enter a valid id (a positive whole number)."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
 
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

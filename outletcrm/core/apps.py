@@ -8,9 +8,17 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from django.db.models import fields
+        from django.urls import register_converter
 
-        from outletcrm.core import checks  # noqa: F401  (registers system checks)
+        from outletcrm.core import checks, lookups  # noqa: F401  (checks registers itself)
+        from outletcrm.core.params import IdConverter
+
+        # `<id:pk>` in page URLs: an id that fits the database, else the URL does not match.
+        register_converter(IdConverter, "id")
+        # Relation and `__in` lookups answer "no match" to an integer beyond the column.
+        lookups.register()
+
+        from django.db.models import fields
 
         # Django 6.1 labels an empty choice "- Select an option -", which its own catalogue
         # does not translate yet; Django lets an app's ready() replace the label.

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from outletcrm.core.params import validate_birthday
 from outletcrm.customers.choices import (
     Channel,
     ClassScheme,
@@ -228,7 +229,8 @@ class Contact(models.Model):
                                      default=DecisionRole.NONE)
     mobile = models.CharField(_("Mobile"), max_length=11, blank=True, validators=[validate_mobile],
                               db_index=True)
-    birthday = models.DateField(_("Birthday"), null=True, blank=True)
+    birthday = models.DateField(_("Birthday"), null=True, blank=True,
+                                validators=[validate_birthday])
     birthday_is_lunar = models.BooleanField(
         _("Lunar birthday"), default=False,
         help_text=_("Tick if the birthday is a lunar date (lunar month and day); care reminders convert it to the solar date."),

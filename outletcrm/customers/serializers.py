@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from outletcrm.core import scoping
-from outletcrm.core.api import StrictFieldsMixin
+from outletcrm.core.api import IdField, StrictFieldsMixin
 from outletcrm.core.models import ChangeLog, TimelineEntry
 from outletcrm.customers import validators
 from outletcrm.customers.choices import Channel, ClassScheme, Status
@@ -354,16 +354,14 @@ class CustomerFilterSerializer(serializers.Serializer):
         help_text="Any part of the name or address, a phone number, or the name's pinyin "
         "(full spelling or initials: `lhcs` finds 联华超市).",
     )
-    region = serializers.IntegerField(
-        required=False, min_value=1, help_text="Region id; its sub-regions are included."
-    )
-    owner = serializers.IntegerField(required=False, min_value=1, help_text="Owner rep id.")
-    outlet_type = serializers.IntegerField(required=False, min_value=1)
-    customer_class = serializers.IntegerField(required=False, min_value=1)
-    abc_class = serializers.IntegerField(required=False, min_value=1)
+    region = IdField(required=False, help_text="Region id; its sub-regions are included.")
+    owner = IdField(required=False, help_text="Owner rep id.")
+    outlet_type = IdField(required=False)
+    customer_class = IdField(required=False)
+    abc_class = IdField(required=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False, allow_blank=True)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
-    tag = serializers.IntegerField(required=False, min_value=1, help_text="Tag id.")
+    tag = IdField(required=False, help_text="Tag id.")
     archived = serializers.ChoiceField(
         choices=["live", "archived", "all"], default="live", required=False
     )
@@ -391,8 +389,8 @@ class ArchiveSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class MergeSerializer(StrictFieldsMixin, serializers.Serializer):
-    merge = serializers.IntegerField(
-        min_value=1, help_text="Id of the record to merge into this one (it is archived)."
+    merge = IdField(
+        help_text="Id of the record to merge into this one (it is archived)."
     )
 
 

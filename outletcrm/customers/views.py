@@ -334,7 +334,7 @@ def customer_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     other_id = data.get("other", "")
     search = (request.GET.get("q") or "").strip()
-    if other_id.isdigit():
+    if other_id.isascii() and other_id.isdigit():
         other = selectors.customer_get(user=request.user, pk=int(other_id))
     elif search:
         candidates = list(

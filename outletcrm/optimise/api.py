@@ -20,7 +20,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from outletcrm.core.api import StrictFieldsMixin
+from outletcrm.core.api import IdField, StrictFieldsMixin
 from outletcrm.optimise import selectors, services
 from outletcrm.optimise.models import JobKind, OptimisationJob, StartPoint
 from outletcrm.visits import selectors as visit_selectors
@@ -75,18 +75,19 @@ class JobSerializer(serializers.Serializer):
 
 
 class DayRequest(StrictFieldsMixin, serializers.Serializer):
-    rep = serializers.IntegerField(required=False, help_text="Default: yourself.")
+    rep = IdField(required=False, help_text="Default: yourself.")
     date = serializers.DateField()
     start = serializers.ChoiceField(choices=StartPoint.choices, required=False,
                                     help_text="Default: home if set, else office, else the "
                                               "first outlet.")
-    lat = serializers.FloatField(required=False, allow_null=True,
+    lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90,
                                  help_text="Current position (today only), WGS-84.")
-    lng = serializers.FloatField(required=False, allow_null=True)
+    lng = serializers.FloatField(required=False, allow_null=True, min_value=-180,
+                                 max_value=180)
 
 
 class DesignRequest(StrictFieldsMixin, serializers.Serializer):
-    rep = serializers.IntegerField()
+    rep = IdField()
     cycle_weeks = serializers.IntegerField(help_text="1, 2 or 4.")
     mode = serializers.ChoiceField(choices=MODES, required=False,
                                    help_text="Default: ROUTING_DEFAULT_MODE.")
@@ -99,13 +100,13 @@ class DesignEditRequest(StrictFieldsMixin, serializers.Serializer):
 
 
 class TerritoryRequest(StrictFieldsMixin, serializers.Serializer):
-    team = serializers.IntegerField()
+    team = IdField()
     cycle_weeks = serializers.IntegerField(required=False, default=2, help_text="1, 2 or 4.")
     mode = serializers.ChoiceField(choices=MODES, required=False)
 
 
 class TerritoryApplyRequest(StrictFieldsMixin, serializers.Serializer):
-    customers = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
+    customers = serializers.ListField(child=IdField(), allow_empty=False, max_length=10_000,
                                       help_text="Outlets the split moves, to reassign now.")
 
 

@@ -15,12 +15,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from outletcrm.core import scoping
+from outletcrm.core import params, scoping
 from outletcrm.optimise import conf, selectors, services
 from outletcrm.optimise.forms import RepBaseForm
 from outletcrm.optimise.models import JobKind, JobStatus, StartPoint, TransportMode
@@ -34,8 +33,8 @@ def _error_text(exc: ValidationError) -> str:
 
 def _date(raw) -> datetime.date | None:
     try:
-        return parse_date((raw or "").strip())
-    except ValueError:
+        return params.parse_date(raw)
+    except ValidationError:
         return None
 
 
@@ -68,11 +67,11 @@ def day(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("You cannot change this rep's plan."))
     if request.method == "POST":
         return _day_post(request, rep)
-    raw_date = request.GET.get("date")
-    date = _date(raw_date) if raw_date else timezone.localdate()
-    if date is None:
-        messages.warning(request, _("“%(value)s” is not a date (YYYY-MM-DD); showing today.")
-                         % {"value": raw_date[:20]})
+    try:
+        date = params.parse_date(request.GET.get("date")) or timezone.localdate()
+    except ValidationError as exc:
+        shown = _("The default date is shown instead.")
+        messages.warning(request, f"{_error_text(exc)} {shown}")
         date = timezone.localdate()
     view = selectors.day_view(user=request.user, rep=rep, date=date)
     return render(request, "optimise/day.html", {

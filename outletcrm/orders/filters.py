@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from outletcrm.core.filters import DateFilter, FilterSet, IdFilter
 from outletcrm.orders.models import OrderStatus, ReturnClaim
 from outletcrm.orders.selectors import OrderFilters, filter_orders, product_search
 
@@ -18,18 +19,16 @@ class DateRangeForm(forms.Form):
         return data
 
 
-class OrderFilterSet(django_filters.FilterSet):
+class OrderFilterSet(FilterSet):
     """customer, rep, status, date range (local order date, inclusive) and a search."""
 
     q = django_filters.CharFilter(label=_("Search"),
                                   help_text="Order no. (exact) or customer name, pinyin, phone.")
-    customer = django_filters.NumberFilter(label=_("Customer"))
-    rep = django_filters.NumberFilter(label=_("Taken by"))
+    customer = IdFilter(label=_("Customer"))
+    rep = IdFilter(label=_("Taken by"))
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label=_("Order status"))
-    date_from = django_filters.DateFilter(label=pgettext_lazy("date range", "From"),
-                                          help_text="Ordered on or after.")
-    date_to = django_filters.DateFilter(label=pgettext_lazy("date range", "To"),
-                                        help_text="Ordered on or before.")
+    date_from = DateFilter(label=pgettext_lazy("date range", "From"), help_text="Ordered on or after.")
+    date_to = DateFilter(label=pgettext_lazy("date range", "To"), help_text="Ordered on or before.")
 
     class Meta:
         form = DateRangeForm
@@ -44,7 +43,7 @@ class OrderFilterSet(django_filters.FilterSet):
         ))
 
 
-class ProductFilterSet(django_filters.FilterSet):
+class ProductFilterSet(FilterSet):
     # A choice rather than a BooleanFilter: that one quietly ignores "perhaps" and shows all.
     competitor = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")], method="filter_competitor",
@@ -63,9 +62,9 @@ class ProductFilterSet(django_filters.FilterSet):
         return product_search(queryset, value)
 
 
-class ReturnFilterSet(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
-    order = django_filters.NumberFilter(field_name="order_id", label=_("Sales order"))
+class ReturnFilterSet(FilterSet):
+    customer = IdFilter(field_name="customer_id", label=_("Customer"))
+    order = IdFilter(field_name="order_id", label=_("Sales order"))
     kind = django_filters.ChoiceFilter(choices=ReturnClaim.Kind.choices, label=_("Kind"))
     status = django_filters.ChoiceFilter(choices=ReturnClaim.Status.choices, label=_("Approval"),
                                          help_text="pending: those awaiting approval.")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from outletcrm.core import scoping
+from outletcrm.core.forms import BoundedDateField, IdField
 from outletcrm.orders import selectors
 from outletcrm.orders.models import Order, OrderStatus, Payment, ReturnClaim
 from outletcrm.orders.selectors import OrderFilters
@@ -70,16 +71,15 @@ class OrderFilterForm(StyledForm):
     """
 
     q = forms.CharField(required=False, label=_("Search"), max_length=100)
-    customer = forms.IntegerField(required=False, min_value=1, label=_("Customer"),
-                                  widget=forms.HiddenInput)
+    customer = IdField(required=False, label=_("Customer"), widget=forms.HiddenInput)
     rep = forms.ModelChoiceField(queryset=None, required=False, label=_("Taken by"),
                                  empty_label=_("Everyone"))
     status = forms.ChoiceField(required=False, label=_("Order status"),
                                choices=[("", _("All statuses")), *OrderStatus.choices])
-    date_from = forms.DateField(required=False, label=pgettext_lazy("date range", "From"),
-                                widget=date_input())
-    date_to = forms.DateField(required=False, label=pgettext_lazy("date range", "To"),
-                              widget=date_input())
+    date_from = BoundedDateField(required=False, label=pgettext_lazy("date range", "From"),
+                                 widget=date_input())
+    date_to = BoundedDateField(required=False, label=pgettext_lazy("date range", "To"),
+                               widget=date_input())
 
     def __init__(self, data, *, user):
         super().__init__(data)

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from outletcrm.core.params import validate_business_date
+
 
 class Product(models.Model):
     """A product in the catalogue; competitor products are kept for sightings and stock checks."""
@@ -37,8 +39,10 @@ class PriceList(models.Model):
 
     name = models.CharField(_("Name"), max_length=50)
     is_default = models.BooleanField(_("Default"), default=False)
-    valid_from = models.DateField(_("Valid from"), null=True, blank=True)
-    valid_to = models.DateField(_("Valid to"), null=True, blank=True)
+    valid_from = models.DateField(_("Valid from"), null=True, blank=True,
+                                  validators=[validate_business_date])
+    valid_to = models.DateField(_("Valid to"), null=True, blank=True,
+                                validators=[validate_business_date])
 
     class Meta:
         ordering = ["-is_default", "name"]
@@ -94,9 +98,10 @@ class Order(models.Model):
                             related_name="orders", verbose_name=_("Taken by"))
     status = models.CharField(_("Order status"), max_length=20, choices=OrderStatus.choices,
                               default=OrderStatus.SUBMITTED)
-    ordered_at = models.DateTimeField(_("Ordered at"))
+    ordered_at = models.DateTimeField(_("Ordered at"), validators=[validate_business_date])
     received_at = models.DateTimeField(auto_now_add=True)
-    due_date = models.DateField(_("Payment due"), null=True, blank=True)
+    due_date = models.DateField(_("Payment due"), null=True, blank=True,
+                                validators=[validate_business_date])
     total = models.DecimalField(_("Amount"), max_digits=14, decimal_places=2, default=0)
     notes = models.CharField(_("Notes"), max_length=300, blank=True)
     # When each status was reached; the reason stays apart from the notes the customer gave.
@@ -172,7 +177,7 @@ class Payment(models.Model):
                                  validators=[MinValueValidator(Decimal("0.01"))])
     method = models.CharField(_("Method"), max_length=20, choices=Method.choices,
                               default=Method.TRANSFER)
-    paid_at = models.DateTimeField(_("Paid at"))
+    paid_at = models.DateTimeField(_("Paid at"), validators=[validate_business_date])
     received_at = models.DateTimeField(auto_now_add=True)
     notes = models.CharField(_("Notes"), max_length=300, blank=True)
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from outletcrm.core.api import IdField
 from outletcrm.orders.models import (
     Order,
     OrderLine,
@@ -163,7 +164,7 @@ class OrderLineInputSerializer(serializers.Serializer):
 
 
 class OrderCreateSerializer(serializers.Serializer):
-    customer = serializers.IntegerField(min_value=1)
+    customer = IdField()
     lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     client_id = serializers.UUIDField(
         required=False, allow_null=True,
@@ -199,8 +200,8 @@ class PaymentCreateSerializer(serializers.Serializer):
 
 
 class ReturnCreateSerializer(serializers.Serializer):
-    customer = serializers.IntegerField(min_value=1)
-    order = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    customer = IdField()
+    order = IdField(required=False, allow_null=True)
     kind = serializers.ChoiceField(choices=ReturnClaim.Kind.choices,
                                    default=ReturnClaim.Kind.RETURN)
     amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))

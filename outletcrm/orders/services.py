@@ -29,7 +29,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outletcrm.core import scoping
+from outletcrm.core import params, scoping
 from outletcrm.core.timeline import timeline_add
 from outletcrm.customers.models import Customer
 from outletcrm.orders.models import (
@@ -109,6 +109,8 @@ def _moment(value, field: str) -> datetime.datetime:
     tolerance = datetime.timedelta(seconds=settings.DEVICE_CLOCK_TOLERANCE_S)
     if moment > timezone.now() + tolerance:
         raise ValidationError({field: _("The date cannot be in the future.")})
+    # Checked on the moment's own calendar date: converting a year-1 time to UTC overflows.
+    params.check_date_bounds(moment.date(), field=field)
     return moment
 
 
@@ -153,7 +155,8 @@ def _product(row: dict) -> Product | None:
     if isinstance(product, Product):
         return product
     # bool is an int in Python (True == 1), so test the type, not membership in a tuple.
-    if not isinstance(product, bool) and product is not None and str(product).isdigit():
+    if not isinstance(product, bool) and product is not None and str(product).isascii() \
+            and str(product).isdigit():
         return Product.objects.filter(pk=int(product)).first()
     if row.get("product_code"):
         return Product.objects.filter(code=str(row["product_code"])).first()
@@ -225,6 +228,11 @@ def order_create(
         due_date = timezone.localdate(due_date) if timezone.is_aware(due_date) else due_date.date()
     if due_date and due_date < timezone.localdate(ordered_at):
         raise ValidationError({"due_date": _("Payment cannot be due before the order date.")})
+    if due_date and due_date > timezone.localdate(ordered_at) + datetime.timedelta(
+            days=params.DUE_MAX_DAYS):
+        raise ValidationError({"due_date": _(
+            "Payment can be due at most %(days)s days after the order date.")
+            % {"days": params.DUE_MAX_DAYS}})
     total = sum((line.amount for line in built), Decimal("0"))
     if total >= MAX_AMOUNT:
         raise ValidationError({"lines": _("The order total is too large.")})

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -21,6 +20,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from outletcrm.core import params
 from outletcrm.core.api import Pagination, validation_error_detail
 from outletcrm.visits import services, sync
 
@@ -57,10 +57,7 @@ class TodayView(APIView):
                    parameters=[OpenApiParameter("date", OpenApiTypes.DATE,
                                                 description="Default: today.")])
     def get(self, request):
-        date = parse_date(request.query_params.get("date") or "") if request.query_params.get(
-            "date") else None
-        if request.query_params.get("date") and date is None:
-            return Response({"date": [_("Invalid date.")]}, status=400)
+        date = params.parse_date(request.query_params.get("date"))
         return Response(sync.today_snapshot(request.user, date=date))
 
 
@@ -263,22 +260,12 @@ class VisitListView(APIView):
                        OpenApiParameter("date_to", OpenApiTypes.DATE)])
     def get(self, request):
         visits = sync.visit_queryset(request.user).order_by("-checked_in_at", "-pk")
-        errors = {}
-        for name, lookup in (("date", "date"), ("date_from", "date__gte"),
-                             ("date_to", "date__lte")):
-            raw = request.query_params.get(name)
-            if not raw:
-                continue
-            try:
-                value = parse_date(raw)
-            except ValueError:
-                value = None
-            if value is None:
-                errors[name] = [_("Invalid date.")]
-            else:
+        query = request.query_params
+        date = params.parse_date(query.get("date"))
+        date_from, date_to = params.parse_period(query.get("date_from"), query.get("date_to"))
+        for lookup, value in (("date", date), ("date__gte", date_from), ("date__lte", date_to)):
+            if value is not None:
                 visits = visits.filter(**{lookup: value})
-        if errors:
-            return Response(errors, status=400)
         paginator = Pagination()
         page = paginator.paginate_queryset(visits, request, view=self)
         return paginator.get_paginated_response([sync.visit_summary(v) for v in page])

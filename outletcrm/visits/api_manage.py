@@ -8,7 +8,6 @@ exceptions).
 
 from django.http import Http404
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -24,6 +23,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from outletcrm.core.params import parse_date
 from outletcrm.visits import routes, selectors, services, sync
 from outletcrm.visits.models import DailyPlan, PlannedStop, Route, Visit
 from outletcrm.visits.selectors import StopRow
@@ -34,17 +34,10 @@ FORBIDDEN = OpenApiResponse(description="You may not do this (e.g. a rep changin
 
 
 def _date(value, field: str = "date", *, required: bool = True):
-    raw = str(value or "").strip()
-    if not raw:
-        if required:
-            raise ApiValidationError({field: [_("This field is required (YYYY-MM-DD).")]})
-        return None
-    try:
-        parsed = parse_date(raw)
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ApiValidationError({field: [_("Enter a valid date (YYYY-MM-DD).")]})
+    parsed = parse_date(value if isinstance(value, str | None) else str(value),
+                               field=field)
+    if parsed is None and required:
+        raise ApiValidationError({field: [_("This field is required (YYYY-MM-DD).")]})
     return parsed
 
 

@@ -6,6 +6,7 @@ Every route answers with and without its trailing slash, like the rest of the AP
 from django.urls import re_path
 
 from outletcrm.api_urls import Router
+from outletcrm.core.params import ID_PATTERN as ID
 from outletcrm.visits import api_manage
 
 router = Router()
@@ -18,9 +19,9 @@ urlpatterns = [
             name="supervision-plans-generate"),
     re_path(r"^plan-stops/?$", api_manage.PlanStopAddView.as_view(),
             name="supervision-plan-stop-add"),
-    re_path(r"^plan-stops/(?P<pk>\d+)/drop/?$", api_manage.PlanStopDropView.as_view(),
+    re_path(rf"^plan-stops/(?P<pk>{ID})/drop/?$", api_manage.PlanStopDropView.as_view(),
             name="supervision-plan-stop-drop"),
-    re_path(r"^visits/(?P<ref>\d+|[0-9a-fA-F-]{36})/reject/?$",
+    re_path(rf"^visits/(?P<ref>{ID}|[0-9a-fA-F-]{{36}})/reject/?$",
             api_manage.VisitRejectView.as_view(), name="supervision-visit-reject"),
     re_path(r"^supervision/day/?$", api_manage.SupervisionDayView.as_view(),
             name="supervision-day"),

@@ -5,6 +5,7 @@ Every route answers with and without its trailing slash (see outletcrm.api_urls)
 
 from django.urls import include, path, re_path
 
+from outletcrm.core.params import ID_PATTERN as ID
 from outletcrm.visits import api
 
 VISIT = r"visits/(?P<client_id>[0-9a-fA-F-]{36})"
@@ -14,7 +15,7 @@ urlpatterns = [
     re_path(r"^me/today/?$", api.TodayView.as_view(), name="field-today"),
     re_path(r"^me/positions/?$", api.PositionsView.as_view(), name="field-positions"),
     re_path(r"^me/plan/stops/?$", api.AddStopView.as_view(), name="field-add-stop"),
-    re_path(r"^me/plan/stops/(?P<stop_id>\d+)/drop/?$", api.DropStopView.as_view(),
+    re_path(rf"^me/plan/stops/(?P<stop_id>{ID})/drop/?$", api.DropStopView.as_view(),
             name="field-drop-stop"),
     re_path(r"^sync/?$", api.SyncView.as_view(), name="field-sync"),
     re_path(r"^visits/check-in/?$", api.CheckInView.as_view(), name="field-check-in"),
@@ -27,7 +28,7 @@ urlpatterns = [
     re_path(rf"^{VISIT}/orders/?$", api.OrderView.as_view(), name="field-orders"),
     re_path(rf"^{VISIT}/payments/?$", api.PaymentView.as_view(), name="field-payments"),
     re_path(rf"^{VISIT}/photos/?$", api.PhotoView.as_view(), name="field-photos"),
-    re_path(r"^customers/(?P<pk>\d+)/capture-coordinates/?$",
+    re_path(rf"^customers/(?P<pk>{ID})/capture-coordinates/?$",
             api.CaptureCoordinatesView.as_view(), name="field-capture-coordinates"),
     # Supervision: routes, plans, plan changes, rejection, the day, KPIs (visits/api_manage.py).
     path("", include("outletcrm.visits.api_manage_urls")),

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from outletcrm.core.params import validate_business_date
 from outletcrm.visits.choices import PhotoKind, StopOrigin, TaskKind, VisitKind, VisitStatus
 
 COUNTED_ORIGINS = (StopOrigin.GENERATED, StopOrigin.SUPERVISOR)
@@ -94,7 +95,7 @@ class DailyPlan(models.Model):
 
     rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                             related_name="plans", verbose_name=_("Rep"))
-    date = models.DateField(_("Date"))
+    date = models.DateField(_("Date"), validators=[validate_business_date])
     generated_at = models.DateTimeField(null=True, blank=True)
     # Set when the route optimiser ordered the stops; arrival times live on the stops.
     optimised_at = models.DateTimeField(null=True, blank=True)
@@ -113,7 +114,7 @@ class PlannedStop(models.Model):
     plan = models.ForeignKey(DailyPlan, on_delete=models.CASCADE, related_name="stops")
     # rep and date repeat the plan's so the KPI joins visits on (rep, customer, date) directly.
     rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    date = models.DateField()
+    date = models.DateField(validators=[validate_business_date])
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
                                  related_name="planned_stops")
     position = models.PositiveIntegerField(default=0)
@@ -156,7 +157,7 @@ class Visit(models.Model):
                                  related_name="visits", verbose_name=_("Customer"))
     kind = models.CharField(_("Visit kind"), max_length=20, choices=VisitKind.choices,
                             default=VisitKind.DAY)
-    date = models.DateField(_("Date"))
+    date = models.DateField(_("Date"), validators=[validate_business_date])
     planned_stop = models.ForeignKey(PlannedStop, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="visits")
     is_planned = models.BooleanField(_("On the plan"), default=False)
@@ -164,12 +165,17 @@ class Visit(models.Model):
                               choices=VisitStatus.choices, default=VisitStatus.OPEN)
 
     # Check-in evidence, kept so a supervisor can judge a doubtful one.
-    checked_in_at = models.DateTimeField(_("Checked in (device time)"))
+    checked_in_at = models.DateTimeField(_("Checked in (device time)"),
+                                         validators=[validate_business_date])
     checkin_received_at = models.DateTimeField(_("Check-in received (server time)"))
     checkin_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     checkin_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    checkin_accuracy_m = models.FloatField(_("Reported accuracy (m)"), null=True, blank=True)
-    checkin_fix_age_s = models.FloatField(_("Age of the position fix (s)"), null=True, blank=True)
+    checkin_accuracy_m = models.FloatField(_("Reported accuracy (m)"), null=True, blank=True,
+                                           validators=[MinValueValidator(0),
+                                                       MaxValueValidator(100_000)])
+    checkin_fix_age_s = models.FloatField(_("Age of the position fix (s)"), null=True, blank=True,
+                                          validators=[MinValueValidator(0),
+                                                      MaxValueValidator(7 * 24 * 3600)])
     checkin_distance_m = models.FloatField(_("Distance to the outlet (m)"), null=True, blank=True)
     off_site = models.BooleanField(_("Off-site check-in"), default=False)
 
@@ -185,7 +191,8 @@ class Visit(models.Model):
     notes = models.TextField(_("Notes"), blank=True)
     hard_terminal = models.JSONField(_("Hard terminal"), default=dict, blank=True)
     soft_terminal = models.JSONField(_("Soft terminal"), default=dict, blank=True)
-    next_appointment_at = models.DateTimeField(_("Next appointment"), null=True, blank=True)
+    next_appointment_at = models.DateTimeField(_("Next appointment"), null=True, blank=True,
+                                               validators=[validate_business_date])
 
     rejected_at = models.DateTimeField(null=True, blank=True)
     rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -311,7 +318,7 @@ class FollowUpTask(models.Model):
                                  related_name="follow_ups")
     kind = models.CharField(max_length=20, choices=TaskKind.choices)
     title = models.CharField(_("Task"), max_length=200)
-    due_date = models.DateField(_("Due"))
+    due_date = models.DateField(_("Due"), validators=[validate_business_date])
     source_visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="follow_ups")
     done_at = models.DateTimeField(null=True, blank=True)

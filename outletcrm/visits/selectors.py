@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from outletcrm.core import scoping
+from outletcrm.core import params, scoping
 from outletcrm.customers.models import Customer
 from outletcrm.orders.models import Order
 from outletcrm.org.models import Region, Role, Team, User
@@ -45,8 +45,8 @@ def rep_choices(*, user: User) -> QuerySet:
 def rep_get(*, user: User, pk) -> User:
     """One rep in `user`'s scope, or Http404."""
     try:
-        return rep_choices(user=user).get(pk=int(pk))
-    except (User.DoesNotExist, TypeError, ValueError) as exc:
+        return rep_choices(user=user).get(pk=params.parse_id(pk))
+    except (User.DoesNotExist, ValidationError) as exc:
         raise Http404 from exc
 
 
@@ -54,7 +54,7 @@ def rep_lookup(*, user: User, value) -> User:
     """A rep in scope given by id or username (the CLI and API accept both), or Http404."""
     value = str(value or "").strip()
     reps = rep_choices(user=user)
-    rep = reps.filter(pk=int(value)).first() if value.isdigit() else None
+    rep = reps.filter(pk=int(value)).first() if value.isascii() and value.isdigit() else None
     rep = rep or reps.filter(username=value).first()
     if rep is None:
         raise Http404
@@ -72,8 +72,8 @@ def team_choices(*, user: User) -> QuerySet:
 def team_get(*, user: User, pk) -> Team:
     """A team with reps in `user`'s scope, or Http404."""
     try:
-        return team_choices(user=user).get(pk=int(pk))
-    except (Team.DoesNotExist, TypeError, ValueError) as exc:
+        return team_choices(user=user).get(pk=params.parse_id(pk))
+    except (Team.DoesNotExist, ValidationError) as exc:
         raise Http404 from exc
 
 
@@ -123,8 +123,8 @@ def route_get(*, user: User, pk) -> Route:
 
 def _get_rep_keyed(queryset: QuerySet, user: User, pk, via: str = "rep__"):
     try:
-        return scoping.restrict_to_reps(queryset, user, via=via).get(pk=int(pk))
-    except (queryset.model.DoesNotExist, TypeError, ValueError) as exc:
+        return scoping.restrict_to_reps(queryset, user, via=via).get(pk=params.parse_id(pk))
+    except (queryset.model.DoesNotExist, ValidationError) as exc:
         raise Http404 from exc
 
 
@@ -254,8 +254,8 @@ def plan_customer_choices(*, user: User, rep: User) -> QuerySet:
 def plan_customer_get(*, user: User, rep: User, pk) -> Customer:
     """A customer `user` may put on `rep`'s plan, or Http404."""
     try:
-        return plan_customer_choices(user=user, rep=rep).get(pk=int(pk))
-    except (Customer.DoesNotExist, TypeError, ValueError) as exc:
+        return plan_customer_choices(user=user, rep=rep).get(pk=params.parse_id(pk))
+    except (Customer.DoesNotExist, ValidationError) as exc:
         raise Http404 from exc
 
 
@@ -484,7 +484,8 @@ def kpi_scope(*, user: User | None, rep=None, team=None, region=None) -> KpiScop
     if region not in (None, ""):
         value = str(region).strip()
         regions = region_choices(user=viewer)
-        found = (regions.filter(pk=int(value)).first() if value.isdigit() else None) or \
+        found = (regions.filter(pk=int(value)).first() if value.isascii() and value.isdigit()
+                 else None) or \
             regions.filter(code=value).first()
         if found is None:
             raise Http404
@@ -535,17 +536,9 @@ MAX_KPI_DAYS = 366
 
 
 def _kpi_date(value, name: str) -> datetime.date:
-    if isinstance(value, datetime.date):
-        return value
-    raw = str(value or "").strip()
-    if not raw:
-        raise ValidationError({name: _("This field is required (YYYY-MM-DD).")})
-    try:
-        parsed = datetime.date.fromisoformat(raw)
-    except ValueError:
-        parsed = None
+    parsed = params.parse_date(value, field=name)
     if parsed is None:
-        raise ValidationError({name: _("Enter a valid date (YYYY-MM-DD).")})
+        raise ValidationError({name: _("This field is required (YYYY-MM-DD).")})
     return parsed
 
 

@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outletcrm.core import scoping
+from outletcrm.core import params, scoping
 from outletcrm.core.timeline import timeline_add
 from outletcrm.customers.dedupe import haversine_m
 from outletcrm.customers.models import Customer
@@ -62,6 +62,8 @@ def plan_add_stop(*, actor: User, rep: User, date: datetime.date, customer: Cust
         raise PermissionDenied(_("You cannot change this rep's plan."))
     if customer.is_archived:
         raise ValidationError({"customer": _("This customer is archived.")})
+    earliest, latest = params.plan_window()
+    params.check_date_bounds(date, field="date", earliest=earliest, latest=latest)
     if date < timezone.localdate() and origin == StopOrigin.SUPERVISOR:
         raise ValidationError({"date": _("Past plans cannot be extended.")})
     plan = _plan_for(rep, date)
@@ -123,7 +125,10 @@ def _device_time(value, field: str) -> datetime.datetime:
     if isinstance(value, str):
         from django.utils.dateparse import parse_datetime
 
-        parsed = parse_datetime(value)
+        try:
+            parsed = parse_datetime(value[:64])
+        except ValueError:  # well-formed but impossible, e.g. 2026-02-30T10:00
+            parsed = None
         if parsed is None:
             raise ValidationError({field: _("Invalid date and time.")})
         value = parsed
@@ -159,16 +164,18 @@ def _position(lat, lng, field_prefix: str) -> tuple[Decimal | None, Decimal | No
     return lat_d, lng_d
 
 
+# The largest position accuracy and fix age a phone may report (docs/input-bounds.md).
+MAX_ACCURACY_M = 100_000.0
+MAX_FIX_AGE_S = 7 * 24 * 3600.0
+_NUMBER_MAXIMA = {"accuracy_m": MAX_ACCURACY_M, "fix_age_s": MAX_FIX_AGE_S}
+
+
 def _non_negative(value, field: str) -> float | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field: _("Enter a number.")}) from None
-    if number < 0 or number != number:
+    """A finite, non-negative number no larger than the field's maximum, or None."""
+    if isinstance(value, list | dict | tuple):
         raise ValidationError({field: _("Enter a number.")})
-    return number
+    return params.parse_number(value, field=field, minimum=0,
+                               maximum=_NUMBER_MAXIMA.get(field, params.MAX_ID))
 
 
 def _distance(customer: Customer, lat, lng) -> float | None:
@@ -258,7 +265,10 @@ def visit_record(
         if isinstance(next_appointment_at, str):
             from django.utils.dateparse import parse_datetime
 
-            parsed = parse_datetime(next_appointment_at)
+            try:
+                parsed = parse_datetime(next_appointment_at[:64])
+            except ValueError:  # well-formed but impossible, e.g. 2026-02-30T10:00
+                parsed = None
             if parsed is None:
                 raise ValidationError({"next_appointment_at": _("Invalid date and time.")})
             next_appointment_at = parsed
@@ -266,6 +276,11 @@ def visit_record(
             next_appointment_at = timezone.make_aware(next_appointment_at)
         if next_appointment_at < visit.checked_in_at:
             raise ValidationError({"next_appointment_at": _("The next appointment must be later.")})
+        if next_appointment_at > visit.checked_in_at + datetime.timedelta(
+                days=params.PLAN_FUTURE_DAYS):
+            raise ValidationError({"next_appointment_at": _(
+                "The next appointment can be at most %(days)s days ahead.")
+                % {"days": params.PLAN_FUTURE_DAYS}})
         visit.next_appointment_at = next_appointment_at
         fields.append("next_appointment_at")
         FollowUpTask.objects.update_or_create(
@@ -372,7 +387,8 @@ def visit_record_stock(*, actor: User, visit: Visit, rows: list[dict]) -> list[S
     checks = []
     for i, row in enumerate(rows):
         product = Product.objects.filter(pk=row.get("product"), is_competitor=False).first() \
-            if str(row.get("product", "")).isdigit() else None
+            if str(row.get("product", "")).isascii() and str(row.get("product", "")).isdigit() \
+            else None
         if product is None:
             raise ValidationError({f"stock[{i}].product": _("Unknown or unavailable product.")})
         check = StockCheck(visit=visit, product=product, in_stock=bool(row.get("in_stock")),

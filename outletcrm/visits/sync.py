@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from outletcrm.core import scoping
-from outletcrm.core.api import validation_error_detail
+from outletcrm.core.api import IdField, validation_error_detail
 from outletcrm.customers.models import Customer
 from outletcrm.orders.models import Order, OrderLine, Payment, PriceListItem, Product
 from outletcrm.org.models import User
@@ -60,7 +60,8 @@ class PositionFields(serializers.Serializer):
 
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lng = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
-    accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0,
+                                        max_value=services.MAX_ACCURACY_M)
 
     def validate(self, attrs):
         if (attrs.get("lat") is None) != (attrs.get("lng") is None):
@@ -69,10 +70,11 @@ class PositionFields(serializers.Serializer):
 
 
 class CheckInPayload(PositionFields):
-    customer = serializers.IntegerField(min_value=1)
+    customer = IdField()
     kind = serializers.ChoiceField(choices=VisitKind.choices, default=VisitKind.DAY)
     device_time = serializers.DateTimeField()
-    fix_age_s = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    fix_age_s = serializers.FloatField(required=False, allow_null=True, min_value=0,
+                                       max_value=services.MAX_FIX_AGE_S)
 
 
 class CheckOutPayload(PositionFields):
@@ -92,7 +94,7 @@ class RecordPayload(serializers.Serializer):
 
 
 class StockRow(serializers.Serializer):
-    product = serializers.IntegerField(min_value=1)
+    product = IdField()
     in_stock = serializers.BooleanField()
     quantity = serializers.DecimalField(max_digits=10, decimal_places=1, min_value=0,
                                         required=False, allow_null=True)
@@ -110,12 +112,12 @@ class SightingPayload(serializers.Serializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0,
                                      required=False, allow_null=True)
     promotion = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    product = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+    product = IdField(required=False, allow_null=True,
                                        help_text="A competitor product of the catalogue.")
 
 
 class OrderLinePayload(serializers.Serializer):
-    product = serializers.IntegerField(min_value=1)
+    product = IdField()
     quantity = serializers.DecimalField(max_digits=12, decimal_places=2)
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False,
                                           allow_null=True,
@@ -140,17 +142,17 @@ class PaymentPayload(serializers.Serializer):
 
 
 class DropStopPayload(serializers.Serializer):
-    stop = serializers.IntegerField(min_value=1)
+    stop = IdField()
     reason = serializers.CharField(max_length=200)
 
 
 class AddStopPayload(serializers.Serializer):
-    customer = serializers.IntegerField(min_value=1)
+    customer = IdField()
     date = serializers.DateField(required=False, allow_null=True)
 
 
 class CapturePayload(PositionFields):
-    customer = serializers.IntegerField(min_value=1)
+    customer = IdField()
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lng = serializers.FloatField(min_value=-180, max_value=180)
 

@@ -15,13 +15,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
-from outletcrm.core import files, scoping
+from outletcrm.core import files, params, scoping
 from outletcrm.visits import kpis, planning, routes, selectors, services
 from outletcrm.visits.choices import StopOrigin, VisitStatus
 
@@ -56,26 +55,17 @@ def back(request: HttpRequest, fallback: str) -> HttpResponse:
 
 def date_param(request: HttpRequest, name: str = "date", default=None) -> datetime.date:
     """A date from the query string; a bad one is reported and today is shown instead."""
-    raw = (request.GET.get(name) or "").strip()
-    if not raw:
-        return default or timezone.localdate()
     try:
-        value = parse_date(raw)
-    except ValueError:
+        value = params.parse_date(request.GET.get(name), field=name)
+    except ValidationError as exc:
+        shown = _("The default date is shown instead.")
+        messages.warning(request, f"{error_text(exc)} {shown}")
         value = None
-    if value is None:
-        messages.warning(request, _("“%(value)s” is not a date (YYYY-MM-DD); showing today.")
-                         % {"value": raw[:20]})
-        return default or timezone.localdate()
-    return value
+    return value or default or timezone.localdate()
 
 
 def posted_date(request: HttpRequest) -> datetime.date:
-    raw = (request.POST.get("date") or "").strip()
-    try:
-        value = parse_date(raw)
-    except ValueError:
-        value = None
+    value = params.parse_date(request.POST.get("date"))
     if value is None:
         raise ValidationError({"date": _("Enter a valid date (YYYY-MM-DD).")})
     return value

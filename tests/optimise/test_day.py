@@ -264,7 +264,7 @@ def test_a_garbage_date_on_the_page_shows_today(cast, client):
     client.force_login(cast.alice)
     response = client.get("/optimise/day/?date=nonsense", **EN)
     assert response.status_code == 200
-    assert "is not a date" in response.content.decode()
+    assert "Enter a valid date" in response.content.decode()
 
 
 def test_a_failing_travel_provider_is_reported_not_a_500(cast, line_shops, client, settings):

@@ -1,11 +1,13 @@
 """REST API v1: catalogue, orders, payments, returns and the credit record."""
 
+import datetime
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from outletcrm.core.models import TimelineEntry
 from outletcrm.orders.models import Order, OrderLine, OrderStatus, Payment, ReturnClaim
@@ -66,9 +68,13 @@ def test_the_api_needs_a_login(cast, catalogue, api):
 
 # --- creating orders ----------------------------------------------------------------------
 
+def next_month() -> str:
+    return (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+
+
 def test_create_an_order_computes_amounts(cast, catalogue, api):
     response = post_order(api(cast.alice), cast.alice_customer, catalogue,
-                          due_date="2099-01-31", notes="月底前送货")
+                          due_date=next_month(), notes="月底前送货")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["total"] == "38.00"  # 2 × 10.00 + 1 × 20 × 0.9

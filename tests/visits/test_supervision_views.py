@@ -331,7 +331,7 @@ def test_kpi_page_bad_input_falls_back_with_a_message(cast, page):
                           f"&team={cast.team_hz.pk}", **EN)
     assert response.status_code == 200
     text = " ".join(str(m) for m in response.context["messages"])
-    assert "is not a date" in text and "Unknown grouping" in text and "not several" in text
+    assert "Enter a valid date" in text and "Unknown grouping" in text and "not several" in text
     assert client.get(f"/visits/kpis/?rep={cast.charlie.pk}").status_code == 404
     assert client.get(f"/visits/kpis/?team={cast.team_nb.pk}").status_code == 404
     assert client.get(f"/visits/kpis/?region={cast.ningbo.pk}").status_code == 404
