@@ -161,3 +161,10 @@ def can_supervise(user: User, rep: User) -> bool:
     if user.pk == rep.pk or user.role not in {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}:
         return False
     return reps_in_scope(user).filter(pk=rep.pk).exists()
+
+
+def can_manage_tasks_of(user: User, rep: User) -> bool:
+    """A rep's to-do list: the rep, and whoever supervises him, add, complete and postpone
+    its tasks (a supervisor may hand his rep a task). Seeing the list follows rep_scope_q."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.pk == rep.pk or can_supervise(user, rep))
