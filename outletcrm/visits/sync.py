@@ -646,6 +646,24 @@ def task_json(task: FollowUpTask, today: datetime.date) -> dict:
             "customer": customer_json(task.customer) if task.customer_id else None}
 
 
+TASK_PAGE_LIMIT = 300
+TASK_CUSTOMER_LIMIT = 3000
+
+
+def tasks_snapshot(user: User) -> dict:
+    """The task page's data, kept on the phone: open tasks, and the rep's customers for
+    adding one. Four queries whatever the number of tasks."""
+    today = timezone.localdate()
+    tasks = open_tasks(user).order_by("due_date", "pk")[:TASK_PAGE_LIMIT]
+    customers = (scoping.restrict(Customer.objects.filter(archived_at__isnull=True), user)
+                 .order_by("name", "pk").values_list("pk", "code", "name")[:TASK_CUSTOMER_LIMIT])
+    return {
+        "date": today.isoformat(), "generated_at": timezone.now().isoformat(),
+        "tasks": [task_json(t, today) for t in tasks],
+        "customers": [{"id": pk, "code": code, "name": name} for pk, code, name in customers],
+    }
+
+
 def today_snapshot(user: User, *, date: datetime.date | None = None) -> dict:
     """The rep's day: plan in order, visits made, tasks due, and the visit catalogue.
 

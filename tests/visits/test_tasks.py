@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from outletcrm.core.models import TimelineEntry
-from outletcrm.visits import services, sync
+from outletcrm.visits import services
 from outletcrm.visits.choices import TaskKind
 from outletcrm.visits.models import FollowUpTask, SyncReceipt, TaskPostponement
 from tests.factories import CustomerFactory
