@@ -125,6 +125,11 @@ def _strings() -> dict:
             for key, value in STRINGS.items()}
 
 
+def page_strings() -> dict:
+    """The field app's strings, for a page of a higher app in the field app's frame."""
+    return _strings()
+
+
 def _render(request, template: str, page: str, context: dict | None = None):
     return render(request, template, {"page": page, "strings": _strings(), **(context or {})})
 
