@@ -339,6 +339,28 @@ class SupervisionDay:
     def by_kind(self, kind: str) -> list[DayException]:
         return [e for e in self.exceptions if e.kind == kind]
 
+    @property
+    def has_activity(self) -> bool:
+        """Any plan or visit that day (else the page says so instead of an empty list)."""
+        return any(r.rows or r.visits for r in self.reps)
+
+    # For the page: each section of the exceptions, so an empty one can say so.
+    @property
+    def off_site(self) -> list[DayException]:
+        return self.by_kind("off_site")
+
+    @property
+    def short(self) -> list[DayException]:
+        return self.by_kind("short")
+
+    @property
+    def not_checked_out(self) -> list[DayException]:
+        return self.by_kind("open")
+
+    @property
+    def missed(self) -> list[DayException]:
+        return self.by_kind("missed")
+
 
 def min_minutes_by_kind() -> dict[str, int]:
     """The shortest acceptable visit per kind: the kind's setting, else MIN_VISIT_MINUTES."""

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from outletcrm.orders.models import Order, PriceList, PriceListItem
 from outletcrm.visits.models import DailyPlan, PlannedStop, Visit, VisitPhoto
@@ -145,6 +146,9 @@ def test_a_rep_runs_a_day_and_an_offline_visit_syncs_once(phone, field_day):
     assert Order.objects.get().total == Decimal("108.00")
     assert visit.visit_orders.count() == 1
     page.wait_for_selector("#v-photos li[data-state='synced'] img")
+    # The server's copy of the order reads "× 5", not "× 5.00".
+    expect(page.locator("#v-orders li[data-order]")).to_contain_text("× 5")
+    expect(page.locator("#v-orders li[data-order]")).not_to_contain_text("5.00")
 
     # 2. Off site: the warning shows; an album photo is refused where live photos are required.
     page.goto("/m/")

@@ -121,6 +121,17 @@ def test_supervisor_builds_a_route_generates_plans_and_rejects_a_visit(cast, bro
     expect(off_site).to_contain_text("文三路超市")
     expect(tab.get_by_test_id("day-map")).to_have_attribute("data-markers", "5")
     screenshot(tab, "supervisor-day")
+    # 驳回 (reject) stays on one line in the narrow last column (it wrapped in the trial).
+    tab.context.add_cookies([{"name": "django_language", "value": "zh-hans",
+                              "url": tab.url}])
+    tab.reload()
+    reject = off_site.get_by_test_id("reject-visit")
+    expect(reject).to_contain_text("驳回")
+    assert reject.evaluate("b => b.getBoundingClientRect().height"
+                           " < 1.8 * parseFloat(getComputedStyle(b).lineHeight)")
+    expect(tab.get_by_test_id("short-visits-empty")).to_be_visible()
+    tab.context.add_cookies([{"name": "django_language", "value": "en", "url": tab.url}])
+    tab.reload()
 
     # 5. Open the doubtful visit and reject it with a reason.
     off_site.get_by_role("link", name="文三路超市").click()
