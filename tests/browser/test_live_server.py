@@ -21,7 +21,8 @@ from rest_framework.authtoken.models import Token
 from outletcrm.visits.models import Visit
 from tests.factories import CustomerFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# No browser, but the browser tests' live server and their reference-row fixture (conftest).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 REQUESTS = 60
 THREADS = 8
