@@ -94,12 +94,16 @@ def job_is_stale(job: OptimisationJob) -> bool:
 
 def job_get(*, user: User, pk, kind: str | None = None) -> OptimisationJob:
     """One job in scope (of a kind, if given), or Http404."""
+    from django.core.exceptions import ValidationError
+
+    from outletcrm.core.params import parse_id
+
     jobs = jobs_visible(user=user)
     if kind:
         jobs = jobs.filter(kind=kind)
     try:
-        return jobs.get(pk=int(pk))
-    except (OptimisationJob.DoesNotExist, TypeError, ValueError) as exc:
+        return jobs.get(pk=parse_id(pk, field="job"))
+    except (OptimisationJob.DoesNotExist, ValidationError, TypeError, ValueError) as exc:
         raise Http404 from exc
 
 

@@ -407,3 +407,10 @@ def test_identical_input_gives_the_identical_order(cast, line_shops, alice_home)
     second = services.optimise_rep_day(actor=cast.alice, rep=cast.alice, date=DAY)
     assert names_in_order(plan) == order
     assert first.plan.stop_ids == second.plan.stop_ids
+
+
+def test_a_proposal_id_beyond_64_bits_is_404_not_500(cast, client):
+    client.force_login(cast.alice)
+    huge = "9" * 30
+    assert client.get(f"/optimise/day/proposal/{huge}/", **EN).status_code == 404
+    assert client.post(f"/optimise/day/proposal/{huge}/apply/", **EN).status_code == 404
