@@ -149,7 +149,8 @@ async function render() {
 async function refreshFromServer() {
   if (!navigator.onLine) return;
   try {
-    const response = await fetch("/api/v1/tasks?page_size=200", { credentials: "same-origin" });
+    const mine = encodeURIComponent(document.body.dataset.user || "");
+    const response = await fetch(`/api/v1/tasks?rep=${mine}&page_size=200`, { credentials: "same-origin" });
     if (!response.ok) return;
     const body = await response.json();
     snapshot = { ...snapshot, tasks: body.results, generated_at: new Date().toISOString() };
