@@ -28,6 +28,8 @@ assets:
 demo: install
 	OUTLETCRM_ENV=demo $(OUTLETCRM) migrate --noinput -v0
 	OUTLETCRM_ENV=demo $(OUTLETCRM) seed_demo --if-empty
+	@# bin/outletcrm runs commands on this demo database when it finds the mark.
+	@touch "$${OUTLETCRM_DATA_DIR:-var}/DEMO"
 	@# The task worker runs background jobs (plan generation, optimisation) beside the server.
 	OUTLETCRM_ENV=demo $(OUTLETCRM) db_worker --no-reload -v0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -16,6 +16,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from outletcrm.configuration import (
+    MSG_DATABASE_URL,
+    MSG_DEBUG,
+    MSG_ENV,
+    MSG_FILE,
+    MSG_NUMBER,
+    MSG_SECRET,
+    ConfigError,
+)
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("OUTLETCRM_DATA_DIR", Path.cwd() / "var"))
 
@@ -26,8 +36,22 @@ def env(name: str, default: str | None = None) -> str | None:
     """Read a setting from NAME, or from the file named by NAME_FILE (for secrets)."""
     file_path = os.environ.get(f"{name}_FILE")
     if file_path:
-        return Path(file_path).read_text(encoding="utf-8").strip()
+        try:
+            return Path(file_path).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            raise ConfigError(MSG_FILE, name=name, path=file_path) from None
     return os.environ.get(name, default)
+
+
+def env_number(name: str, default, kind=float):
+    """A numeric setting; a value that is not a number is a configuration error."""
+    value = env(name)
+    if value in (None, ""):
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise ConfigError(MSG_NUMBER, name=name, value=value[:40]) from None
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -39,7 +63,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 ENVIRONMENT = (env("OUTLETCRM_ENV", "production") or "production").lower()
 if ENVIRONMENT not in {"production", "demo", "test"}:
-    raise ImproperlyConfigured("OUTLETCRM_ENV must be production, demo or test")
+    raise ConfigError(MSG_ENV)
 DEMO_MODE = ENVIRONMENT == "demo"
 
 DEBUG = env_bool("DEBUG", default=DEMO_MODE)
@@ -48,9 +72,9 @@ DEMO_PASSWORD = (env("DEMO_PASSWORD", "outletcrm-demo") or "") if ENVIRONMENT !=
 SECRET_KEY = env("SECRET_KEY") or (DEMO_SECRET_KEY if ENVIRONMENT != "production" else "")
 if ENVIRONMENT == "production":
     if DEBUG:
-        raise ImproperlyConfigured("DEBUG must be off in production (OUTLETCRM_ENV=production).")
+        raise ConfigError(MSG_DEBUG)
     if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY:
-        raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) for production.")
+        raise ConfigError(MSG_SECRET)
 
 ALLOWED_HOSTS = [
     h.strip() for h in (env("ALLOWED_HOSTS", "127.0.0.1,localhost") or "").split(",") if h.strip()
@@ -123,12 +147,15 @@ TEMPLATES = [
 if not env("DATABASE_URL"):
     # The embedded default lives in ./var (or OUTLETCRM_DATA_DIR); a fresh checkout has none.
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {
-    "default": dj_database_url.parse(
-        env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'outletcrm.sqlite3'}",
-        conn_max_age=int(env("DB_CONN_MAX_AGE", "60") or 60),
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'outletcrm.sqlite3'}",
+            conn_max_age=env_number("DB_CONN_MAX_AGE", 60, int),
+        )
+    }
+except ValueError:  # dj_database_url: unknown scheme or a malformed URL
+    raise ConfigError(MSG_DATABASE_URL) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the page server read while an import or a background task writes.
     DATABASES["default"]["OPTIONS"] = {
@@ -221,8 +248,8 @@ WHITENOISE_USE_FINDERS = DEBUG or ENVIRONMENT != "production"
 # Uploads: imports are validated in memory; the cap keeps a 50 MB junk file from being read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
-IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)) or 0)
-IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "20000") or 0)
+IMPORT_MAX_BYTES = env_number("IMPORT_MAX_BYTES", 10 * 1024 * 1024, int)
+IMPORT_MAX_ROWS = env_number("IMPORT_MAX_ROWS", 20000, int)
 
 # A JSON request body: at most this many bytes and this many nested levels (core.parsers).
 API_JSON_MAX_BYTES = 5 * 1024 * 1024
@@ -301,19 +328,19 @@ MAP_BASE_GEOJSON = (
 ) or ""
 
 # Duplicate detection (唯一性): a near-identical name within this radius is a suspect duplicate.
-DUPLICATE_RADIUS_M = float(env("DUPLICATE_RADIUS_M", "100") or 100)
-DUPLICATE_NAME_SCORE = float(env("DUPLICATE_NAME_SCORE", "88") or 88)
+DUPLICATE_RADIUS_M = env_number("DUPLICATE_RADIUS_M", 100.0)
+DUPLICATE_NAME_SCORE = env_number("DUPLICATE_NAME_SCORE", 88.0)
 
 # Field work (brief §5, issue 3).
-CHECKIN_RADIUS_M = float(env("CHECKIN_RADIUS_M", "300") or 300)
-MIN_VISIT_MINUTES = int(env("MIN_VISIT_MINUTES", "5") or 5)
-DEEP_VISIT_MINUTES = int(env("DEEP_VISIT_MINUTES", "10") or 10)
-POSITION_RETENTION_DAYS = int(env("POSITION_RETENTION_DAYS", "180") or 180)
-PHOTO_MAX_BYTES = int(env("PHOTO_MAX_BYTES", str(15 * 1024 * 1024)) or 0)
-PHOTO_MAX_PIXELS = int(env("PHOTO_MAX_PIXELS", str(40_000_000)) or 0)
+CHECKIN_RADIUS_M = env_number("CHECKIN_RADIUS_M", 300.0)
+MIN_VISIT_MINUTES = env_number("MIN_VISIT_MINUTES", 5, int)
+DEEP_VISIT_MINUTES = env_number("DEEP_VISIT_MINUTES", 10, int)
+POSITION_RETENTION_DAYS = env_number("POSITION_RETENTION_DAYS", 180, int)
+PHOTO_MAX_BYTES = env_number("PHOTO_MAX_BYTES", 15 * 1024 * 1024, int)
+PHOTO_MAX_PIXELS = env_number("PHOTO_MAX_PIXELS", 40_000_000, int)
 # A device clock may drift, but a check-in from the future or from long ago is refused.
-DEVICE_CLOCK_TOLERANCE_S = int(env("DEVICE_CLOCK_TOLERANCE_S", "600") or 600)
-OFFLINE_MAX_AGE_DAYS = int(env("OFFLINE_MAX_AGE_DAYS", "7") or 7)
+DEVICE_CLOCK_TOLERANCE_S = env_number("DEVICE_CLOCK_TOLERANCE_S", 600, int)
+OFFLINE_MAX_AGE_DAYS = env_number("OFFLINE_MAX_AGE_DAYS", 7, int)
 
 # Trading (issue 7 §2): a return, claim or discount above this amount (yuan; together with the
 # customer's other credits of the window that counted without approval) waits for a
@@ -331,10 +358,10 @@ RETURN_APPROVAL_WINDOW_DAYS = int(env("RETURN_APPROVAL_WINDOW_DAYS", "30") or 30
 ROUTING_TRAVEL_PROVIDER = env("ROUTING_TRAVEL_PROVIDER", "haversine") or "haversine"
 ROUTING_OSRM_URL = env("ROUTING_OSRM_URL", "") or ""
 ROUTING_TRAVEL_OPTIONS = env("ROUTING_TRAVEL_OPTIONS", "") or ""  # JSON, for a dotted path
-ROUTING_ROAD_FACTOR = float(env("ROUTING_ROAD_FACTOR", "1.3") or 1.3)
+ROUTING_ROAD_FACTOR = env_number("ROUTING_ROAD_FACTOR", 1.3)
 ROUTING_DEFAULT_MODE = env("ROUTING_DEFAULT_MODE", "ebike") or "ebike"
-ROUTING_DAY_SECONDS = float(env("ROUTING_DAY_SECONDS", "1") or 1)
-ROUTING_DESIGN_SECONDS = float(env("ROUTING_DESIGN_SECONDS", "30") or 30)
+ROUTING_DAY_SECONDS = env_number("ROUTING_DAY_SECONDS", 1.0)
+ROUTING_DESIGN_SECONDS = env_number("ROUTING_DESIGN_SECONDS", 30.0)
 ROUTING_WORK_START = env("ROUTING_WORK_START", "08:30") or "08:30"
 ROUTING_WORK_END = env("ROUTING_WORK_END", "17:30") or "17:30"
 ROUTING_OFFICE = env("ROUTING_OFFICE", "") or ""  # "lat,lng" (WGS-84)

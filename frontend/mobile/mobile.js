@@ -5,10 +5,13 @@ import "./mobile.css";
 import { initCustomers } from "./customers.js";
 import { initSync, refreshBadge } from "./sync.js";
 import { initSyncPage } from "./syncpage.js";
+import { initTasks } from "./tasks.js";
 import { initToday } from "./today.js";
 import { initVisit } from "./visit.js";
 
-const PAGES = { today: initToday, visit: initVisit, customers: initCustomers, sync: initSyncPage };
+const PAGES = {
+  today: initToday, visit: initVisit, customers: initCustomers, sync: initSyncPage, tasks: initTasks,
+};
 
 function registerServiceWorker() {
   const body = document.body.dataset;

@@ -10,10 +10,16 @@ const BATCH = 50;
 const RETRY_MS = [2000, 5000, 15000, 30000, 60000];
 
 let running = null;
+let again = false; // something was queued while a run was under way
 let failures = 0;
+// The last upload found no network. navigator.onLine says only whether there is a network
+// interface (a phone on a dead signal, or a page its service worker served, may say "online"),
+// so a failed request counts as offline too, until a request gets through.
+let unreachable = false;
 let retryTimer = null;
 let authProblem = false;
 let busy = false;
+let badgeTicket = 0; // only the latest count of the queue is shown
 
 function emit(name, detail = {}) {
   document.dispatchEvent(new CustomEvent(name, { detail }));
@@ -24,6 +30,11 @@ function photoUrl(visitClientId) {
 }
 
 class NetworkError extends Error {}
+class Unreachable extends NetworkError {}
+
+function isOffline() {
+  return !navigator.onLine || unreachable;
+}
 class AuthError extends Error {}
 
 async function postBatch(ops) {
@@ -41,7 +52,7 @@ async function postBatch(ops) {
       }),
     });
   } catch (error) {
-    throw new NetworkError(error.message);
+    throw new Unreachable(error.message);
   }
   if (response.status === 401 || response.status === 403) throw new AuthError();
   if (!response.ok) throw new NetworkError(String(response.status));
@@ -64,7 +75,7 @@ async function postPhoto(op) {
       body: form,
     });
   } catch (error) {
-    throw new NetworkError(error.message);
+    throw new Unreachable(error.message);
   }
   if (response.status === 401) throw new AuthError();
   let body = {};
@@ -120,12 +131,14 @@ async function run() {
       queue = await pendingOps();
     }
     failures = 0;
+    unreachable = false;
     authProblem = false;
     await pruneSynced();
   } catch (error) {
     if (error instanceof AuthError) {
       authProblem = true;
     } else {
+      unreachable = error instanceof Unreachable;
       failures += 1;
       scheduleRetry();
     }
@@ -140,13 +153,22 @@ function scheduleRetry() {
   retryTimer = setTimeout(() => syncNow(), delay);
 }
 
-/** Upload what waits; concurrent calls share one run. */
+/** Upload what waits; concurrent calls share one run, and a call during a run that may
+ * already have read the queue makes it go round once more (else a record queued just then
+ * would wait for the 30-second timer). */
 export function syncNow() {
-  if (!running) {
-    running = run().finally(() => {
-      running = null;
-    });
+  if (running) {
+    again = true;
+    return running;
   }
+  running = (async () => {
+    do {
+      again = false;
+      await run();
+    } while (again && failures === 0 && !authProblem && navigator.onLine);
+  })().finally(() => {
+    running = null;
+  });
   return running;
 }
 
@@ -172,8 +194,22 @@ export async function queueCounts() {
   };
 }
 
+/** Say at once that something waits: the badge must never read "all synced" between the
+ * moment a record is queued and the moment the queue is counted again (pages and tests wait
+ * on the badge). */
+function markQueued() {
+  badgeTicket += 1; // a count started before this record was stored is out of date
+  const badge = document.getElementById("sync-badge");
+  if (!badge) return;
+  const pending = Number(badge.dataset.pending || 0) + 1;
+  badge.dataset.pending = String(pending);
+  setBadge(isOffline() ? "offline" : "pending", t("nPending", { n: pending }));
+}
+
 export async function refreshBadge() {
+  const ticket = ++badgeTicket;
   const { pending, failed } = await queueCounts();
+  if (ticket !== badgeTicket) return; // a newer count is on its way
   const badge = document.getElementById("sync-badge");
   if (badge) badge.dataset.pending = String(pending);
   const navCount = document.getElementById("nav-pending");
@@ -182,10 +218,10 @@ export async function refreshBadge() {
     navCount.hidden = pending + failed === 0;
   }
   const banner = document.getElementById("net-banner");
-  if (banner) banner.hidden = navigator.onLine;
+  if (banner) banner.hidden = !isOffline();
   if (authProblem && pending) setBadge("auth", t("loginAgain"));
-  else if (!navigator.onLine && pending) setBadge("offline", t("nPending", { n: pending }));
-  else if (!navigator.onLine) setBadge("offline", t("offline"));
+  else if (isOffline() && pending) setBadge("offline", t("nPending", { n: pending }));
+  else if (isOffline()) setBadge("offline", t("offline"));
   else if (busy && pending) setBadge("syncing", t("syncing"));
   else if (pending) setBadge("pending", t("nPending", { n: pending }));
   else if (failed) setBadge("error", t("nFailed", { n: failed }));
@@ -200,6 +236,7 @@ export function initSync() {
   });
   window.addEventListener("offline", () => refreshBadge());
   document.addEventListener("field:queued", () => {
+    markQueued();
     refreshBadge();
     syncNow();
   });

@@ -5,7 +5,8 @@ import { L, clusterLayer, createMap, finish, stopMarker, toDisplay } from "../ma
 import { checkIn } from "./checkin.js";
 import { capturePosition, distanceTo, positionAllowed } from "./geo.js";
 import { allOps, allVisits, enqueue, getKV, setKV } from "./store.js";
-import { esc, hhmm, jsonScript, safeUrl, t, visitUrl } from "./util.js";
+import { bindTaskActions, fillTasks, withQueuedChanges } from "./tasks.js";
+import { esc, hhmm, jsonScript, localDate, safeUrl, t, visitUrl } from "./util.js";
 
 let snapshot = null;
 let here = null; // the rep's position, only for distances on this screen; never uploaded
@@ -131,13 +132,15 @@ function visitRowHtml(visit) {
     <div class="m-buttons"><a class="btn btn-outline-primary m-touch" href="${esc(safeUrl(visitUrl(visit.client_id)))}">${esc(t("open"))}</a></div></li>`;
 }
 
-function taskHtml(task) {
-  const due = task.overdue ? t("overdue") : (task.due_date === snapshot.date ? t("dueToday") : t("dueTomorrow"));
-  return `<li class="m-card${task.overdue ? " m-overdue" : ""}"><div class="m-row">
-    <span class="badge text-bg-light">${esc(task.kind_label)}</span>
-    <span class="small ${task.overdue ? "text-danger fw-semibold" : "m-muted"}">${esc(due)} · ${esc(task.due_date)}</span></div>
-    <div class="m-card-title">${esc(task.title)}</div>
-    <div class="m-muted small">${esc(task.customer.name)}</div></li>`;
+let dueTasks = []; // the tasks shown under "Tasks due", with this phone's changes
+
+/** Tasks due by tomorrow (the snapshot's window), with what this phone did to them since. */
+async function tasksDue() {
+  const next = new Date(`${snapshot.date}T12:00:00`);
+  next.setDate(next.getDate() + 1);
+  const tomorrow = localDate(next);
+  const tasks = await withQueuedChanges({ tasks: snapshot.tasks, generated_at: snapshot.generated_at });
+  return tasks.filter((task) => task.due_date && task.due_date <= tomorrow);
 }
 
 function fill(listId, items, html) {
@@ -185,7 +188,8 @@ async function render() {
   const { stops, unplanned } = rendered;
   fill("stops", stops, stopHtml);
   fill("unplanned", unplanned, visitRowHtml);
-  fill("tasks-due", snapshot.tasks || [], taskHtml);
+  dueTasks = await tasksDue();
+  fillTasks(document.getElementById("tasks-due"), dueTasks);
   const counted = stops.filter((s) => !s.dropped);
   const done = counted.filter((s) => s.visit).length;
   document.getElementById("today-summary").textContent = `${done} / ${counted.length} · ${t("visited")}`;
@@ -247,6 +251,7 @@ export async function initToday() {
   if (!snapshot) return;
   await render();
   document.getElementById("stops").addEventListener("click", onClick);
+  bindTaskActions(document.getElementById("tasks-due"), () => dueTasks);
   document.getElementById("locate").addEventListener("click", () => locate(false));
   document.addEventListener("field:synced", () => refreshFromServer());
   document.addEventListener("field:queued", () => render());

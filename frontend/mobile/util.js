@@ -35,6 +35,13 @@ export function hhmm(iso) {
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
 }
 
+/** A quantity as people write it: 10 for "10.00", 2.5 for "2.50" (decimals only when present). */
+export function qty(value) {
+  const number = Number(value);
+  if (value === null || value === undefined || value === "" || !Number.isFinite(number)) return String(value ?? "");
+  return String(Math.round(number * 1000) / 1000);
+}
+
 export function money(value) {
   return `¥${(Math.round(Number(value || 0) * 100) / 100).toFixed(2)}`;
 }

@@ -5,7 +5,7 @@
 import { capturePosition, distanceTo } from "./geo.js";
 import { allOps, deleteOp, enqueue, getKV, getVisit, newId, putVisit } from "./store.js";
 import { syncNow } from "./sync.js";
-import { errorText, esc, hhmm, jsonScript, money, opLabel, t } from "./util.js";
+import { errorText, esc, hhmm, jsonScript, money, opLabel, qty, t } from "./util.js";
 
 let visit = null;
 let cat = null;
@@ -113,7 +113,7 @@ function renderStock() {
     const row = current.get(p.id);
     return `<tr data-product="${esc(p.id)}"><td>${esc(p.name)}<div class="m-muted small">${esc(p.brand)} ${esc(p.spec || "")}</div></td>
       <td><input class="form-check-input m-check-lg" type="checkbox" data-field="in_stock" aria-label="${esc(p.name)}"${row?.in_stock ? " checked" : ""}></td>
-      <td><input class="form-control form-control-sm" type="number" min="0" step="1" inputmode="numeric" data-field="quantity" value="${esc(row?.quantity ?? "")}"></td></tr>`;
+      <td><input class="form-control form-control-sm" type="number" min="0" step="1" inputmode="numeric" data-field="quantity" value="${esc(qty(row?.quantity ?? ""))}"></td></tr>`;
   }).join("");
 }
 
@@ -128,7 +128,7 @@ function renderOrders() {
   $("v-orders").innerHTML = (visit.orders || []).map((o) => `<li data-order="${esc(o.client_id)}">
     <strong>${esc(o.code || t("pending"))}</strong> · ${money(o.total)}
     ${Number(o.paid) > 0 ? ` · ${esc(opLabel("payment"))} ${money(o.paid)}` : ""}
-    <div class="m-muted small">${(o.lines || []).map((l) => esc(t("orderLine", { product: l.product_name, q: l.quantity }))).join(", ")}</div></li>`).join("");
+    <div class="m-muted small">${(o.lines || []).map((l) => esc(t("orderLine", { product: l.product_name, q: qty(l.quantity) }))).join(", ")}</div></li>`).join("");
   const paymentForm = $("payment-form");
   paymentForm.hidden = !(visit.orders || []).length;
   $("p-order").innerHTML = (visit.orders || []).map((o) => `<option value="${esc(o.client_id)}">${esc(o.code || hhmm(o.created_at))} · ${money(o.total)}</option>`).join("");

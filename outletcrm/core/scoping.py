@@ -247,3 +247,10 @@ def may_credit_without_approval(user: User, amount, recent_unapproved) -> bool:
     not avoid the look); above that it waits for someone who may countersign it. Whoever
     records it, supervisors included: nobody approves their own."""
     return can_trade(user) and amount + recent_unapproved <= settings.RETURN_APPROVAL_AMOUNT
+
+
+def can_manage_tasks_of(user: User, rep: User) -> bool:
+    """A rep's to-do list: the rep, and whoever supervises him, add, complete and postpone
+    its tasks (a supervisor may hand his rep a task). Seeing the list follows rep_scope_q."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.pk == rep.pk or can_supervise(user, rep))

@@ -1,6 +1,7 @@
 """REST API v1 of the route optimiser (issue 4, item 5): the same services as the pages.
 
   POST /api/v1/optimise/day                         best order for a rep's day → the job
+  POST /api/v1/optimise/days/<job>/apply            put a proposed day order on the plan
   POST /api/v1/optimise/design                      start a weekly route design → the job
   POST /api/v1/optimise/designs/<job>/edit          move outlets to other days of a design
   POST /api/v1/optimise/designs/<job>/adopt         adopt a design as the rep's routes
@@ -84,6 +85,11 @@ class DayRequest(StrictFieldsMixin, serializers.Serializer):
                                  help_text="Current position (today only), WGS-84.")
     lng = serializers.FloatField(required=False, allow_null=True, min_value=-180,
                                  max_value=180)
+    apply = serializers.BooleanField(
+        required=False, default=True,
+        help_text="false: only propose; the job's result holds the order, arrival times and "
+                  "the saving against the current order, and POST "
+                  "/api/v1/optimise/days/<job>/apply puts it on the plan.")
 
 
 class DesignRequest(StrictFieldsMixin, serializers.Serializer):
@@ -153,10 +159,22 @@ class DayOptimiseView(APIView):
         try:
             result = services.optimise_rep_day(actor=request.user, rep=rep, date=data["date"],
                                                start=data.get("start"),
-                                               current_position=position)
+                                               current_position=position,
+                                               apply=data.get("apply", True))
         except services.OptimiserUnavailable as exc:
             raise Unavailable(str(exc)) from exc
         return Response(_job(result.job))
+
+
+class DayApplyView(APIView):
+    """Put a proposed day order on the plan, if the plan is still the one it was made for."""
+
+    @extend_schema(tags=["optimise"], summary="Apply a proposed day order", request=None,
+                   responses={200: JobSerializer, 400: ERRORS, 403: FORBIDDEN, 404: NOT_FOUND})
+    def post(self, request, pk):
+        job = selectors.job_get(user=request.user, pk=pk, kind=JobKind.DAY)
+        services.day_apply(actor=request.user, job=job)
+        return Response(_job(job))
 
 
 class DesignStartView(APIView):

@@ -10,6 +10,8 @@ from outletcrm.optimise import api
 
 urlpatterns = [
     re_path(r"^optimise/day/?$", api.DayOptimiseView.as_view(), name="optimise-day"),
+    re_path(r"^optimise/days/(?P<pk>\d+)/apply/?$", api.DayApplyView.as_view(),
+            name="optimise-day-apply"),
     re_path(r"^optimise/design/?$", api.DesignStartView.as_view(), name="optimise-design"),
     re_path(rf"^optimise/designs/(?P<pk>{ID})/edit/?$", api.DesignEditView.as_view(),
             name="optimise-design-edit"),

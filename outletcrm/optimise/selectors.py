@@ -94,12 +94,16 @@ def job_is_stale(job: OptimisationJob) -> bool:
 
 def job_get(*, user: User, pk, kind: str | None = None) -> OptimisationJob:
     """One job in scope (of a kind, if given), or Http404."""
+    from django.core.exceptions import ValidationError
+
+    from outletcrm.core.params import parse_id
+
     jobs = jobs_visible(user=user)
     if kind:
         jobs = jobs.filter(kind=kind)
     try:
-        return jobs.get(pk=int(pk))
-    except (OptimisationJob.DoesNotExist, TypeError, ValueError) as exc:
+        return jobs.get(pk=parse_id(pk, field="job"))
+    except (OptimisationJob.DoesNotExist, ValidationError, TypeError, ValueError) as exc:
         raise Http404 from exc
 
 
@@ -148,23 +152,75 @@ class DayView:
         return [r["stop"] for r in self.job.result.get("rows", [])] == [s.pk for s in self.stops]
 
 
+def _day_rows(job: OptimisationJob) -> list[dict]:
+    return [{**row, "reason_text": reason_text(row.get("reason")),
+             "status_text": str(STATUS_TEXT.get(row["status"], row["status"]))}
+            for row in job.result.get("rows", [])]
+
+
+def default_day_rep(*, user: User, date: datetime.date) -> User:
+    """Whose day the optimiser opens on: the user's own when he has a plan, else the first rep
+    in his scope with stops that day, else the first rep in his scope (a supervisor has none)."""
+    from outletcrm.visits.selectors import rep_choices
+
+    if DailyPlan.objects.filter(rep=user, date=date, stops__isnull=False).exists():
+        return user
+    others = rep_choices(user=user).exclude(pk=user.pk)
+    busy = others.filter(plans__date=date, plans__stops__isnull=False).distinct().first()
+    return busy or others.first() or user
+
+
 def day_view(*, user: User, rep: User, date: datetime.date) -> DayView:
-    """The plan's stops and the latest day optimisation of (rep, date) the user may read."""
+    """The plan's stops and the latest day optimisation of (rep, date) put on the plan."""
     plan = DailyPlan.objects.filter(rep=rep, date=date).first()
     stops = list(plan.stops.select_related("customer").order_by("position", "pk")) if plan else []
     job = (jobs_visible(user=user).filter(kind=JobKind.DAY, rep=rep, status=JobStatus.DONE,
-                                          params__date=date.isoformat())
-           .order_by("-created_at", "-pk").first())
-    rows = []
-    if job is not None:
-        for row in job.result.get("rows", []):
-            rows.append({**row, "reason_text": reason_text(row.get("reason")),
-                         "status_text": str(STATUS_TEXT.get(row["status"], row["status"]))})
+                                          params__date=date.isoformat(),
+                                          applied_at__isnull=False)
+           .order_by("-applied_at", "-pk").first())
+    rows = _day_rows(job) if job is not None else []
     return DayView(rep=rep, date=date, plan=plan, stops=stops, job=job, rows=rows,
                    setup=services.rep_setup(rep))
 
 
-def day_map(view: DayView) -> dict:
+@dataclass
+class DayProposal:
+    """A proposed order for a rep's day, before it is put on the plan (issue 7, §4)."""
+
+    job: OptimisationJob
+    date: datetime.date
+    rows: list
+    is_current: bool
+
+    @property
+    def totals(self) -> dict:
+        return self.job.result["totals"]
+
+    @property
+    def baseline(self) -> dict:
+        return self.job.result.get("baseline") or {}
+
+    @property
+    def saving(self) -> dict:
+        return self.job.result.get("saving") or {}
+
+    @property
+    def applied(self) -> bool:
+        return self.job.applied_at is not None
+
+
+def day_proposal(*, user: User, pk) -> DayProposal:
+    """A day job in the user's scope with what its page shows, or 404."""
+    job = job_get(user=user, pk=pk, kind=JobKind.DAY)
+    if job.status != JobStatus.DONE:
+        raise Http404
+    date = datetime.date.fromisoformat(job.result["date"])
+    plan = DailyPlan.objects.filter(rep=job.rep_id, date=date).first()
+    return DayProposal(job=job, date=date, rows=_day_rows(job),
+                       is_current=services.proposal_is_current(job, plan))
+
+
+def day_map(view: DayView | DayProposal) -> dict:
     """What the day map draws: start/end, the ordered stops with arrival times."""
     if view.job is None:
         return {"stops": [], "start": None, "end": None, "position": None}

@@ -11,6 +11,7 @@ the job (at most about once a second) and stores the result. A day is short and 
 but it is recorded as a job as well, so pages and the API read every result the same way.
 """
 
+import dataclasses
 import datetime
 import itertools
 import logging
@@ -286,8 +287,12 @@ def _resolve_start(start, setup: RepSetup) -> str:
 
 def optimise_rep_day(*, actor: User, rep: User, date, start: str | None = None,
                      current_position: Place | None = None,
-                     now: datetime.datetime | None = None) -> DayResult:
+                     now: datetime.datetime | None = None, apply: bool = True) -> DayResult:
     """Put a rep's planned stops for `date` in the order with least travel (issue 4, item 1).
+
+    With `apply=False` it only proposes: the job holds the order, arrival times and what it
+    saves against the current order, and `day_apply` puts it on the plan once confirmed (the
+    pages show the proposal first, issue 7 §4); with `apply=True` (the API's default) both.
 
     Windows come from business hours and the outlet type's busy times (brief §5), service times
     from the visit kind and the customer's class, start/end point and hours from the rep's base.
@@ -370,9 +375,15 @@ def optimise_rep_day(*, actor: User, rep: User, date, start: str | None = None,
             problem.now_min = now_min
             problem.position = position
 
+    provider = _provider()
     try:
         engine_plan = optimise_day(problem, seconds=conf.day_seconds(), seed=0,
-                                   provider=_provider())
+                                   provider=provider)
+        # The current order, driven as it stands: what the proposal is measured against.
+        baseline = optimise_day(
+            dataclasses.replace(problem, stops=[dataclasses.replace(s, fixed=True)
+                                                for s in engine_stops]),
+            seconds=conf.day_seconds(), seed=0, provider=provider)
     except TravelError as exc:
         logger.warning("travel provider failed for rep %s on %s: %s", rep.pk, date, exc)
         _failed_job(actor, JobKind.DAY, rep, {"date": date.isoformat()}, ERROR_TRAVEL)
@@ -445,30 +456,92 @@ def optimise_rep_day(*, actor: User, rep: User, date, start: str | None = None,
         },
         "solver": full_plan.solver, "stopped_by_time": full_plan.stopped_by_time,
         "plan": full_plan.to_dict(),
+        # The plan as it was when proposed: a proposal applies only to that plan.
+        "current_order": plan_state(all_stops),
+        "baseline": {"travel_minutes": baseline.travel_minutes,
+                     "distance_km": baseline.distance_km,
+                     "unassigned": len(baseline.unassigned) + len(no_coordinates)},
+        "saving": {
+            "travel_minutes": round(baseline.travel_minutes - full_plan.travel_minutes, 1),
+            "distance_km": round(baseline.distance_km - full_plan.distance_km, 2)},
     }
     params = {"date": date.isoformat(), "start": start,
               "position": _place_json(current_position)}
     with transaction.atomic():
-        try:
-            plan_reorder(actor=actor, plan=plan, stop_ids=[int(i) for i in order])
-        except ValidationError:
-            raise ValidationError({"date": _(
-                "The plan changed while it was being optimised; optimise again.")}) from None
-        arrivals = []
-        for stop in all_stops:
-            visit = planned.get(str(stop.pk))
-            if stop.dropped_at is not None or (visit and visit.visited):
-                continue  # a dropped or visited stop keeps what it had
-            stop.planned_arrival = _as_time(visit.arrival_min) if visit else None
-            arrivals.append(stop)
-        PlannedStop.objects.bulk_update(arrivals, ["planned_arrival"])
-        plan.optimised_at = timezone.now()
-        plan.save(update_fields=["optimised_at"])
         moment = timezone.now()
         job = OptimisationJob.objects.create(
             kind=JobKind.DAY, status=JobStatus.DONE, progress=1.0, params=params,
             result=result, created_by=actor, rep=rep, started_at=moment, finished_at=moment)
+        if apply:
+            _apply_day(actor=actor, job=job, plan=plan)
     return DayResult(job=job, plan=full_plan)
+
+
+def plan_state(stops) -> list[list]:
+    """A plan's stops in order with whether each is dropped: what a proposal was made for."""
+    return [[stop.pk, stop.dropped_at is not None] for stop in stops]
+
+
+def proposal_is_current(job: OptimisationJob, plan: DailyPlan | None) -> bool:
+    """The plan is as it was when the day proposal was made (same stops, order and drops)."""
+    if plan is None:
+        return False
+    stops = plan.stops.order_by("position", "pk")
+    return plan_state(stops) == job.result.get("current_order")
+
+
+def _time_of(text: str | None) -> datetime.time | None:
+    if not text:
+        return None
+    hours, minutes = (int(part) for part in text.split(":"))
+    return datetime.time(hours, minutes) if hours < 24 else datetime.time(23, 59)
+
+
+def _apply_day(*, actor: User, job: OptimisationJob, plan: DailyPlan) -> None:
+    """Put a day job's order and arrival times on the plan and mark the job applied."""
+    rows = job.result["rows"]
+    try:
+        plan_reorder(actor=actor, plan=plan, stop_ids=[row["stop"] for row in rows])
+    except ValidationError:
+        raise ValidationError({"date": _(
+            "The plan changed while it was being optimised; optimise again.")}) from None
+    stops = {stop.pk: stop for stop in plan.stops.all()}
+    arrivals = []
+    for row in rows:
+        if row["status"] in ("dropped", "visited"):
+            continue  # a dropped or visited stop keeps what it had
+        stop = stops[row["stop"]]
+        stop.planned_arrival = _time_of(row["arrival"]) if row["status"] == "planned" else None
+        arrivals.append(stop)
+    PlannedStop.objects.bulk_update(arrivals, ["planned_arrival"])
+    moment = timezone.now()
+    plan.optimised_at = moment
+    plan.save(update_fields=["optimised_at"])
+    job.applied_at = moment
+    job.applied_by = actor
+    job.save(update_fields=["applied_at", "applied_by"])
+
+
+@transaction.atomic
+def day_apply(*, actor: User, job: OptimisationJob,
+              now: datetime.datetime | None = None) -> OptimisationJob:
+    """Put a confirmed day proposal on the plan, if the plan is still the one it was made for."""
+    if job.kind != JobKind.DAY or job.status != JobStatus.DONE:
+        raise ValidationError(_("This is not a proposed order for a day."))
+    rep = job.rep
+    if actor.pk != rep.pk and not scoping.can_supervise(actor, rep):
+        raise PermissionDenied(_("You cannot change this rep's plan."))
+    if job.applied_at is not None:
+        raise ValidationError(_("This order is already on the plan."))
+    date = datetime.date.fromisoformat(job.result["date"])
+    if date < timezone.localdate(now or timezone.now()):
+        raise ValidationError({"date": _("Past days cannot be optimised.")})
+    plan = DailyPlan.objects.select_for_update().filter(rep=rep, date=date).first()
+    if not proposal_is_current(job, plan):
+        raise ValidationError(_("The plan changed after this order was proposed (stops added, "
+                                "dropped or moved): optimise again."))
+    _apply_day(actor=actor, job=job, plan=plan)
+    return job
 
 
 def _failed_job(actor: User, kind: str, rep: User | None, params: dict, error: str) -> None:

@@ -7,6 +7,8 @@ from outletcrm.optimise import views
 app_name = "optimise"
 urlpatterns = [
     path("day/", views.day, name="day"),
+    path("day/proposal/<int:pk>/", views.day_proposal, name="day_proposal"),
+    path("day/proposal/<int:pk>/apply/", views.day_apply, name="day_apply"),
     path("rep-base/", views.rep_base, name="rep_base"),
     path("jobs/<id:pk>/status/", views.job_status, name="job_status"),
     path("design/", views.design, name="design"),

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,22 +38,16 @@ def _date(raw) -> datetime.date | None:
         return None
 
 
-def _next(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(fallback)
-
-
 def day_url(rep_id: int, date: datetime.date) -> str:
     return f"{reverse('optimise:day')}?rep={rep_id}&date={date.isoformat()}"
 
 
-def _rep(request: HttpRequest):
+def _rep(request: HttpRequest, date: datetime.date | None = None):
     raw = request.GET.get("rep") or request.POST.get("rep")
     if raw:
         return visit_selectors.rep_get(user=request.user, pk=raw)
+    if date is not None:
+        return selectors.default_day_rep(user=request.user, date=date)
     return request.user
 
 
@@ -61,11 +55,13 @@ def _rep(request: HttpRequest):
 
 @login_required
 def day(request: HttpRequest) -> HttpResponse:
-    """A rep's day: optimise it (POST) and see the order, arrival times and map (GET)."""
-    rep = _rep(request)
-    if rep.pk != request.user.pk and not scoping.can_supervise(request.user, rep):
-        raise PermissionDenied(_("You cannot change this rep's plan."))
+    """A rep's day: propose a better order (POST) and see the order, arrival times and map
+    (GET). Without a rep it opens on the caller's own day if he has one, else on the first rep
+    of his with stops that day."""
     if request.method == "POST":
+        rep = _rep(request)
+        if rep.pk != request.user.pk and not scoping.can_supervise(request.user, rep):
+            raise PermissionDenied(_("You cannot change this rep's plan."))
         return _day_post(request, rep)
     try:
         date = params.parse_date(request.GET.get("date")) or timezone.localdate()
@@ -73,6 +69,9 @@ def day(request: HttpRequest) -> HttpResponse:
         shown = _("The default date is shown instead.")
         messages.warning(request, f"{_error_text(exc)} {shown}")
         date = timezone.localdate()
+    rep = _rep(request, date)
+    if rep.pk != request.user.pk and not scoping.can_supervise(request.user, rep):
+        raise PermissionDenied(_("You cannot change this rep's plan."))
     view = selectors.day_view(user=request.user, rep=rep, date=date)
     return render(request, "optimise/day.html", {
         "view": view, "rep": rep, "date": date, "today": timezone.localdate(),
@@ -95,14 +94,66 @@ def _day_post(request: HttpRequest, rep) -> HttpResponse:
         position = services.parse_position(request.POST.get("lat"), request.POST.get("lng"))
         result = services.optimise_rep_day(actor=request.user, rep=rep, date=date,
                                            start=request.POST.get("start") or None,
-                                           current_position=position)
+                                           current_position=position, apply=False)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect(fallback)  # the phone has no message area: the day page shows it
     except services.OptimiserUnavailable as exc:
         messages.error(request, str(exc))
         return redirect(fallback)
-    totals = result.job.result["totals"]
+    # Shown first, put on the plan only when confirmed (issue 7, §4).
+    url = reverse("optimise:day_proposal", args=[result.job.pk])
+    target = _safe_next(request)
+    return redirect(f"{url}?{urlencode({'next': target})}" if target else url)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return ""
+
+
+def _on_phone(target: str) -> bool:
+    return target.startswith(reverse("mobile:today"))
+
+
+@login_required
+@require_GET
+def day_proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    """A proposed order for a day: order, arrival times, distance saved; apply or leave it."""
+    proposal = selectors.day_proposal(user=request.user, pk=pk)
+    target = _safe_next(request)
+    context = {"proposal": proposal, "rep": proposal.job.rep, "date": proposal.date,
+               "next": target, "map_data": selectors.day_map(proposal),
+               "day_url": day_url(proposal.job.rep_id, proposal.date),
+               "can_apply": proposal.is_current and not proposal.applied
+               and (proposal.job.rep_id == request.user.pk
+                    or scoping.can_supervise(request.user, proposal.job.rep))}
+    if _on_phone(target):
+        from outletcrm.visits.mobile_views import page_strings
+
+        return render(request, "optimise/phone_proposal.html",
+                      {**context, "page": "optimise", "strings": page_strings()})
+    return render(request, "optimise/day_proposal.html", context)
+
+
+@login_required
+@require_POST
+def day_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a proposed order on the plan (only if the plan has not changed since)."""
+    job = selectors.job_get(user=request.user, pk=pk, kind=JobKind.DAY)
+    target = _safe_next(request)
+    try:
+        services.day_apply(actor=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        url = reverse("optimise:day_proposal", args=[job.pk])
+        return redirect(f"{url}?{urlencode({'next': target})}" if target else url)
+    if _on_phone(target):
+        return redirect(target)  # the today page shows the new order (it has no message area)
+    totals = job.result["totals"]
     text = _("Day optimised. Stops in order: %(planned)d; travel: %(travel)s min.") % {
         "planned": totals["planned"] + totals["visited"],
         "travel": round(totals["travel_minutes"])}
@@ -110,7 +161,8 @@ def _day_post(request: HttpRequest, rep) -> HttpResponse:
         text += " " + _("Stops that do not fit: %(n)d, listed at the end.") % {
             "n": totals["unassigned"]}
     messages.success(request, text)
-    return _next(request, fallback)
+    return redirect(target or day_url(job.rep_id, datetime.date.fromisoformat(
+        job.result["date"])))
 
 
 @login_required

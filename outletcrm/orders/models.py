@@ -13,6 +13,14 @@ from django.utils.translation import pgettext_lazy
 from outletcrm.core.params import validate_business_date
 
 
+def quantity_text(value) -> str:
+    """A quantity as people write it: 10 for 10.00, 2.5 for 2.50 (decimals only when present)."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class Product(models.Model):
     """A product in the catalogue; competitor products are kept for sightings and stock checks."""
 
@@ -154,7 +162,7 @@ class OrderLine(models.Model):
         verbose_name_plural = _("Order lines")
 
     def __str__(self) -> str:
-        return f"{self.product} × {self.quantity}"
+        return f"{self.product} × {quantity_text(self.quantity)}"
 
 
 class Payment(models.Model):

@@ -20,9 +20,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from outletcrm.core import params
+from outletcrm.core import params, scoping
 from outletcrm.core.api import Pagination, validation_error_detail
-from outletcrm.visits import services, sync
+from outletcrm.core.params import parse_date as parse_param_date
+from outletcrm.core.params import parse_id
+from outletcrm.visits import selectors, services, sync
 
 VISIT_ID = OpenApiParameter("client_id", OpenApiTypes.UUID, OpenApiParameter.PATH,
                             description="The visit's client id (generated on the device).")
@@ -368,3 +370,148 @@ class SyncView(APIView):
         results = sync.apply_batch(user=request.user, ops=ops)
         return Response({"received_at": timezone.now().isoformat(), "results": results})
 
+
+
+# --- tasks: the rep's to-do list (issue 7, §4) --------------------------------------------
+
+TASK_ID = OpenApiParameter("client_id", OpenApiTypes.UUID, OpenApiParameter.PATH,
+                           description="The task's client id (generated on the device).")
+
+
+class TaskCustomerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    address = serializers.CharField()
+    phone = serializers.CharField()
+    lat = serializers.FloatField(allow_null=True)
+    lng = serializers.FloatField(allow_null=True)
+
+
+class TaskSerializer(serializers.Serializer):
+    """A task as sync.task_json shows it (the schema of the answers)."""
+
+    id = serializers.IntegerField()
+    client_id = serializers.UUIDField()
+    kind = serializers.CharField(help_text="return_visit, appointment, commitment, todo…")
+    kind_label = serializers.CharField()
+    title = serializers.CharField()
+    due_date = serializers.DateField()
+    rep = serializers.IntegerField()
+    overdue = serializers.BooleanField()
+    done = serializers.BooleanField()
+    done_at = serializers.DateTimeField(allow_null=True)
+    postponed = serializers.IntegerField(help_text="How many times it was postponed.")
+    postpone_reason = serializers.CharField(help_text="The last postponement's reason.")
+    customer = TaskCustomerSerializer(allow_null=True)
+
+
+class TaskPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TaskSerializer(many=True)
+
+
+class TaskResultSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="applied or duplicate")
+    task = TaskSerializer()
+
+
+class TaskAddRequest(sync.TaskAddPayload):
+    client_id = serializers.UUIDField(required=False, help_text=ONCE)
+
+
+class TaskPostponeRequest(serializers.Serializer):
+    due_date = serializers.DateField()
+    reason = serializers.CharField(max_length=200)
+    client_id = serializers.UUIDField(required=False, help_text=ONCE)
+
+
+class TaskDoneRequest(serializers.Serializer):
+    client_id = serializers.UUIDField(required=False, help_text=ONCE)
+
+
+def _task_answer(request, outcome, task_client_id, code) -> Response:
+    task = selectors.with_postponements(sync.task_queryset(request.user)).get(
+        client_id=task_client_id)
+    body = {"status": outcome.status,
+            "task": sync.task_json(task, timezone.localdate())}
+    return Response(body, status=code if outcome.status == "applied" else status.HTTP_200_OK)
+
+
+class TaskListView(APIView):
+    """Tasks in the caller's scope (a rep: his own; a supervisor: his team's), soonest first;
+    add one (to the caller's list, or a supervisor's to one of his reps')."""
+
+    @extend_schema(tags=["field"], summary="Tasks", operation_id="field_tasks_list",
+                   responses={200: TaskPageSerializer, 400: ERRORS, 404: NOT_FOUND},
+                   parameters=[
+                       OpenApiParameter("page", OpenApiTypes.INT),
+                       OpenApiParameter("page_size", OpenApiTypes.INT),
+                       OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "done", "all"],
+                                        description="Default: open."),
+                       OpenApiParameter("rep", OpenApiTypes.INT, description="One rep's tasks."),
+                       OpenApiParameter("due_by", OpenApiTypes.DATE,
+                                        description="Open tasks due on or before this day.")])
+    def get(self, request):
+        try:
+            rep_id = parse_id(request.query_params.get("rep"), field="rep")
+            due_by = parse_param_date(request.query_params.get("due_by"), field="due_by")
+            rep = None
+            if rep_id is not None:
+                rep = scoping.reps_in_scope(request.user).filter(pk=rep_id).first()
+                if rep is None:
+                    return Response({"rep": [_("Rep not found.")]}, status=404)
+            tasks = selectors.task_list(user=request.user, rep=rep,
+                                        status=request.query_params.get("status") or "open",
+                                        due_by=due_by)
+        except ValidationError as exc:
+            return Response(validation_error_detail(exc), status=400)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(tasks, request, view=self)
+        today = timezone.localdate()
+        return paginator.get_paginated_response([sync.task_json(t, today) for t in page])
+
+    @extend_schema(tags=["field"], summary="Add a task", request=TaskAddRequest,
+                   responses={201: TaskResultSerializer, 200: TaskResultSerializer,
+                              400: ERRORS, 404: NOT_FOUND})
+    def post(self, request):
+        client_id = _client_id(request)
+        try:
+            outcome = sync.apply_op(user=request.user, op="task_add", client_id=client_id,
+                                    payload=_payload(request))
+        except sync.OpError as exc:
+            return error_response(exc)
+        return _task_answer(request, outcome, client_id, status.HTTP_201_CREATED)
+
+
+class TaskDoneView(APIView):
+    """Mark a task done (done twice is done once)."""
+
+    @extend_schema(tags=["field"], summary="Complete a task", request=TaskDoneRequest,
+                   parameters=[TASK_ID],
+                   responses={200: TaskResultSerializer, 400: ERRORS, 404: NOT_FOUND})
+    def post(self, request, client_id):
+        try:
+            outcome = sync.apply_op(user=request.user, op="task_done",
+                                    client_id=_client_id(request), payload={"task": client_id})
+        except sync.OpError as exc:
+            return error_response(exc)
+        return _task_answer(request, outcome, client_id, status.HTTP_200_OK)
+
+
+class TaskPostponeView(APIView):
+    """Move a task to a later date with a reason (kept for the supervisor)."""
+
+    @extend_schema(tags=["field"], summary="Postpone a task", request=TaskPostponeRequest,
+                   parameters=[TASK_ID],
+                   responses={200: TaskResultSerializer, 400: ERRORS, 404: NOT_FOUND})
+    def post(self, request, client_id):
+        payload = {**_payload(request), "task": client_id}
+        try:
+            outcome = sync.apply_op(user=request.user, op="task_postpone",
+                                    client_id=_client_id(request), payload=payload)
+        except sync.OpError as exc:
+            return error_response(exc)
+        return _task_answer(request, outcome, client_id, status.HTTP_200_OK)

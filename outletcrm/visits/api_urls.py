@@ -28,6 +28,11 @@ urlpatterns = [
     re_path(rf"^{VISIT}/orders/?$", api.OrderView.as_view(), name="field-orders"),
     re_path(rf"^{VISIT}/payments/?$", api.PaymentView.as_view(), name="field-payments"),
     re_path(rf"^{VISIT}/photos/?$", api.PhotoView.as_view(), name="field-photos"),
+    re_path(r"^tasks/?$", api.TaskListView.as_view(), name="field-tasks"),
+    re_path(r"^tasks/(?P<client_id>[0-9a-fA-F-]{36})/done/?$", api.TaskDoneView.as_view(),
+            name="field-task-done"),
+    re_path(r"^tasks/(?P<client_id>[0-9a-fA-F-]{36})/postpone/?$",
+            api.TaskPostponeView.as_view(), name="field-task-postpone"),
     re_path(rf"^customers/(?P<pk>{ID})/capture-coordinates/?$",
             api.CaptureCoordinatesView.as_view(), name="field-capture-coordinates"),
     # Supervision: routes, plans, plan changes, rejection, the day, KPIs (visits/api_manage.py).

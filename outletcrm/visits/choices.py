@@ -37,9 +37,28 @@ class PhotoKind(models.TextChoices):
 
 
 class TaskKind(models.TextChoices):
+    """The kinds of task the field work makes; higher apps add theirs (register_task_kind)."""
+
     RETURN_VISIT = "return_visit", _("Return visit")
     APPOINTMENT = "appointment", _("Appointment")
     COMMITMENT = "commitment", _("Commitment")
+    TODO = "todo", _("To-do")
+
+
+# Every kind of task on a rep's list. The task list lives in visits, the lowest app that knows
+# reps' days and customers, so that later apps (care, complaints, churn: issue 9) put their own
+# kinds of task on the same list without a migration: they register a kind here and create
+# tasks through visits.services.task_add (docs/architecture.md, "Tasks").
+_TASK_KINDS: dict[str, object] = dict(TaskKind.choices)
+
+
+def register_task_kind(value: str, label) -> None:
+    """Let a higher app add a kind of task (call it from its AppConfig.ready)."""
+    _TASK_KINDS[value] = label
+
+
+def task_kind_choices() -> list[tuple[str, object]]:
+    return list(_TASK_KINDS.items())
 
 
 # The hard- and soft-terminal checklists (brief §2), as (key, label) pairs.

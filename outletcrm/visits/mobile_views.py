@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET
 
 from outletcrm.customers.selectors import CustomerFilters, customer_list
 from outletcrm.visits import sync
-from outletcrm.visits.choices import TaskKind, VisitKind
+from outletcrm.visits.choices import VisitKind
 
 SEARCH_LIMIT = 30
 ICON_SIZES = (192, 512)
@@ -96,6 +96,19 @@ STRINGS = {
     "choose": gettext_lazy("Choose…"),
     "confirmCheckOut": gettext_lazy("Check out now?"),
     "alreadyOut": gettext_lazy("This visit is checked out."),
+    "taskDone": gettext_lazy("Mark done"),
+    "taskPostpone": gettext_lazy("Postpone"),
+    "taskPostponeTo": gettext_lazy("Postpone to"),
+    "taskPostponeReason": gettext_lazy("Why is it postponed?"),
+    "taskPostponeLater": gettext_lazy("Choose a later date than %(date)s."),
+    "taskPostponed": gettext_lazy("Postponed %(n)s×: %(reason)s"),
+    "taskIsDone": gettext_lazy("Done, waiting to upload"),
+    "taskGeneral": gettext_lazy("General task"),
+    "taskTodo": gettext_lazy("To-do"),
+    "taskNeedsTitle": gettext_lazy("Say what is to be done."),
+    "taskAdded": gettext_lazy("Task added."),
+    "taskDueFromText": gettext_lazy("Due date read from the text on upload"),
+    "dueOn": gettext_lazy("Due %(date)s"),
     "ops": {
         "check_in": gettext_lazy("Check-in"), "record": gettext_lazy("Visit record"),
         "check_out": gettext_lazy("Check-out"), "stock": gettext_lazy("Stock check"),
@@ -104,6 +117,8 @@ STRINGS = {
         "add_stop": gettext_lazy("Added stop"),
         "capture_coordinates": gettext_lazy("Outlet coordinates"),
         "photo": gettext_lazy("Photo"),
+        "task_add": gettext_lazy("New task"), "task_done": gettext_lazy("Task done"),
+        "task_postpone": gettext_lazy("Task postponed"),
     },
 }
 
@@ -111,6 +126,11 @@ STRINGS = {
 def _strings() -> dict:
     return {key: ({k: str(v) for k, v in value.items()} if isinstance(value, dict) else str(value))
             for key, value in STRINGS.items()}
+
+
+def page_strings() -> dict:
+    """The field app's strings, for a page of a higher app in the field app's frame."""
+    return _strings()
 
 
 def _render(request, template: str, page: str, context: dict | None = None):
@@ -159,11 +179,10 @@ def customers(request):
 
 @field_page
 def tasks(request):
-    """Open follow-up tasks: return visits, appointments and commitments."""
-    today_date = timezone.localdate()
-    rows = list(sync.open_tasks(request.user).order_by("due_date", "pk")[:200])
-    return _render(request, "mobile/tasks.html", "tasks", {
-        "tasks": rows, "today": today_date, "task_kinds": TaskKind})
+    """The rep's open tasks (return visits, appointments, commitments, to-dos): complete,
+    postpone or add one, offline too; rendered from the embedded snapshot."""
+    return _render(request, "mobile/tasks.html", "tasks",
+                   {"tasks_data": sync.tasks_snapshot(request.user)})
 
 
 @field_page

@@ -5,11 +5,18 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from outletcrm.core.params import validate_business_date
-from outletcrm.visits.choices import PhotoKind, StopOrigin, TaskKind, VisitKind, VisitStatus
+from outletcrm.visits.choices import (
+    PhotoKind,
+    StopOrigin,
+    VisitKind,
+    VisitStatus,
+    task_kind_choices,
+)
 
 COUNTED_ORIGINS = (StopOrigin.GENERATED, StopOrigin.SUPERVISOR)
 
@@ -310,25 +317,68 @@ class VisitOrder(models.Model):
 
 
 class FollowUpTask(models.Model):
-    """A commitment from a visit that becomes work: a return visit, an appointment."""
+    """A task on a rep's to-do list: a return visit, an appointment, a commitment made on a
+    visit, a to-do the rep (or the supervisor) added, and later the kinds higher apps register.
 
+    Made on the phone too, offline: `client_id` is generated there, so a replayed upload finds
+    the task instead of adding it twice. A task without a customer is a general one. Done and
+    postponed tasks stay; each postponement keeps its reason (TaskPostponement). A higher app
+    links its own record through `source_type`/`source_id` (as the timeline does), never
+    through a foreign key from this lower app.
+    """
+
+    client_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                            related_name="follow_ups")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
-                                 related_name="follow_ups")
-    kind = models.CharField(max_length=20, choices=TaskKind.choices)
+                            related_name="follow_ups", verbose_name=_("Rep"))
+    customer = models.ForeignKey("customers.Customer", null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="follow_ups",
+                                 verbose_name=_("Customer"))
+    kind = models.CharField(_("Kind"), max_length=30, choices=task_kind_choices)
     title = models.CharField(_("Task"), max_length=200)
     due_date = models.DateField(_("Due"), validators=[validate_business_date])
     source_visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="follow_ups")
-    done_at = models.DateTimeField(null=True, blank=True)
+    source_type = models.CharField(max_length=40, blank=True)
+    source_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    done_at = models.DateTimeField(_("Done at"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["due_date", "pk"]
-        indexes = [models.Index(fields=["rep", "due_date"])]
+        verbose_name = _("Task")
+        verbose_name_plural = _("Tasks")
+        indexes = [models.Index(fields=["rep", "due_date"]),
+                   models.Index(fields=["source_type", "source_id"])]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+class TaskPostponement(models.Model):
+    """A task moved to a later date, and why (the reason is kept for the supervisor)."""
+
+    task = models.ForeignKey(FollowUpTask, on_delete=models.CASCADE,
+                             related_name="postponements")
+    from_date = models.DateField(_("Was due"))
+    to_date = models.DateField(_("Now due"))
+    reason = models.CharField(_("Reason"), max_length=200)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                           related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["task", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task}: {self.from_date} → {self.to_date}"
 
 
 class SyncReceipt(models.Model):

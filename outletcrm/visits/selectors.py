@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,9 +27,11 @@ from outletcrm.visits import kpis
 from outletcrm.visits.choices import VisitStatus
 from outletcrm.visits.models import (
     DailyPlan,
+    FollowUpTask,
     PlannedStop,
     Route,
     RouteStop,
+    TaskPostponement,
     Visit,
     VisitKindSetting,
     VisitOrder,
@@ -337,6 +340,28 @@ class SupervisionDay:
     def by_kind(self, kind: str) -> list[DayException]:
         return [e for e in self.exceptions if e.kind == kind]
 
+    @property
+    def has_activity(self) -> bool:
+        """Any plan or visit that day (else the page says so instead of an empty list)."""
+        return any(r.rows or r.visits for r in self.reps)
+
+    # For the page: each section of the exceptions, so an empty one can say so.
+    @property
+    def off_site(self) -> list[DayException]:
+        return self.by_kind("off_site")
+
+    @property
+    def short(self) -> list[DayException]:
+        return self.by_kind("short")
+
+    @property
+    def not_checked_out(self) -> list[DayException]:
+        return self.by_kind("open")
+
+    @property
+    def missed(self) -> list[DayException]:
+        return self.by_kind("missed")
+
 
 def min_minutes_by_kind() -> dict[str, int]:
     """The shortest acceptable visit per kind: the kind's setting, else MIN_VISIT_MINUTES."""
@@ -419,6 +444,67 @@ def day_map_points(day: SupervisionDay) -> dict:
                                         if visit.customer.latitude is not None else None)})
     return {"outlets": outlets, "checkins": checkins, "reps": reps,
             "statuses": {key: str(label) for key, label in STATUS_LABELS.items()}}
+
+
+# --- tasks: reps' to-do lists --------------------------------------------------------------
+
+TASK_STATUSES = ("open", "done", "all")
+
+
+def with_postponements(tasks: QuerySet) -> QuerySet:
+    """Tasks with `postponed_count` and `postpone_reason` (the last one's), in the same query:
+    a list costs one query whatever the number of tasks and postponements."""
+    moves = TaskPostponement.objects.filter(task=OuterRef("pk"))
+    return tasks.annotate(
+        postponed_count=Coalesce(Subquery(moves.order_by().values("task").annotate(
+            n=Count("pk")).values("n")[:1]), 0),
+        postpone_reason=Coalesce(Subquery(moves.order_by("-at", "-pk").values("reason")[:1]),
+                                 Value("")))
+
+
+def task_list(*, user: User, rep: User | None = None, status: str = "open",
+              due_by: datetime.date | None = None) -> QuerySet:
+    """Tasks in the user's scope (a rep: his own; a supervisor: his team's), soonest first.
+
+    `due_by` keeps the open tasks due on or before that day: what is due and overdue then.
+    """
+    if status not in TASK_STATUSES:
+        raise ValidationError({"status": _("Choose open, done or all.")})
+    tasks = scoping.restrict_to_reps(FollowUpTask.objects.all(), user)
+    if rep is not None:
+        tasks = tasks.filter(rep=rep)
+    if status == "open":
+        tasks = tasks.filter(done_at__isnull=True)
+    elif status == "done":
+        tasks = tasks.filter(done_at__isnull=False)
+    if due_by is not None:
+        tasks = tasks.filter(done_at__isnull=True, due_date__lte=due_by)
+    return with_postponements(tasks.select_related("customer", "rep")).order_by(
+        "due_date", "rep_id", "pk")
+
+
+@dataclass
+class TaskDigest:
+    """The open tasks of the supervisor's reps that are due by the day, and the overdue count."""
+
+    date: datetime.date
+    tasks: list[FollowUpTask]
+    total: int
+    overdue: int
+    limit: int
+
+    @property
+    def shown_all(self) -> bool:
+        return self.total <= self.limit
+
+
+def day_tasks(*, user: User, date: datetime.date, reps: list[User], limit: int = 100) -> TaskDigest:
+    """For the supervisor's day: his reps' open tasks due by `date`, in three queries."""
+    tasks = task_list(user=user, due_by=date).filter(rep__in=reps)
+    total = tasks.count()
+    overdue = tasks.filter(due_date__lt=date).count() if total else 0
+    return TaskDigest(date=date, tasks=list(tasks[:limit]) if total else [], total=total,
+                      overdue=overdue, limit=limit)
 
 
 # --- one visit ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outletcrm.core import params, scoping
+from outletcrm.core.chinese_dates import due_date_in
 from outletcrm.core.timeline import timeline_add
 from outletcrm.customers.dedupe import haversine_m
 from outletcrm.customers.models import Customer
@@ -36,6 +37,7 @@ from outletcrm.visits.models import (
     PlannedStop,
     StepTemplate,
     StockCheck,
+    TaskPostponement,
     Visit,
     VisitKindSetting,
     VisitOrder,
@@ -300,10 +302,12 @@ def visit_record(
     for text in commitments or []:
         text = str(text).strip()
         if text:
+            # "下周二送陈列架" is due next Tuesday from the visit's day; without a date, in a week.
+            due = due_date_in(text, visit.date) or visit.date + datetime.timedelta(days=7)
             FollowUpTask.objects.get_or_create(
                 source_visit=visit, kind=TaskKind.COMMITMENT, title=text[:200],
-                defaults={"rep": visit.rep, "customer": visit.customer,
-                          "due_date": visit.date + datetime.timedelta(days=7)})
+                defaults={"rep": visit.rep, "customer": visit.customer, "due_date": due,
+                          "created_by": actor})
     if fields:
         visit.save(update_fields=fields)
     return visit
@@ -518,3 +522,125 @@ def visit_record_payment(*, actor: User, visit: Visit, order, amount, client_id,
     paid_at = _device_time(paid_at or timezone.now(), "paid_at")
     return payment_record(actor=actor, order=order, amount=amount, method=method,
                           paid_at=paid_at, client_id=client_id)
+
+
+# --- tasks: the rep's to-do list (issue 7, §4) -------------------------------------------
+# Every kind of task goes through these three writes: the field work's own (return visits,
+# appointments, commitments), what a rep or his supervisor adds, and later what higher apps add
+# (care, complaints, churn: they register a kind in visits.choices and call task_add).
+
+TASK_HORIZON_DAYS = 366
+
+
+def _task_due(value, *, field: str, earliest: datetime.date) -> datetime.date:
+    from outletcrm.core.params import parse_date
+
+    latest = timezone.localdate() + datetime.timedelta(days=TASK_HORIZON_DAYS)
+    due = parse_date(value, field=field, earliest=earliest, latest=latest)
+    if due is None:
+        raise ValidationError({field: _("Enter a date (YYYY-MM-DD).")})
+    return due
+
+
+def _task_customer_check(rep: User, customer: Customer | None) -> None:
+    if customer is None:
+        return
+    if customer.is_archived:
+        raise ValidationError({"customer": _("This customer is archived.")})
+    if not scoping.restrict(Customer.objects.filter(pk=customer.pk), rep).exists():
+        raise ValidationError({"customer": _("This customer is not one of the rep's customers.")})
+
+
+@transaction.atomic
+def task_add(*, actor: User, rep: User, title: str, due_date=None, customer: Customer | None = None,
+             kind: str = TaskKind.TODO, client_id=None, source_visit: Visit | None = None,
+             source=None) -> tuple[FollowUpTask, bool]:
+    """Put a task on a rep's list (the rep's own, or his supervisor's for him).
+
+    Without a due date the title is read for one (明天, 下周二, 3天后…), else it is due today.
+    A replayed client_id returns the first task (created=False), so an offline phone may
+    upload the same addition twice.
+    """
+    from outletcrm.visits.choices import task_kind_choices
+
+    if client_id is not None:
+        client_id = _uuid(client_id)
+        existing = FollowUpTask.objects.filter(client_id=client_id).first()
+        if existing is not None:
+            if existing.created_by_id != actor.pk:
+                raise ValidationError({"client_id": _("This client id belongs to another record.")})
+            return existing, False
+    if not scoping.can_manage_tasks_of(actor, rep):
+        raise PermissionDenied(_("You cannot change this rep's tasks."))
+    if kind not in dict(task_kind_choices()):
+        raise ValidationError({"kind": _("Unknown kind of task.")})
+    title = " ".join(str(title or "").split())
+    if not title:
+        raise ValidationError({"title": _("Say what is to be done.")})
+    if len(title) > 200:
+        raise ValidationError({"title": _("Keep the task under 200 characters.")})
+    _task_customer_check(rep, customer)
+    today = timezone.localdate()
+    if due_date in (None, ""):
+        due_date = due_date_in(title, today) or today
+    # A task added offline may reach the server days later: its date is not refused for that.
+    due_date = _task_due(due_date, field="due_date", earliest=today - datetime.timedelta(
+        days=settings.OFFLINE_MAX_AGE_DAYS))
+    task = FollowUpTask(
+        rep=rep, customer=customer, kind=kind, title=title, due_date=due_date,
+        source_visit=source_visit, created_by=actor,
+        source_type=source._meta.label_lower if source is not None else "",
+        source_id=source.pk if source is not None else None)
+    if client_id is not None:
+        task.client_id = client_id
+    try:
+        with transaction.atomic():
+            task.save()
+    except IntegrityError:  # a second upload of the same task won the race
+        return FollowUpTask.objects.get(client_id=task.client_id), False
+    return task, True
+
+
+def _task_editable(actor: User, task: FollowUpTask) -> None:
+    if not scoping.can_manage_tasks_of(actor, task.rep):
+        raise PermissionDenied(_("You cannot change this rep's tasks."))
+
+
+@transaction.atomic
+def task_complete(*, actor: User, task: FollowUpTask) -> FollowUpTask:
+    """Mark a task done. Done twice (two devices, a replay) is still done once, at the first."""
+    _task_editable(actor, task)
+    task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
+    if task.done_at is not None:
+        return task
+    task.done_at = timezone.now()
+    task.done_by = actor
+    task.save(update_fields=["done_at", "done_by"])
+    if task.customer_id:
+        timeline_add(customer_id=task.customer_id, kind="task", actor=actor, source=task,
+                     title=_("Task done: %(title)s") % {"title": task.title})
+    return task
+
+
+@transaction.atomic
+def task_postpone(*, actor: User, task: FollowUpTask, due_date, reason: str) -> FollowUpTask:
+    """Move an open task to a later date; the reason stays on file (TaskPostponement)."""
+    _task_editable(actor, task)
+    task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
+    if task.done_at is not None:
+        raise ValidationError(_("This task is already done."))
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for postponing.")})
+    if len(reason) > 200:
+        raise ValidationError({"reason": _("Keep the reason under 200 characters.")})
+    today = timezone.localdate()
+    new_date = _task_due(due_date, field="due_date", earliest=today)
+    if new_date <= task.due_date:
+        raise ValidationError({"due_date": _("Postpone to a date after %(date)s.")
+                               % {"date": task.due_date.isoformat()}})
+    TaskPostponement.objects.create(task=task, from_date=task.due_date, to_date=new_date,
+                                    reason=reason, by=actor)
+    task.due_date = new_date
+    task.save(update_fields=["due_date"])
+    return task

@@ -49,6 +49,7 @@ from outletcrm.visits.models import (
     VisitKindSetting,
     VisitOrder,
 )
+from outletcrm.visits.selectors import with_postponements
 
 MAX_BATCH = 200
 
@@ -167,8 +168,31 @@ class PhotoPayload(serializers.Serializer):
     captured_live = serializers.BooleanField(default=True)
 
 
+class TaskAddPayload(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    due_date = serializers.DateField(required=False, allow_null=True,
+                                     help_text="Default: read from the title (明天, 下周二…), "
+                                               "else today.")
+    customer = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False,
+                                        allow_null=True, help_text="Empty: a general task.")
+    rep = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False,
+                                   allow_null=True,
+                                   help_text="A supervisor's task for one of his reps; "
+                                             "default: the caller.")
+
+
+class TaskDonePayload(serializers.Serializer):
+    task = serializers.UUIDField(help_text="The task's client id.")
+
+
+class TaskPostponePayload(TaskDonePayload):
+    due_date = serializers.DateField()
+    reason = serializers.CharField(max_length=200)
+
+
 OP_NAMES = ["check_in", "record", "check_out", "stock", "sighting", "order", "payment",
-            "drop_stop", "add_stop", "capture_coordinates"]
+            "drop_stop", "add_stop", "capture_coordinates", "task_add", "task_done",
+            "task_postpone"]
 
 
 class OperationSerializer(serializers.Serializer):
@@ -416,11 +440,71 @@ def _op_capture_coordinates(user, client_id, visit_client_id, payload) -> OpResu
     return _receipted(user, "capture_coordinates", client_id, apply)
 
 
+def task_queryset(user: User) -> QuerySet:
+    """Tasks the user may see: their own; a supervisor's team's (core.scoping)."""
+    return scoping.restrict_to_reps(
+        FollowUpTask.objects.select_related("customer", "rep"), user)
+
+
+def task_for(user: User, client_id) -> FollowUpTask:
+    """A task in the user's scope by its client id, or 'not found' (404)."""
+    try:
+        return task_queryset(user).get(client_id=client_id)
+    except (FollowUpTask.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise OpError({"task": [_("Task not found.")]}, 404) from None
+
+
+def _op_task_add(user, client_id, visit_client_id, payload) -> OpResult:
+    data = _validated(TaskAddPayload, payload)
+    existing = FollowUpTask.objects.filter(client_id=client_id).first()
+    if existing is not None:  # a replay: the first answer, before any other check
+        task, created = services.task_add(actor=user, rep=existing.rep, title=existing.title,
+                                          client_id=client_id)
+    else:
+        rep = user
+        if data.get("rep") and data["rep"] != user.pk:
+            rep = scoping.reps_in_scope(user).filter(pk=data["rep"]).first()
+            if rep is None:
+                raise OpError({"rep": [_("Rep not found.")]}, 404)
+        customer = customer_for(user, data["customer"]) if data.get("customer") else None
+        task, created = services.task_add(actor=user, rep=rep, title=data["title"],
+                                          due_date=data.get("due_date"), customer=customer,
+                                          client_id=client_id)
+    return OpResult("applied" if created else "duplicate", {
+        "task": str(task.client_id), "due_date": task.due_date.isoformat()}, record=task)
+
+
+def _op_task_done(user, client_id, visit_client_id, payload) -> OpResult:
+    data = _validated(TaskDonePayload, payload)
+    task = task_for(user, data["task"])
+
+    def apply():
+        done = services.task_complete(actor=user, task=task)
+        return OpResult("applied", {"task": str(done.client_id),
+                                    "done_at": done.done_at.isoformat()}, record=done)
+
+    return _receipted(user, "task_done", client_id, apply)
+
+
+def _op_task_postpone(user, client_id, visit_client_id, payload) -> OpResult:
+    data = _validated(TaskPostponePayload, payload)
+    task = task_for(user, data["task"])
+
+    def apply():
+        moved = services.task_postpone(actor=user, task=task, due_date=data["due_date"],
+                                       reason=data["reason"])
+        return OpResult("applied", {"task": str(moved.client_id),
+                                    "due_date": moved.due_date.isoformat()}, record=moved)
+
+    return _receipted(user, "task_postpone", client_id, apply)
+
+
 HANDLERS = {
     "check_in": _op_check_in, "record": _op_record, "check_out": _op_check_out,
     "stock": _op_stock, "sighting": _op_sighting, "order": _op_order, "payment": _op_payment,
     "drop_stop": _op_drop_stop, "add_stop": _op_add_stop,
     "capture_coordinates": _op_capture_coordinates,
+    "task_add": _op_task_add, "task_done": _op_task_done, "task_postpone": _op_task_postpone,
 }
 
 
@@ -547,15 +631,39 @@ def catalogue() -> dict:
 
 
 def open_tasks(user: User, *, until: datetime.date | None = None) -> QuerySet:
-    """The rep's follow-up tasks not yet done, due by `until` (all when None)."""
-    tasks = FollowUpTask.objects.filter(rep=user, done_at__isnull=True).select_related("customer")
+    """The rep's tasks not yet done, due by `until` (all when None), with their postponements."""
+    tasks = with_postponements(FollowUpTask.objects.filter(rep=user, done_at__isnull=True)
+                               .select_related("customer"))
     return tasks if until is None else tasks.filter(due_date__lte=until)
 
 
 def task_json(task: FollowUpTask, today: datetime.date) -> dict:
-    return {"id": task.pk, "kind": task.kind, "kind_label": task.get_kind_display(),
-            "title": task.title, "due_date": _iso(task.due_date),
-            "overdue": task.due_date < today, "customer": customer_json(task.customer)}
+    """A task as the phone and the API show it (from selectors.with_postponements)."""
+    return {"id": task.pk, "client_id": str(task.client_id), "kind": task.kind,
+            "kind_label": str(task.get_kind_display()), "title": task.title,
+            "due_date": _iso(task.due_date), "rep": task.rep_id,
+            "overdue": task.done_at is None and task.due_date < today,
+            "done": task.done_at is not None, "done_at": _iso(task.done_at),
+            "postponed": task.postponed_count, "postpone_reason": task.postpone_reason,
+            "customer": customer_json(task.customer) if task.customer_id else None}
+
+
+TASK_PAGE_LIMIT = 300
+TASK_CUSTOMER_LIMIT = 3000
+
+
+def tasks_snapshot(user: User) -> dict:
+    """The task page's data, kept on the phone: open tasks, and the rep's customers for
+    adding one. Four queries whatever the number of tasks."""
+    today = timezone.localdate()
+    tasks = open_tasks(user).order_by("due_date", "pk")[:TASK_PAGE_LIMIT]
+    customers = (scoping.restrict(Customer.objects.filter(archived_at__isnull=True), user)
+                 .order_by("name", "pk").values_list("pk", "code", "name")[:TASK_CUSTOMER_LIMIT])
+    return {
+        "date": today.isoformat(), "generated_at": timezone.now().isoformat(),
+        "tasks": [task_json(t, today) for t in tasks],
+        "customers": [{"id": pk, "code": code, "name": name} for pk, code, name in customers],
+    }
 
 
 def today_snapshot(user: User, *, date: datetime.date | None = None) -> dict:

@@ -359,6 +359,8 @@ def day_page(request: HttpRequest) -> HttpResponse:
     day = selectors.supervision_day(user=request.user, date=date, team=team)
     return render(request, "visits/day.html", {
         "day": day, "date": date, "teams": teams, "team": team,
+        "tasks": selectors.day_tasks(user=request.user, date=date,
+                                     reps=[rep_day.rep for rep_day in day.reps]),
         "map_points": selectors.day_map_points(day),
         "prev_day": date - datetime.timedelta(days=1),
         "next_day": date + datetime.timedelta(days=1),

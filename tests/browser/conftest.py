@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a
 # thread with a running loop unless told that it is safe (it is: the loop is Playwright's).
@@ -30,6 +31,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "test-results" / "browser"
+
+# Browser tests wait for the page's own signal that work is done (an element, an attribute, a
+# URL), never for a fixed time. This is only the bound on such a wait before the test fails:
+# generous, because a shared 2-core CI machine under load can take seconds for what an idle one
+# does at once, and a wait on a signal returns as soon as the signal comes. It applies to
+# Playwright's actions, navigations and `expect` assertions (whose own default is 5 s).
+SIGNAL_TIMEOUT_MS = int(float(os.environ.get("BROWSER_TIMEOUT_S", "60")) * 1000)
+expect.set_options(timeout=SIGNAL_TIMEOUT_MS)
+
+
+def bounded(context):
+    """Apply the signal timeout to a browser context's actions and navigations."""
+    context.set_default_timeout(SIGNAL_TIMEOUT_MS)
+    context.set_default_navigation_timeout(SIGNAL_TIMEOUT_MS)
+    return context
 
 
 def _bundle_is_stale() -> bool:
@@ -98,8 +114,7 @@ def static_bundle():
 def chromium(static_bundle):
     """One headless Chromium per test module.
 
-    Per module, not per session: Playwright's sync API allows one running instance at a time,
-    and a module may start its own (test_field_day.py does).
+    Per module, not per session: Playwright's sync API allows one running instance at a time.
     """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Debian's Chromium is required at {CHROMIUM} (apt-get install chromium)")
@@ -118,7 +133,7 @@ def browser_page(chromium, live_server):
     context = chromium.new_context(
         locale="en-US", base_url=live_server.url, viewport={"width": 1280, "height": 900}
     )
-    context.set_default_timeout(10_000)
+    bounded(context)
     tab = context.new_page()
     errors: list[str] = []
     violations: list[str] = []

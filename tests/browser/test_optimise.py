@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from outletcrm.optimise.models import JobStatus, OptimisationJob, RepBase
 from outletcrm.visits.models import DailyPlan, PlannedStop, Route
+from tests.browser.conftest import bounded
 from tests.factories import PASSWORD, CustomerFactory, customer_class
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,6 +69,15 @@ def test_supervisor_optimises_a_day_then_designs_and_adopts_routes(cast, browser
     tab.goto(f"/visits/day/?date={tomorrow.isoformat()}")
     screenshot(tab, "optimise-supervisor-day")
     tab.locator("tr[data-rep=alice] [data-testid=optimise-rep-day]").click()
+    # First the proposal: the order with arrival times and the distance saved.
+    expect(tab).to_have_url(re.compile(r"/optimise/day/proposal/\d+/$"))
+    expect(tab.get_by_test_id("proposed-stop")).to_have_count(6)
+    expect(tab.get_by_test_id("saving")).to_have_text(re.compile(r"^\d+\.\d$"))
+    assert float(tab.get_by_test_id("saving").inner_text()) > 0  # the zigzag was longer
+    screenshot(tab, "optimise-day-proposal")
+    plan.refresh_from_db()
+    assert plan.optimised_at is None
+    tab.get_by_test_id("apply-proposal").click()
     expect(tab).to_have_url(re.compile(r"/optimise/day/\?rep="))
     expect(tab.locator(".alert-success")).to_contain_text("Day optimised. Stops in order: 6;")
     rows = tab.get_by_test_id("optimised-stop")
@@ -114,7 +124,7 @@ def test_supervisor_optimises_a_day_then_designs_and_adopts_routes(cast, browser
     screenshot(tab, "optimise-design-running")
     OptimisationJob.objects.filter(pk=running.pk).update(
         status=JobStatus.DONE, progress=1.0, result=job.result, finished_at=timezone.now())
-    expect(tab.get_by_test_id("design-comparison")).to_be_visible(timeout=8000)
+    expect(tab.get_by_test_id("design-comparison")).to_be_visible()
 
     # 4. Adopt the first design: the rep's routes are replaced.
     tab.goto(f"/optimise/design/{job.pk}/")
@@ -172,7 +182,7 @@ def test_rep_optimises_the_day_on_the_phone_from_where_they_are(cast, chromium, 
     context = chromium.new_context(
         locale="en-US", base_url=live_server.url, viewport={"width": 390, "height": 844},
         permissions=["geolocation"], geolocation={"latitude": 30.2795, "longitude": 120.1285})
-    context.set_default_timeout(10_000)
+    bounded(context)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -182,15 +192,24 @@ def test_rep_optimises_the_day_on_the_phone_from_where_they_are(cast, chromium, 
         button = tab.get_by_test_id("optimise-my-day")
         expect(button).to_be_visible()
         screenshot(tab, "optimise-phone-before")
-        with tab.expect_navigation(url=re.compile(r"/m/$")):
-            button.click()
+        button.click()
+        # The proposal comes first, on the phone's own frame; the plan is not changed yet.
+        expect(tab).to_have_url(re.compile(r"/optimise/day/proposal/\d+/\?next="))
+        expect(tab.get_by_test_id("proposed-stop")).to_have_count(6)
+        screenshot(tab, "optimise-phone-proposal")
         job = OptimisationJob.objects.get(kind="day")
         assert job.params["position"]["lat"] == pytest.approx(30.2795)
+        assert job.applied_at is None
+        proposed = [r["name"] for r in job.result["rows"]]
+        tab.get_by_test_id("apply-proposal").click()
+        # Back on the today page, which shows the new order: the page's signal that it is done.
+        expect(tab).to_have_url(re.compile(r"/m/$"))
+        expect(tab.locator("#stops li").first).to_contain_text(proposed[0])
         plan.refresh_from_db()
         assert plan.optimised_at is not None
         ordered = list(plan.stops.order_by("position").values_list("customer__name",
                                                                    flat=True))
-        expect(tab.locator("#stops li").first).to_contain_text(ordered[0])
+        assert ordered == proposed
         first = plan.stops.order_by("position").first()
         # From where the rep stands (by 学院路食杂店) at 10:00, that shop comes first.
         assert first.customer.name == "学院路食杂店" and first.planned_arrival >= datetime.time(10)

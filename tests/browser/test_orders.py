@@ -49,6 +49,7 @@ def test_rep_takes_an_order_and_records_a_payment(cast, catalogue, browser_page,
     screenshot(tab, "order-new")
     tab.get_by_role("button", name="Save the order").click()
 
+    expect(tab).to_have_url(re.compile(r"/orders/\d+/$"))  # saved: the order's page
     order = Order.objects.get()
     expect(tab).to_have_url(re.compile(rf"/orders/{order.pk}/$"))
     assert order.total == Decimal("75.90") and order.lines.count() == 2

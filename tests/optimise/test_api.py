@@ -32,6 +32,19 @@ def test_day_returns_the_plan_in_order_with_arrival_times(cast, line_shops, alic
     assert job.status_code == 200 and job.json()["result"]["rows"] == rows
 
 
+def test_day_can_be_proposed_then_applied(cast, line_shops, alice_home, api):
+    plan = make_plan(cast.alice, DAY, line_shops[::-1][:2] + line_shops[:2])
+    before = names_in_order(plan)
+    body = post(api(cast.alice), "day", {"date": DAY.isoformat(), "apply": False}).json()
+    assert body["adopted_at"] is None and body["result"]["saving"]["distance_km"] >= 0
+    assert names_in_order(plan) == before
+    assert post(api(cast.bob), f"days/{body['id']}/apply", {}).status_code == 404
+    applied = post(api(cast.alice), f"days/{body['id']}/apply", {})
+    assert applied.status_code == 200 and applied.json()["adopted_at"] is not None
+    assert names_in_order(plan) == [r["name"] for r in body["result"]["rows"]]
+    assert post(api(cast.alice), f"days/{body['id']}/apply", {}).status_code == 400
+
+
 def test_day_reports_reasons_in_the_readers_language(cast, alice_home, api):
     from tests.factories import CustomerFactory
 

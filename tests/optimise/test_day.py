@@ -19,8 +19,20 @@ pytestmark = pytest.mark.django_db
 
 
 def post_day(client, rep, date=DAY, follow=False, **data):
+    """Ask for a better order: the answer is the proposal's page; the plan is not changed."""
     return client.post("/optimise/day/", {"rep": rep.pk, "date": date.isoformat(), **data},
                        follow=follow, **EN)
+
+
+def apply_url(proposal_url: str) -> str:
+    return proposal_url.split("?")[0] + "apply/"
+
+
+def optimise_and_apply(client, rep, date=DAY, **data):
+    """Propose, then confirm: the order goes on the plan."""
+    proposed = post_day(client, rep, date, **data)
+    assert proposed.status_code == 302 and "/optimise/day/proposal/" in proposed["Location"]
+    return client.post(apply_url(proposed["Location"]), {"next": data.get("next", "")}, **EN)
 
 
 # --- the order and the arrival times -----------------------------------------------------
@@ -30,7 +42,24 @@ def test_optimising_writes_the_shortest_order_and_arrival_times(cast, line_shops
     plan = make_plan(cast.alice, DAY, [line_shops[2], line_shops[0], line_shops[3],
                                        line_shops[1]])
     client.force_login(cast.alice)
-    response = post_day(client, cast.alice, start="home")
+    before = names_in_order(plan)
+    proposed = post_day(client, cast.alice, start="home")
+    assert proposed.status_code == 302
+    job = OptimisationJob.objects.get()
+    assert proposed["Location"] == f"/optimise/day/proposal/{job.pk}/"
+    # First the proposal: the order, arrival times and the distance saved; nothing changed.
+    html = client.get(proposed["Location"], **EN).content.decode()
+    assert html.count('data-testid="proposed-stop"') == 4
+    assert 'data-testid="apply-proposal"' in html and 'data-testid="saving"' in html
+    assert names_in_order(plan) == before and job.applied_at is None
+    plan.refresh_from_db()
+    assert plan.optimised_at is None and not any(plan.stops.values_list("planned_arrival",
+                                                                        flat=True))
+    saving = job.result["saving"]
+    assert saving["distance_km"] > 0 and job.result["baseline"]["distance_km"] == pytest.approx(
+        job.result["totals"]["distance_km"] + saving["distance_km"], abs=0.01)
+    # Then confirmed.
+    response = client.post(apply_url(proposed["Location"]), **EN)
     assert response.status_code == 302
     assert response["Location"] == f"/optimise/day/?rep={cast.alice.pk}&date={DAY.isoformat()}"
     order = names_in_order(plan)
@@ -69,7 +98,7 @@ def test_stops_that_cannot_fit_stay_on_the_plan_at_the_end_with_the_reason(cast,
     plan = make_plan(cast.alice, DAY, [early_bird, line_shops[0], no_coordinates,
                                        line_shops[1]])
     client.force_login(cast.alice)
-    post_day(client, cast.alice, start="home")
+    optimise_and_apply(client, cast.alice, start="home")
     order = names_in_order(plan)
     assert order[:2] in (["东1号店", "东2号店"], ["东2号店", "东1号店"])
     assert order[2:] == ["早点铺", "无坐标店"]  # kept, at the end, in their planned order
@@ -197,7 +226,7 @@ def test_rep_base_rejects_half_a_position_and_changes_nothing(cast, client):
 def test_the_rep_and_the_reps_supervisors_may_optimise(cast, line_shops, client, who):
     plan = make_plan(cast.alice, DAY, line_shops[::-1][1:] + line_shops[3:])
     client.force_login(getattr(cast, who))
-    assert post_day(client, cast.alice).status_code == 302
+    assert optimise_and_apply(client, cast.alice).status_code == 302
     assert DailyPlan.objects.get(pk=plan.pk).optimised_at is not None
 
 
@@ -289,7 +318,7 @@ class BrokenProvider:
 
 # --- the phone ---------------------------------------------------------------------------
 
-def test_the_phone_shows_the_button_and_comes_back_to_today(cast, line_shops, client):
+def test_the_phone_shows_the_proposal_first_and_comes_back_to_today(cast, line_shops, client):
     today = timezone.localdate()
     plan = make_plan(cast.alice, today, line_shops)
     client.force_login(cast.alice)
@@ -297,10 +326,61 @@ def test_the_phone_shows_the_button_and_comes_back_to_today(cast, line_shops, cl
     assert 'data-testid="optimise-my-day"' in html and "optimise-phone.js" in html
     response = client.post("/optimise/day/", {"date": today.isoformat(), "next": "/m/",
                                               "lat": str(HOME[0]), "lng": str(east(2.5))}, **EN)
-    assert response.status_code == 302 and response["Location"] == "/m/"
     job = OptimisationJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/optimise/day/proposal/{job.pk}/?next=%2Fm%2F"
     assert job.params["position"]["lng"] == pytest.approx(float(east(2.5)))
+    page = client.get(response["Location"], **EN).content.decode()
+    assert 'class="m-body"' in page and 'data-testid="apply-proposal"' in page  # the phone's
+    assert page.count('data-testid="proposed-stop"') == 4
+    assert DailyPlan.objects.get(pk=plan.pk).optimised_at is None
+    applied = client.post(apply_url(response["Location"]), {"next": "/m/"}, **EN)
+    assert applied.status_code == 302 and applied["Location"] == "/m/"
     assert DailyPlan.objects.get(pk=plan.pk).optimised_at is not None
+
+
+def test_a_proposal_for_a_plan_that_changed_since_is_not_applied(cast, line_shops, client):
+    plan = make_plan(cast.alice, DAY, line_shops[::-1])
+    client.force_login(cast.alice)
+    proposed = post_day(client, cast.alice)
+    PlannedStop.objects.filter(plan=plan, customer=line_shops[0]).update(
+        dropped_at=timezone.now(), drop_reason="关门")
+    before = names_in_order(plan)
+    html = client.get(proposed["Location"], **EN).content.decode()
+    assert 'data-testid="proposal-stale"' in html and 'data-testid="apply-proposal"' not in html
+    response = client.post(apply_url(proposed["Location"]), follow=True, **EN)
+    assert "The plan changed after this order was proposed" in response.content.decode()
+    assert names_in_order(plan) == before
+    assert DailyPlan.objects.get(pk=plan.pk).optimised_at is None
+    assert OptimisationJob.objects.get().applied_at is None
+
+
+def test_a_proposal_is_applied_once_and_only_by_whoever_may(cast, line_shops, client):
+    make_plan(cast.alice, DAY, line_shops[::-1])
+    client.force_login(cast.alice)
+    proposed = post_day(client, cast.alice)
+    client.force_login(cast.bob)
+    assert client.get(proposed["Location"], **EN).status_code == 404
+    assert client.post(apply_url(proposed["Location"]), **EN).status_code == 404
+    assert OptimisationJob.objects.get().applied_at is None
+    client.force_login(cast.sup)
+    assert client.post(apply_url(proposed["Location"]), **EN).status_code == 302
+    job = OptimisationJob.objects.get()
+    assert job.applied_at is not None and job.applied_by == cast.sup
+    again = client.post(apply_url(proposed["Location"]), follow=True, **EN)
+    assert "This order is already on the plan." in again.content.decode()
+
+
+def test_the_optimiser_opens_on_the_first_rep_with_stops_not_the_supervisor(cast, line_shops,
+                                                                           client):
+    make_plan(cast.bob, DAY, line_shops[:2])
+    client.force_login(cast.sup)
+    page = client.get(f"/optimise/day/?date={DAY.isoformat()}", **EN)
+    assert page.context["rep"] == cast.bob
+    assert 'data-testid="optimise-form"' in page.content.decode()
+    # A rep lands on his own day, even without a plan.
+    client.force_login(cast.alice)
+    assert client.get(f"/optimise/day/?date={DAY.isoformat()}", **EN).context["rep"] == cast.alice
 
 
 def test_the_phone_without_a_plan_shows_no_button(cast, client):
@@ -327,3 +407,10 @@ def test_identical_input_gives_the_identical_order(cast, line_shops, alice_home)
     second = services.optimise_rep_day(actor=cast.alice, rep=cast.alice, date=DAY)
     assert names_in_order(plan) == order
     assert first.plan.stop_ids == second.plan.stop_ids
+
+
+def test_a_proposal_id_beyond_64_bits_is_404_not_500(cast, client):
+    client.force_login(cast.alice)
+    huge = "9" * 30
+    assert client.get(f"/optimise/day/proposal/{huge}/", **EN).status_code == 404
+    assert client.post(f"/optimise/day/proposal/{huge}/apply/", **EN).status_code == 404

@@ -114,8 +114,25 @@ def test_tasks_page_lists_open_tasks(cast, login, shop):
                                 title="回访科室", due_date=timezone.localdate())
     FollowUpTask.objects.create(rep=cast.bob, customer=cast.bob_customer, kind="appointment",
                                 title="别人的任务", due_date=timezone.localdate())
-    html = login(cast.alice).get("/m/tasks/").content.decode()
-    assert "回访科室" in html and "别人的任务" not in html
+    data = embedded(login(cast.alice).get("/m/tasks/"), "tasks-data")
+    assert [t["title"] for t in data["tasks"]] == ["回访科室"]
+    # The add form offers the rep's own customers only.
+    names = {c["name"] for c in data["customers"]}
+    assert shop.name in names and cast.bob_customer.name not in names
+
+
+def test_tasks_page_query_count_is_constant(cast, login, shop):
+    client = login(cast.alice)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/m/tasks/")
+    for i in range(12):
+        FollowUpTask.objects.create(rep=cast.alice, customer=CustomerFactory(owner=cast.alice),
+                                    kind="return_visit", title=f"回访{i}",
+                                    due_date=timezone.localdate())
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/m/tasks/")
+    assert len(embedded(response, "tasks-data")["tasks"]) == 12
+    assert len(many.captured_queries) == len(few.captured_queries)
 
 
 def test_positions_page_shows_what_is_kept_and_the_retention(cast, login, shop, settings):
