@@ -19,5 +19,6 @@ urlpatterns = [
     path("day/", views.day_page, name="day"),
     path("visit/<int:pk>/", views.visit_detail, name="visit_detail"),
     path("visit/<int:pk>/reject/", views.visit_reject, name="visit_reject"),
+    path("visit/<int:pk>/accept/", views.visit_accept, name="visit_accept"),
     path("kpis/", views.kpi_page, name="kpis"),
 ]

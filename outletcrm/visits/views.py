@@ -388,6 +388,8 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "orders": selectors.orders_of_visit(visit),
         "can_reject": scoping.can_supervise(request.user, visit.rep)
         and visit.status != VisitStatus.REJECTED,
+        "can_accept": scoping.can_supervise(request.user, visit.rep)
+        and visit.status != VisitStatus.REJECTED and visit.off_site and not visit.accepted_at,
         "threshold": threshold,
         "is_short": visit.duration_s is not None and visit.duration_s < threshold * 60,
         "clock_gap_s": (visit.checkin_received_at - visit.checked_in_at).total_seconds(),
@@ -413,6 +415,21 @@ def visit_reject(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Visit rejected. It no longer counts for any KPI."))
+    return back(request, reverse("visits:visit_detail", args=[visit.pk]))
+
+
+@login_required
+@require_POST
+def visit_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept an off-site check-in after review, with a reason: it then counts as a visit."""
+    visit = selectors.visit_get(user=request.user, pk=pk)
+    try:
+        services.visit_accept(actor=request.user, visit=visit,
+                              reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Check-in accepted. It now counts as a visit at the outlet."))
     return back(request, reverse("visits:visit_detail", args=[visit.pk]))
 
 
@@ -444,8 +461,11 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     report = selectors.kpi_report(user=request.user, date_from=date_from, date_to=date_to,
                                   group=group, **chosen)
     definitions = {d["key"]: d for d in report["definitions"]}
+    own = report["scope"]["kind"] == "self"  # a rep: his own figures, per day, week or month
+    groups = [g for g in kpi_group_names() if not own or g[0] in {"day", "week", "month"}]
     return render(request, "visits/kpis.html", {
-        "report": report, "definitions": definitions, "group": group, "groups": kpi_group_names(),
+        "report": report, "definitions": definitions, "group": group, "groups": groups,
+        "own": own,
         "date_from": date_from, "date_to": date_to, "chosen": chosen,
         "reps": selectors.rep_choices(user=request.user),
         "teams": selectors.team_choices(user=request.user),
