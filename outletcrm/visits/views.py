@@ -243,8 +243,12 @@ def plan_page(request: HttpRequest) -> HttpResponse:
         "view": view, "rep": view.rep, "date": date, "is_own": is_own,
         "can_supervise": can_supervise, "can_change": can_change,
         "reps": selectors.rep_choices(user=request.user),
+        # A supervisor may still add a customer the rep added himself (or one released):
+        # his addition takes the stop over and counts (visits/kpis.py).
         "choices": (selectors.plan_customer_choices(user=request.user, rep=view.rep)
-                    .exclude(pk__in=[r.stop.customer_id for r in view.rows])
+                    .exclude(pk__in=[r.stop.customer_id for r in view.rows if not (
+                        can_supervise and (r.stop.origin == StopOrigin.REP
+                                           or r.stop.released_at))])
                     if can_change else []),
         "prev_day": date - datetime.timedelta(days=1),
         "next_day": date + datetime.timedelta(days=1),

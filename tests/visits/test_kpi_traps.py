@@ -631,3 +631,22 @@ def test_earlier_additions_are_kept_when_the_supervisor_takes_over(cast, shops):
     assert (addition.origin, addition.added_by, stop.origin) == (
         StopOrigin.REP, cast.alice, StopOrigin.SUPERVISOR)
     assert addition.added_at is not None and addition.superseded_at >= addition.added_at
+
+
+def test_the_plan_page_shows_both_origins_and_lets_the_supervisor_take_over(cast, shops, alice,
+                                                                            sup, client):
+    route(sup, cast.alice, shops[:1], today())
+    assert rep_adds(alice, shops[0], today()).status_code == 201
+    assert rep_adds(alice, shops[1], today()).status_code == 201
+    generate(sup, today())
+    client.force_login(cast.sup)
+    url = f"/visits/plan/?rep={cast.alice.pk}&date={today().isoformat()}"
+    page = client.get(url, **ZH)
+    body = page.content.decode()
+    assert body.count('data-testid="earlier-addition"') == 1 and "王丽" in body
+    # B is only the rep's: the supervisor can pick it to make it count.
+    assert shops[1] in list(page.context["choices"]) and shops[0] not in page.context["choices"]
+    assert client.post("/visits/plan/add/", {"rep": cast.alice.pk, "date": today().isoformat(),
+                                             "customer": shops[1].pk}).status_code == 302
+    assert counted(sup, today()) == (2, 0)
+    assert client.get(url, **ZH).content.decode().count('data-testid="earlier-addition"') == 2
