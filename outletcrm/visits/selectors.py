@@ -476,6 +476,14 @@ def kpi_scope(*, user: User | None, rep=None, team=None, region=None) -> KpiScop
     partial one presented as the whole.
     """
     viewer = user if user is not None else company_viewer()
+    scope = _narrowed(viewer, rep=rep, team=team, region=region)
+    if user is not None and user.role == Role.REP:
+        # A rep's scope is himself, however it is asked for: his own figures, named as his.
+        return KpiScope(reps=scope.reps, kind="self", label=str(user), key=user.pk)
+    return scope
+
+
+def _narrowed(viewer: User, *, rep=None, team=None, region=None) -> KpiScope:
     reps = scoping.reps_in_scope(viewer)
     if rep not in (None, ""):
         person = rep_lookup(user=viewer, value=rep)
@@ -494,9 +502,6 @@ def kpi_scope(*, user: User | None, rep=None, team=None, region=None) -> KpiScop
             raise Http404
         return KpiScope(reps=reps.filter(team__region__path__startswith=found.path),
                         kind="region", label=found.name, key=found.pk)
-    if user is not None and user.role == Role.REP:
-        # A rep's scope is himself: his own figures, named as his.
-        return KpiScope(reps=reps, kind="self", label=str(user), key=user.pk)
     return KpiScope(reps=reps, kind="all", label=_("Everyone in your scope"))
 
 

@@ -38,6 +38,8 @@ def keep_language():
 @pytest.fixture(autouse=True)
 def any_day_works(monkeypatch):
     """Plans for any day: the traps must not depend on today being a working day in China."""
+    # Imported first, so the command keeps the real calendar for the other tests.
+    import outletcrm.visits.management.commands.generate_plans  # noqa: F401
     from outletcrm.visits import planning
 
     monkeypatch.setattr(planning, "route_day_for", lambda day: day)
@@ -575,6 +577,11 @@ def test_a_reps_kpi_page_is_his_own_and_shows_no_api_paths(cast, shops, alice, s
     assert "电话联系" in body
     english = client.get("/visits/kpis/", **EN).content.decode()
     assert "My visit KPIs" in english and "Everyone in your scope" not in english
+    # However the page is asked for (an old link naming him), it is his own page.
+    named = client.get(f"/visits/kpis/?rep={cast.alice.pk}", **ZH)
+    assert named.context["report"]["scope"]["kind"] == "self"
+    assert "我的拜访指标" in named.content.decode()
+    assert client.get("/visits/kpis/?rep=bob").status_code == 404
 
 
 def test_reps_counted_are_the_people_who_did_field_work(cast, shops, alice, sup, client):
