@@ -274,9 +274,10 @@ def _receipted(user: User, op: str, client_id: uuid.UUID, apply) -> OpResult:
 
 
 def check_in_customer_for(user: User, pk, *, device_time) -> Customer:
-    """The customer of a check-in: one in the user's scope, or one on his own plan that day
-    that was handed to another rep on that day (core.scoping.can_work_own_planned_stop), so
-    the former rep's offline check-ins still arrive. Anything else is 'not found' (404)."""
+    """The customer of a check-in: one in the user's scope, or one on his own plan for the
+    check-in's day that has left his scope since, e.g. handed to another rep that day
+    (core.scoping.can_work_own_planned_stop), so the former rep's offline check-ins still
+    arrive. Anything else is 'not found' (404)."""
     try:
         return customer_for(user, pk)
     except OpError:

@@ -236,6 +236,16 @@ def test_generating_again_changes_nothing_whoever_asks_and_whatever_happened(cas
     assert counted(sup, today()) == (2, 0)
 
 
+def test_a_visit_made_before_the_plan_was_generated_counts_on_it(cast, shops, alice, sup):
+    visit = visit_at(alice, shops[0], when=at(today(), 9))    # no plan yet: unplanned
+    assert kpi(sup, today(), rep="alice")["unplanned"] == 1
+    route(sup, cast.alice, shops[:2], today())
+    generate(sup, today())                                     # on demand, mid-day
+    total = kpi(sup, today(), rep="alice")
+    assert (total["planned"], total["visited_on_plan"], total["unplanned"]) == (2, 1, 0)
+    assert Visit.objects.get(client_id=visit).is_planned
+
+
 # --- routes, customers and plans changing after the plan was made --------------------------------
 
 def test_route_edits_after_the_plan_never_change_it(cast, shops, alice, sup):
@@ -312,6 +322,13 @@ def test_a_customer_archived_after_the_plan(cast, shops, alice, sup):
     assert check_in(alice, shops[1], when=at(today(), 10)).status_code == 201
     assert check_in(alice, shops[2], when=timezone.now()).status_code == 400
     assert counted(sup, today()) == (2, 2)
+    # Restoring C does not bring its released stop back; the supervisor can add it again.
+    assert sup.post(f"/api/v1/customers/{shops[2].pk}/restore",
+                    format="json").status_code == 200
+    assert counted(sup, today()) == (2, 2)
+    response = sup_adds(sup, cast.alice, shops[2], today())
+    assert response.status_code == 201 and response.json()["counted"] is True
+    assert counted(sup, today()) == (3, 2)
 
 
 @pytest.mark.parametrize("order", ["reject-then-revisit", "revisit-then-reject"])
