@@ -254,3 +254,13 @@ def can_manage_tasks_of(user: User, rep: User) -> bool:
     its tasks (a supervisor may hand his rep a task). Seeing the list follows rep_scope_q."""
     return bool(getattr(user, "is_authenticated", False)) and (
         user.pk == rep.pk or can_supervise(user, rep))
+
+
+def can_work_own_planned_stop(user: User, *, stop_rep_id: int, stop_date,
+                              released_on=None) -> bool:
+    """A customer on a rep's own plan for a day stays his to visit on that day, even when it
+    has left his scope since (handed to another rep that day, or after): the plan he had in
+    hand is his work, and a check-in made offline still arrives (issue 7 §1; visits/kpis.py).
+    A stop released before its day (a later day's plan at the hand-over) is not.
+    """
+    return user.pk == stop_rep_id and (released_on is None or released_on >= stop_date)

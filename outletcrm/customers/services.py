@@ -13,6 +13,7 @@ from outletcrm.core.audit import audit_record
 from outletcrm.core.history import diff, record_change, snapshot
 from outletcrm.core.models import AuditEvent, ChangeLog, TimelineEntry
 from outletcrm.core.timeline import timeline_add
+from outletcrm.customers import signals
 from outletcrm.customers.dedupe import DuplicateMatch, find_duplicates
 from outletcrm.customers.models import CompetitorEntry, Contact, Customer, Tag
 from outletcrm.customers.text import build_search_text, normalise
@@ -148,6 +149,7 @@ def customer_update(*, actor: User, customer: Customer, tags=None, **fields) -> 
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     tracked = CUSTOMER_FIELDS + ["tags"]
     before = snapshot(customer, tracked)
+    old_owner_id = customer.owner_id
     if "owner" in fields and fields["owner"] != customer.owner:
         _check_owner(actor, fields["owner"])
     for key, value in fields.items():
@@ -170,6 +172,9 @@ def customer_update(*, actor: User, customer: Customer, tags=None, **fields) -> 
     if changes:
         record_change(instance=customer, action=ChangeLog.Action.UPDATE, actor=actor,
                       changes=changes, customer_id=customer.pk)
+    if customer.owner_id != old_owner_id:
+        signals.owner_changed.send(sender=Customer, customer=customer,
+                                   old_owner_id=old_owner_id, actor=actor)
     return customer
 
 
@@ -188,6 +193,7 @@ def customer_archive(*, actor: User, customer: Customer, reason: str) -> Custome
     customer.save(update_fields=["archived_at", "archive_reason", "updated_at"])
     record_change(instance=customer, action=ChangeLog.Action.ARCHIVE, actor=actor,
                   customer_id=customer.pk, note=reason)
+    signals.archived.send(sender=Customer, customer=customer, actor=actor)
     timeline_add(customer_id=customer.pk, kind="archive", title=_("Customer archived"), body=reason,
                  actor=actor)
     return customer

@@ -147,6 +147,7 @@ DROP_REASONS = (
 REJECT_OFF_SITE = ("签到位置距门店过远，且无门店照片", "签到位置不在门店附近，请说明情况")
 REJECT_SHORT = ("拜访时长过短，未按步骤执行", "停留不足五分钟，不计入拜访")
 REJECT_OTHER = ("同一时段签到多家门店，疑似代签", "拜访记录与门店实际情况不符")
+ACCEPT_OFF_SITE = ("门店在商场内，定位漂移", "照片与门店一致，确认到店", "门店新址，坐标待更新")
 VISIT_NOTES = (
     "老板反映550ml走量快，建议加大备货",
     "冰柜陈列位被竞品占用，已与店长沟通恢复",
@@ -759,6 +760,9 @@ class _History:
             ))
 
     def _maybe_reject(self, record: _VisitRecord, rep: _Rep, *, short: bool) -> None:
+        """The supervisor goes through yesterday's exceptions the next morning: a quarter of
+        the off-site check-ins are rejected, the others accepted after review (they count as
+        visits only then, visits/kpis.py), and some short visits are rejected."""
         rng = self.rng
         visit = record.visit
         if rep.supervisor is None:
@@ -770,6 +774,12 @@ class _History:
         elif rng.random() < 0.003:
             reason = rng.choice(REJECT_OTHER)
         else:
+            if visit.off_site:  # no draw from rng here: the rest of the history stays the same
+                when = self.capped(self.at(visit.date + datetime.timedelta(days=1), 9 * 60 + 30))
+                if when is not None:
+                    visit.accepted_at, visit.accepted_by = when, rep.supervisor
+                    visit.accept_reason = ACCEPT_OFF_SITE[len(self.records) % len(
+                        ACCEPT_OFF_SITE)]
             return
         # The supervisor goes through yesterday's exceptions the next morning.
         when = self.capped(self.at(visit.date + datetime.timedelta(days=1),

@@ -25,7 +25,14 @@ from rest_framework.views import APIView
 
 from outletcrm.core.params import parse_date
 from outletcrm.visits import routes, selectors, services, sync
-from outletcrm.visits.models import DailyPlan, PlannedStop, Route, Visit
+from outletcrm.visits.models import (
+    COUNTED_ORIGINS,
+    DailyPlan,
+    PlannedStop,
+    PlannedStopAddition,
+    Route,
+    Visit,
+)
 from outletcrm.visits.selectors import StopRow
 
 ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors; nothing was changed.")
@@ -185,25 +192,44 @@ class RouteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
 
 # --- plans -------------------------------------------------------------------------------
 
+class EarlierAdditionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlannedStopAddition
+        fields = ["origin", "added_by", "added_at", "superseded_at"]
+        read_only_fields = fields
+
+
 class PlannedStopSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     origin_display = serializers.CharField(source="get_origin_display", read_only=True)
-    counted = serializers.BooleanField(source="counts_as_planned", read_only=True)
+    counted = serializers.SerializerMethodField(
+        help_text="In the completion rate's denominator (visits/kpis.py): from the route or "
+                  "the supervisor; a released stop only if visited.")
     route_name = serializers.CharField(source="route.name", read_only=True, allow_null=True,
                                        default=None)
+    earlier_additions = EarlierAdditionSerializer(
+        many=True, read_only=True,
+        help_text="Who had added this customer before the route or the supervisor took the "
+                  "stop over.")
     status = serializers.SerializerMethodField(
-        help_text="visited, not_yet, missed (day over, not visited), dropped, rejected")
+        help_text="visited, not_yet, missed (day over, not visited), dropped, rejected, "
+                  "off_site (checked in off site, not accepted), phone (phone contact only)")
 
     class Meta:
         model = PlannedStop
         fields = ["id", "position", "customer", "customer_name", "origin", "origin_display",
-                  "counted", "route", "route_name", "added_by", "dropped_at", "drop_reason",
-                  "dropped_by", "status"]
+                  "counted", "route", "route_name", "added_by", "added_at", "earlier_additions",
+                  "dropped_at", "drop_reason", "dropped_by", "released_at", "release_reason",
+                  "status"]
         read_only_fields = fields
 
     def get_status(self, stop) -> str | None:
         statuses = self.context.get("statuses") or {}
         return statuses.get(stop.pk)
+
+    def get_counted(self, stop) -> bool:
+        return stop.counts_as_planned or (stop.origin in COUNTED_ORIGINS
+                                          and self.get_status(stop) == selectors.VISITED)
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -218,7 +244,10 @@ class PlanSerializer(serializers.ModelSerializer):
 
 def _plan_statuses(plans) -> dict[int, str]:
     """Each stop's progress, matching the plans' visits in one query."""
-    stops = [s for plan in plans for s in plan.stops.all()]
+    return _plan_statuses_of([s for plan in plans for s in plan.stops.all()])
+
+
+def _plan_statuses_of(stops) -> dict[int, str]:
     if not stops:
         return {}
     visits = Visit.objects.filter(rep_id__in={s.rep_id for s in stops},
@@ -335,7 +364,8 @@ class PlanStopAddView(APIView):
             raise ApiValidationError({"customer": [_("Choose one of the rep's customers.")]}
                                      ) from None
         stop = services.plan_add_stop(actor=request.user, rep=rep, date=date, customer=customer)
-        return Response(PlannedStopSerializer(stop).data, status=status.HTTP_201_CREATED)
+        return Response(PlannedStopSerializer(stop, context={
+            "statuses": _plan_statuses_of([stop])}).data, status=status.HTTP_201_CREATED)
 
 
 class PlanStopDropView(APIView):
@@ -350,7 +380,8 @@ class PlanStopDropView(APIView):
         stop = selectors.planned_stop_get(user=request.user, pk=pk)
         reason = request.data.get("reason", "") if hasattr(request.data, "get") else ""
         stop = services.plan_drop_stop(actor=request.user, stop=stop, reason=str(reason))
-        return Response(PlannedStopSerializer(stop).data)
+        return Response(PlannedStopSerializer(stop, context={
+            "statuses": _plan_statuses_of([stop])}).data)
 
 
 # --- visits and the supervisor's day -----------------------------------------------------
@@ -368,6 +399,8 @@ def visit_evidence(visit: Visit) -> dict:
         "accuracy_m": visit.checkin_accuracy_m, "fix_age_s": visit.checkin_fix_age_s,
         "rejected_at": visit.rejected_at.isoformat() if visit.rejected_at else None,
         "reject_reason": visit.reject_reason,
+        "accepted_at": visit.accepted_at.isoformat() if visit.accepted_at else None,
+        "accept_reason": visit.accept_reason,
     }
 
 
@@ -387,6 +420,25 @@ class VisitRejectView(APIView):
         visit = selectors.visit_get(user=request.user, pk=ref)
         reason = request.data.get("reason", "") if hasattr(request.data, "get") else ""
         visit = services.visit_reject(actor=request.user, visit=visit, reason=str(reason))
+        return Response(visit_evidence(visit))
+
+
+class VisitAcceptView(APIView):
+    """A supervisor accepts an off-site check-in after review; it then counts as a visit."""
+
+    @extend_schema(tags=["supervision"], summary="Accept an off-site check-in",
+                   parameters=[OpenApiParameter("ref", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                                description="The visit's id or client id.")],
+                   request=inline_serializer("VisitAcceptRequest", {
+                       "reason": serializers.CharField()}),
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT), 400: ERRORS,
+                              403: FORBIDDEN, 404: NOT_FOUND})
+    def post(self, request, ref):
+        if not ref.isdigit():
+            ref = Visit.objects.filter(client_id=ref).values_list("pk", flat=True).first()
+        visit = selectors.visit_get(user=request.user, pk=ref)
+        reason = request.data.get("reason", "") if hasattr(request.data, "get") else ""
+        visit = services.visit_accept(actor=request.user, visit=visit, reason=str(reason))
         return Response(visit_evidence(visit))
 
 
@@ -473,14 +525,21 @@ KpiRow = inline_serializer("VisitKpiRow", {"key": serializers.CharField(),
 KpiReport = inline_serializer("VisitKpiReport", {
     "from": serializers.DateField(), "to": serializers.DateField(),
     "scope": inline_serializer("VisitKpiScope", {
-        "kind": serializers.CharField(), "id": serializers.IntegerField(allow_null=True),
-        "name": serializers.CharField(), "reps": serializers.IntegerField()}),
+        "kind": serializers.CharField(help_text="all, self (a rep's own figures), rep, team, "
+                                                "region"),
+        "id": serializers.IntegerField(allow_null=True),
+        "name": serializers.CharField(),
+        "reps": serializers.IntegerField(help_text="People who did field work in the period "
+                                                   "(a plan or a visit)."),
+    }),
     "group": serializers.CharField(allow_null=True),
     "total": KpiFigures,
     "numeric_distribution": serializers.ListField(child=serializers.DictField()),
     "rows": KpiRow,
     "definitions": serializers.ListField(child=serializers.DictField(
         child=serializers.CharField())),
+    "rules": serializers.ListField(child=serializers.CharField(),
+                                   help_text="How the figures are counted, in words."),
 })
 
 

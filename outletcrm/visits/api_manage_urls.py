@@ -23,6 +23,8 @@ urlpatterns = [
             name="supervision-plan-stop-drop"),
     re_path(rf"^visits/(?P<ref>{ID}|[0-9a-fA-F-]{{36}})/reject/?$",
             api_manage.VisitRejectView.as_view(), name="supervision-visit-reject"),
+    re_path(r"^visits/(?P<ref>\d+|[0-9a-fA-F-]{36})/accept/?$",
+            api_manage.VisitAcceptView.as_view(), name="supervision-visit-accept"),
     re_path(r"^supervision/day/?$", api_manage.SupervisionDayView.as_view(),
             name="supervision-day"),
     re_path(r"^kpis/visits/?$", api_manage.VisitKpiView.as_view(), name="supervision-kpis"),

@@ -6,3 +6,12 @@ class VisitsConfig(AppConfig):
     name = "outletcrm.visits"
     label = "visits"
     verbose_name = _("Routes and visits")
+
+    def ready(self):
+        # A customer handed over or archived releases its planned stops (visits/kpis.py).
+        from outletcrm.customers import signals
+        from outletcrm.visits import services
+
+        signals.owner_changed.connect(services.on_owner_changed,
+                                      dispatch_uid="visits.release_on_owner_change")
+        signals.archived.connect(services.on_archived, dispatch_uid="visits.release_on_archive")

@@ -23,6 +23,14 @@ class StopOrigin(models.TextChoices):
     REP = "rep", _("Added by the rep")
 
 
+# When two origins put the same customer on the same plan, the stronger one holds the stop,
+# whoever came first (issue 7 §1): the route over the supervisor over the rep.
+ORIGIN_RANK = {StopOrigin.REP: 0, StopOrigin.SUPERVISOR: 1, StopOrigin.GENERATED: 2}
+
+# Check-ins that are contact, not a visit at the outlet: never a route visit (visits/kpis.py).
+NOT_ROUTE_VISIT_KINDS = (VisitKind.PHONE, VisitKind.RIDE_ALONG)
+
+
 class VisitStatus(models.TextChoices):
     OPEN = "open", _("In progress")
     DONE = "done", _("Checked out")

@@ -4,11 +4,69 @@
 拜访成功率 (success)    = planned stops visited whose visit recorded an order ÷ planned stops
                           visited × 100 %
 
-A planned stop is a customer on a rep's plan for a day: as generated from the routes, plus
-stops the supervisor added. Stops the rep dropped still count; stops the rep added do not.
-Visited = a check-in by that rep at that customer on that day that was not rejected.
+Reps are paid on these figures, so nothing a rep can do, and no order in which things happen,
+may flatter them (issue 7 §1). The rules, each pinned by tests/visits/test_kpi_traps.py on
+SQLite and PostgreSQL:
+
+What is a visit (拜访). A check-in counts as a visit (`Visit.counts_as_visit`, computed by the
+database from `models.COUNTS_AS_VISIT`, so every writer agrees) when it is
+- not rejected by the supervisor;
+- made at the outlet: first, second, morning, day, home and return visits all are. A phone
+  visit is contact, not a visit at the outlet: it never counts as visited, on the plan or off
+  it, and is shown as its own figure (phone contacts). A ride-along (陪访) is the supervisor's
+  check-in when he goes along with a rep: it is the supervisor's record of coaching, never
+  the rep's visit (the rep checks in himself), and is shown as its own figure; a rep cannot
+  check in as a ride-along;
+- on site: within CHECKIN_RADIUS_M of the outlet. An off-site check-in (farther) is not
+  proof of being there and does not count until the supervisor reviews it and accepts it
+  (visits.services.visit_accept); until then it is shown as its own figure. A check-in at an
+  outlet without coordinates cannot be measured and counts (the distance shows "—"). A
+  check-in without the phone's position is refused for every kind except a phone visit.
+A visit belongs to the person who checked in: it matches a planned stop of the same rep, at
+the same customer, on the local day of the device time. Nobody's visit credits someone else.
+
+What is planned. A planned stop counts in the denominator when it came from the route
+(generated) or from the supervisor; a stop the rep added himself never counts. When the
+route (or the supervisor) and the rep put the same customer on the same plan, the stronger
+origin holds the stop, whoever came first (route > supervisor > rep); the earlier addition
+stays on file (PlannedStopAddition: who, when). So:
+- the rep adds a route customer to a future day before the plan is generated: at generation
+  the stop becomes the route's and counts; the rep's addition is kept as a trace;
+- the rep adds a customer the supervisor then adds: the stop becomes the supervisor's and
+  counts; the supervisor adds first and the rep then adds: refused, nothing changes;
+- a customer the route already planned cannot be added again by anyone.
+Plans are generated once per rep and day (nightly, on demand, from the command line, any
+number of runs): a run finds an existing generated plan and changes nothing. A plan the rep
+or the supervisor started by hand gets its routes at its first generation.
+A generated plan is a snapshot: editing a route afterwards (stops added, removed, moved to
+another route, the route deactivated or deleted) changes plans generated from then on, never
+one already made (plans are generated at most 14 days ahead). To count a change today, the
+supervisor adds the stop. Route stops of a customer the rep no longer owns, or archived, are
+not planned.
+Dropped stops still count, whether dropped before or after a visit; a visit to a dropped stop
+counts as visited. The order of the stops (reordered by the rep, the supervisor or the route
+optimiser) never changes what counts.
+
+When a customer leaves a rep. Handed to another rep (owner changed) or archived, the
+customer's stops from that day on are released (visits.services.release_stops): a released
+stop counts only if it was visited after all, so an outlet taken away from the rep does not
+count against him, and one he did visit still counts for him. On the hand-over day the former
+rep may still check in there for a stop of his own plan (core.scoping.can_work_own_planned_stop),
+so his offline check-ins arrive; check-ins made before an archiving are accepted when they
+arrive. The new owner's plan for the day is not changed: his visit there that day is
+unplanned unless the supervisor adds the stop. Restoring an archived customer does not bring
+released stops back; the supervisor can add them again.
+
+When things arrive. Visits are matched to stops when the figures are read, so an offline
+check-in uploaded after the plan changed counts exactly as if it had arrived at once (and
+is linked to its stop on the pages, visits.services.link_visits). A rejected visit counts for
+nothing; another visit the same day, made before or after the rejection, still makes the stop
+visited. A rep has at most one visit in progress per outlet and day; a replayed check-in (same
+client id) is the same visit.
+
 Over a period every rate is the sum of numerators over the sum of denominators, never an
-average of daily rates.
+average of daily rates. The reps counted (统计业务员) are the people in scope who did field work
+in the period: a plan, or a visit that counts. A supervisor who only rides along is not one.
 """
 
 import datetime
@@ -18,12 +76,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from outletcrm.customers.models import Customer
 from outletcrm.orders.models import OrderStatus
 from outletcrm.org.models import User
-from outletcrm.visits.choices import VisitKind, VisitStatus
+from outletcrm.visits.choices import NOT_ROUTE_VISIT_KINDS, VisitKind, VisitStatus
 from outletcrm.visits.models import (
     COUNTED_ORIGINS,
     PlannedStop,
@@ -47,43 +106,96 @@ class KpiDefinition:
         return {k: str(v) for k, v in asdict(self).items()}
 
 
+VISIT = _("a visit is a check-in by that rep at that customer that day, at the outlet (not "
+          "a phone visit or a supervisor's ride-along), on site or accepted by the supervisor "
+          "after review, and not rejected")
+
 DEFINITIONS = [
     KpiDefinition(
         "completion_rate", _("Visit completion rate (拜访完成率)"),
-        _("Planned stops visited: a check-in by that rep at that customer that day, not rejected"),
-        _("Planned stops: customers on the rep's plan for the day as generated from the routes, "
-          "plus stops the supervisor added; stops the rep dropped still count"),
-        _("Unplanned visits, stops the rep added, rejected visits"),
+        format_lazy(_("Planned stops visited; {visit}"), visit=VISIT),
+        _("Planned stops: customers on the rep's plan for the day from the routes or added by "
+          "the supervisor, whoever added them first; stops the rep dropped still count; a "
+          "stop whose customer was handed to another rep or archived counts only if visited"),
+        _("Unplanned visits, stops only the rep added, phone visits, ride-alongs, off-site "
+          "check-ins not accepted, rejected visits"),
     ),
     KpiDefinition(
         "success_rate", _("Visit success rate (拜访成功率)"),
         _("Planned stops visited whose visit recorded an order (not cancelled)"),
         _("Planned stops visited"),
-        _("Orders from customers off the plan, orders not recorded on the visit, cancelled "
-          "orders, rejected visits"),
+        _("Orders from customers off the plan, orders not recorded on a visit (phone visits "
+          "included), cancelled orders, rejected visits"),
+    ),
+    KpiDefinition(
+        "phone_contacts", _("Phone contacts"),
+        _("Check-ins of kind phone visit, not rejected: contact, not a visit at the outlet"),
+        _("None: a count, shown beside the rates and never part of them"),
+        _("Rejected phone visits"),
+    ),
+    KpiDefinition(
+        "ride_alongs", _("Ride-alongs (陪访)"),
+        _("Ride-alongs checked in by a supervisor going along with a rep, not rejected"),
+        _("None: a count; the rep's own check-in is the visit"),
+        _("Rejected ride-alongs"),
+    ),
+    KpiDefinition(
+        "off_site", _("Off-site check-ins"),
+        format_lazy(_("Check-ins farther than {radius} m from the outlet that the supervisor "
+                      "has not accepted (yet): they do not count as visits"),
+                    radius=f"{settings.CHECKIN_RADIUS_M:g}"),
+        _("None: a count"),
+        _("Phone visits, ride-alongs, rejected visits, accepted check-ins"),
     ),
     KpiDefinition(
         "coverage", _("Coverage"),
         _("Customers of the reps' portfolio visited at least once in the period"),
-        _("Live customers the reps own"), _("Rejected visits"),
+        _("Live customers the reps own"), _("Phone visits, ride-alongs, off-site check-ins not "
+                                            "accepted, rejected visits"),
     ),
     KpiDefinition(
         "numeric_distribution", _("Numeric distribution (铺货率), per product"),
         _("Visited outlets where a stock check found the product in stock"),
-        _("Visited outlets"), _("Rejected visits"),
+        _("Visited outlets"), _("Stock checks on phone visits, ride-alongs, off-site "
+                                "check-ins not accepted and rejected visits"),
     ),
     KpiDefinition(
         "deep_visits_per_day", _("Deep visits per rep-day"),
-        _("Checked-out visits on site of at least the deep-visit minutes, phone visits excluded"),
-        _("Rep-days with a plan or a visit"), _("Rejected visits"),
+        _("Checked-out visits of at least the deep-visit minutes"),
+        _("Rep-days with a plan or a visit"),
+        _("Phone visits, ride-alongs, off-site check-ins not accepted, rejected visits"),
     ),
     KpiDefinition(
         "order_amount_per_visited_customer", _("Order amount per visited customer"),
         _("Amount of orders recorded on visits (not cancelled)"),
-        _("Customers visited"), _("Rejected visits, orders taken outside a visit"),
+        _("Customers visited"),
+        _("Orders on phone visits and ride-alongs, orders taken outside a visit, rejected "
+          "visits"),
+    ),
+    KpiDefinition(
+        "field_staff", _("Reps counted (统计业务员)"),
+        _("People in the scope who did field work in the period: a plan, or a visit"),
+        _("None: a count"),
+        _("Supervisors and managers without a plan of their own (ride-alongs are not field "
+          "work of their own), people with only phone visits"),
     ),
 ]
 DEFINITION_BY_KEY = {d.key: d for d in DEFINITIONS}
+
+# The counting rules of the module docstring in the users' words, shown with the figures.
+RULES = [
+    _("A customer on the plan from the route or from the supervisor counts as planned, "
+      "whoever put it on the plan first; a customer only the rep added never does."),
+    _("A plan is made once for each day; route changes apply to the plans made after them. "
+      "Dropping or reordering stops does not take them out of the count."),
+    _("Only a visit at the outlet counts as visited: phone visits and the supervisor's "
+      "ride-alongs are counted apart."),
+    _("An off-site check-in counts once the supervisor has reviewed and accepted it; a "
+      "rejected visit never counts."),
+    _("When a customer is handed to another rep or archived, its stops from that day on "
+      "count only if they were visited."),
+    _("A check-in counts on the day of the phone's clock, whenever it is uploaded."),
+]
 
 GROUPS = {"rep", "team", "region", "day", "week", "month"}
 
@@ -106,10 +218,13 @@ class VisitKpis:
     visited_with_order: int = 0
     unplanned: int = 0
     visits: int = 0
+    phone_contacts: int = 0
+    ride_alongs: int = 0
     rejected: int = 0
     off_site: int = 0
     deep_visits: int = 0
     rep_days: int = 0
+    field_staff: int = 0
     average_duration_minutes: float | None = None
     order_amount: Decimal = Decimal("0")
     customers_visited: int = 0
@@ -148,17 +263,18 @@ class VisitKpis:
 
 
 def _visited_subquery(prefix: str = ""):
+    """A visit that counts (module docstring) by the stop's rep, at its customer, that day."""
     return Visit.objects.filter(
         rep_id=OuterRef(f"{prefix}rep_id"), customer_id=OuterRef(f"{prefix}customer_id"),
-        date=OuterRef(f"{prefix}date"),
-    ).exclude(status=VisitStatus.REJECTED)
+        date=OuterRef(f"{prefix}date"), counts_as_visit=True,
+    )
 
 
 def _ordered_subquery():
     return VisitOrder.objects.filter(
         visit__rep_id=OuterRef("rep_id"), visit__customer_id=OuterRef("customer_id"),
-        visit__date=OuterRef("date"),
-    ).exclude(visit__status=VisitStatus.REJECTED).exclude(order__status=OrderStatus.CANCELLED)
+        visit__date=OuterRef("date"), visit__counts_as_visit=True,
+    ).exclude(order__status=OrderStatus.CANCELLED)
 
 
 def _group_expr(group: str | None, prefix: str = ""):
@@ -210,10 +326,13 @@ def visit_kpis(*, reps, date_from: datetime.date, date_to: datetime.date,
     # on PostgreSQL (bench/visits_bench.py, bench/results/visits.md).
     stops = PlannedStop.objects.filter(rep_id__in=rep_ids, origin__in=COUNTED_ORIGINS,
                                        **in_period)
+    released = Q(released_at__isnull=False)
     stop_rows = _merge(
-        _grouped(stops, group, planned=Count("pk")),
-        _grouped(stops.filter(Exists(_visited_subquery())), group, visited_on_plan=Count("pk")),
-        # An order recorded on a visit implies the visit (not rejected): one EXISTS suffices.
+        _grouped(stops, group, n_kept=Count("pk", filter=~released)),
+        # A released stop (customer handed over or archived) counts only when visited.
+        _grouped(stops.filter(Exists(_visited_subquery())), group, visited_on_plan=Count("pk"),
+                 n_released_visited=Count("pk", filter=released)),
+        # An order recorded on a visit that counts implies the visit: one EXISTS suffices.
         _grouped(stops.filter(Exists(_ordered_subquery())), group,
                  visited_with_order=Count("pk")),
     )
@@ -223,25 +342,31 @@ def visit_kpis(*, reps, date_from: datetime.date, date_to: datetime.date,
         rep_id=OuterRef("rep_id"), customer_id=OuterRef("customer_id"), date=OuterRef("date"),
         origin__in=COUNTED_ORIGINS)
     live = visits.exclude(status=VisitStatus.REJECTED)
-    deep = Q(status=VisitStatus.DONE, duration_s__gte=settings.DEEP_VISIT_MINUTES * 60,
-             off_site=False) & ~Q(kind=VisitKind.PHONE)
+    counting = Q(counts_as_visit=True)
+    deep = counting & Q(status=VisitStatus.DONE,
+                        duration_s__gte=settings.DEEP_VISIT_MINUTES * 60)
+    off_site = (Q(off_site=True, accepted_at__isnull=True)
+                & ~Q(kind__in=NOT_ROUTE_VISIT_KINDS))
     visit_rows = _merge(
         _grouped(
-            live, group, n_visits=Count("pk"),
-            n_off_site=Count("pk", filter=Q(off_site=True)), n_deep=Count("pk", filter=deep),
-            average_duration=Avg("duration_s", filter=Q(status=VisitStatus.DONE)),
-            n_customers=Count("customer_id", distinct=True),
+            live, group, n_visits=Count("pk", filter=counting),
+            n_phone=Count("pk", filter=Q(kind=VisitKind.PHONE)),
+            n_ride=Count("pk", filter=Q(kind=VisitKind.RIDE_ALONG)),
+            n_off_site=Count("pk", filter=off_site), n_deep=Count("pk", filter=deep),
+            average_duration=Avg("duration_s", filter=counting & Q(status=VisitStatus.DONE)),
+            n_customers=Count("customer_id", distinct=True, filter=counting),
         ),
-        _grouped(live.filter(~Exists(counted_plan)), group, n_unplanned=Count("pk")),
+        _grouped(visits.filter(counting).filter(~Exists(counted_plan)), group,
+                 n_unplanned=Count("pk")),
         _grouped(
-            VisitOrder.objects.filter(visit__in=live.values("pk"))
+            VisitOrder.objects.filter(visit__in=visits.filter(counting).values("pk"))
             .exclude(order__status=OrderStatus.CANCELLED),
             group, prefix="visit__", n_amount=Sum("order__total"),
         ),
     )
     rejected_rows = _grouped(visits.filter(status=VisitStatus.REJECTED), group,
                              n_rejected=Count("pk"))
-    rep_day_rows = _rep_days(rep_ids, in_period, group)
+    rep_day_rows, staff_rows = _rep_days(rep_ids, in_period, group)
 
     keys = set(stop_rows) | set(visit_rows)
     results = []
@@ -251,12 +376,14 @@ def visit_kpis(*, reps, date_from: datetime.date, date_to: datetime.date,
         avg = v.get("average_duration")
         results.append(VisitKpis(
             group=group, label=None if key is None else str(key),
-            planned=s.get("planned") or 0, visited_on_plan=s.get("visited_on_plan") or 0,
+            planned=(s.get("n_kept") or 0) + (s.get("n_released_visited") or 0),
+            visited_on_plan=s.get("visited_on_plan") or 0,
             visited_with_order=s.get("visited_with_order") or 0,
             unplanned=v.get("n_unplanned") or 0, visits=v.get("n_visits") or 0,
+            phone_contacts=v.get("n_phone") or 0, ride_alongs=v.get("n_ride") or 0,
             rejected=(rejected_rows.get(key) or {}).get("n_rejected") or 0,
             off_site=v.get("n_off_site") or 0, deep_visits=v.get("n_deep") or 0,
-            rep_days=rep_day_rows.get(key, 0),
+            rep_days=rep_day_rows.get(key, 0), field_staff=staff_rows.get(key, 0),
             average_duration_minutes=round(avg / 60, 1) if avg is not None else None,
             order_amount=v.get("n_amount") or Decimal("0"),
             customers_visited=v.get("n_customers") or 0,
@@ -275,15 +402,16 @@ def visit_kpis(*, reps, date_from: datetime.date, date_to: datetime.date,
     return results
 
 
-def _rep_days(rep_ids, in_period, group) -> dict:
-    """Distinct (rep, day) pairs with a plan or a visit, per group."""
+def _rep_days(rep_ids, in_period, group) -> tuple[dict, dict]:
+    """Per group: distinct (rep, day) pairs with a plan or a visit that counts, and the
+    distinct people among them (the reps counted, 统计业务员)."""
     # order_by(): the models' default ordering would join and widen the DISTINCT.
     pairs = set(PlannedStop.objects.filter(rep_id__in=rep_ids, **in_period).order_by()
                 .values_list("rep_id", "date").distinct())
-    pairs |= set(Visit.objects.filter(rep_id__in=rep_ids, **in_period).order_by()
-                 .exclude(status=VisitStatus.REJECTED).values_list("rep_id", "date").distinct())
+    pairs |= set(Visit.objects.filter(rep_id__in=rep_ids, counts_as_visit=True, **in_period)
+                 .order_by().values_list("rep_id", "date").distinct())
     if group is None:
-        return {None: len(pairs)}
+        return {None: len(pairs)}, {None: len({rep_id for rep_id, _date in pairs})}
     if group in {"team", "region"}:
         field_name = "team_id" if group == "team" else "team__region_id"
         owners = dict(User.objects.filter(pk__in={p[0] for p in pairs})
@@ -297,27 +425,28 @@ def _rep_days(rep_ids, in_period, group) -> dict:
             "month": lambda rep_id, date: date.replace(day=1),
         }[group]
     counts: dict = {}
+    people: dict = {}
     for rep_id, date in pairs:
         k = key_of(rep_id, date)
         counts[k] = counts.get(k, 0) + 1
-    return counts
+        people.setdefault(k, set()).add(rep_id)
+    return counts, {k: len(v) for k, v in people.items()}
 
 
 def _coverage(rep_ids, in_period) -> tuple[int, int]:
     portfolio = Customer.objects.live().filter(owner_id__in=rep_ids)
     visited = portfolio.filter(Exists(
-        Visit.objects.filter(customer_id=OuterRef("pk"), rep_id__in=rep_ids, **in_period)
-        .exclude(status=VisitStatus.REJECTED)))
+        Visit.objects.filter(customer_id=OuterRef("pk"), rep_id__in=rep_ids,
+                             counts_as_visit=True, **in_period)))
     return portfolio.count(), visited.count()
 
 
 def numeric_distribution(*, rep_ids, in_period, visited: int | None = None) -> dict:
     """Per product: visited outlets whose stock check found it ÷ visited outlets (铺货率).
 
-    `visited` (distinct customers with a live visit) may be passed when already counted.
+    `visited` (distinct customers with a visit that counts) may be passed when already counted.
     """
-    live = Visit.objects.filter(rep_id__in=rep_ids, **in_period).exclude(
-        status=VisitStatus.REJECTED)
+    live = Visit.objects.filter(rep_id__in=rep_ids, counts_as_visit=True, **in_period)
     if visited is None:
         visited = live.values("customer_id").distinct().count()
     rows = (StockCheck.objects.filter(visit__in=live.values("pk"), in_stock=True)

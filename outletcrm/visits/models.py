@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from outletcrm.core.params import validate_business_date
 from outletcrm.visits.choices import (
+    NOT_ROUTE_VISIT_KINDS,
     PhotoKind,
     StopOrigin,
     VisitKind,
@@ -19,6 +20,14 @@ from outletcrm.visits.choices import (
 )
 
 COUNTED_ORIGINS = (StopOrigin.GENERATED, StopOrigin.SUPERVISOR)
+
+# A check-in that is a visit at the outlet for the KPIs (visits/kpis.py, DEFINITIONS): not
+# rejected, not a phone contact or a supervisor's ride-along, and made on site (within the
+# check-in radius, or accepted by the supervisor after review). The database computes it
+# (Visit.counts_as_visit), so every path that writes visits, bulk loads included, agrees.
+COUNTS_AS_VISIT = (~models.Q(status=VisitStatus.REJECTED)
+                   & ~models.Q(kind__in=NOT_ROUTE_VISIT_KINDS)
+                   & (models.Q(off_site=False) | models.Q(accepted_at__isnull=False)))
 
 
 class VisitKindSetting(models.Model):
@@ -116,7 +125,13 @@ class DailyPlan(models.Model):
 
 
 class PlannedStop(models.Model):
-    """A customer on a rep's plan for a day. Dropped stops stay: they still count as planned."""
+    """A customer on a rep's plan for a day. Dropped stops stay: they still count as planned.
+
+    `origin`, `added_by` and `added_at` say who holds the stop; when a stronger origin took
+    over a stop someone else had added first, the earlier additions stay in `earlier_additions`.
+    A released stop (its customer handed to another rep, or archived, before it was visited)
+    no longer counts unless it was visited after all (visits/kpis.py).
+    """
 
     plan = models.ForeignKey(DailyPlan, on_delete=models.CASCADE, related_name="stops")
     # rep and date repeat the plan's so the KPI joins visits on (rep, customer, date) directly.
@@ -132,18 +147,22 @@ class PlannedStop(models.Model):
     planned_arrival = models.TimeField(null=True, blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(null=True, blank=True)
     dropped_at = models.DateTimeField(null=True, blank=True)
     drop_reason = models.CharField(_("Reason"), max_length=200, blank=True)
     dropped_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["plan", "position", "pk"]
         constraints = [models.UniqueConstraint(fields=["plan", "customer"],
                                                name="uniq_customer_per_plan")]
-        # (rep, date, customer, origin) covers the KPI's lookups of a visit's planned stop, so
-        # they never read the table (SQLite: company month KPI 3.1 s → 1.5 s, bench/visits_bench).
-        indexes = [models.Index(fields=["rep", "date", "customer", "origin"]),
+        # (rep, date, customer, origin, released_at) covers the KPI's lookups of a visit's
+        # planned stop and its planned count, so they never read the table (SQLite: company
+        # month KPI 3.1 s → 1.5 s, bench/visits_bench).
+        indexes = [models.Index(fields=["rep", "date", "customer", "origin", "released_at"]),
                    models.Index(fields=["date", "origin"])]
 
     def __str__(self) -> str:
@@ -151,7 +170,31 @@ class PlannedStop(models.Model):
 
     @property
     def counts_as_planned(self) -> bool:
-        return self.origin in COUNTED_ORIGINS
+        """Counted in the completion rate's denominator (a released stop only if visited)."""
+        return self.origin in COUNTED_ORIGINS and self.released_at is None
+
+
+class PlannedStopAddition(models.Model):
+    """An earlier addition of a stop that a stronger origin took over (issue 7 §1).
+
+    The rep added the customer to a future day, then the plan was generated from the route
+    (or the supervisor added it): the stop counts as the route's (or the supervisor's), and
+    this keeps that the rep had added it too, when and by whom.
+    """
+
+    stop = models.ForeignKey(PlannedStop, on_delete=models.CASCADE,
+                             related_name="earlier_additions")
+    origin = models.CharField(max_length=20, choices=StopOrigin.choices)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["stop", "superseded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.stop} {self.origin}"
 
 
 class Visit(models.Model):
@@ -206,14 +249,31 @@ class Visit(models.Model):
                                     on_delete=models.SET_NULL, related_name="+")
     reject_reason = models.CharField(_("Reason for rejection"), max_length=200, blank=True)
 
+    # A supervisor who reviewed an off-site check-in and found the rep was at the outlet.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    accept_reason = models.CharField(_("Reason for accepting"), max_length=200, blank=True)
+
+    counts_as_visit = models.GeneratedField(
+        expression=models.Case(models.When(COUNTS_AS_VISIT, then=models.Value(True)),
+                               default=models.Value(False)),
+        output_field=models.BooleanField(), db_persist=True)
+
     class Meta:
         ordering = ["-checked_in_at", "-pk"]
         verbose_name = _("Visit")
         verbose_name_plural = pgettext_lazy("records", "Visits")  # not the KPI count 拜访次数
-        # (rep, date, customer, status) covers the KPI's "visited, not rejected" lookups.
-        indexes = [models.Index(fields=["rep", "date", "customer", "status"]),
+        # (rep, date, customer, counts_as_visit) covers the KPI's "visited" lookups.
+        indexes = [models.Index(fields=["rep", "date", "customer", "counts_as_visit"]),
                    models.Index(fields=["customer", "date"]),
                    models.Index(fields=["date", "status"])]
+        constraints = [
+            # One rep, one outlet, one day: at most one visit in progress (issue 7 §3).
+            models.UniqueConstraint(fields=["rep", "customer", "date"],
+                                    condition=models.Q(status=VisitStatus.OPEN),
+                                    name="one_open_visit_per_outlet_and_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer} {self.date}"

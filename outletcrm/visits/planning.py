@@ -4,6 +4,7 @@ import datetime
 
 import chinese_calendar
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from outletcrm.visits.choices import StopOrigin
@@ -66,39 +67,73 @@ def routes_on(date: datetime.date, *, rep_ids=None):
 
 @transaction.atomic
 def generate_plans(*, date: datetime.date, rep_ids=None) -> dict:
-    """Create the day's plans from the routes. A plan generated once is never regenerated,
-    so what was planned originally stays the KPI's denominator (issue 3, item 2)."""
+    """Create the day's plans from the routes.
+
+    A plan is generated once: later runs (nightly, on demand, the command, twice or more)
+    change nothing, so what was planned stays the KPI's denominator (issue 3, item 2). A plan
+    the rep or the supervisor started by hand before its first generation gets its routes
+    then, and the route wins every customer both put on it (issue 7 §1): a stop the rep (or
+    the supervisor) had added becomes the route's, keeps the earlier addition on file and
+    takes the route's place in the order; the hand-made stops off the routes follow.
+    Route stops of a customer the rep no longer owns, or archived, are not planned.
+    """
+    from outletcrm.visits.services import link_visits, take_over_stops
+
     routes = routes_on(date, rep_ids=rep_ids)
     by_rep: dict[int, list[Route]] = {}
     for route in routes:
         by_rep.setdefault(route.rep_id, []).append(route)
-    existing = dict(DailyPlan.objects.filter(date=date, rep_id__in=list(by_rep))
-                    .values_list("rep_id", "generated_at"))
     now = timezone.now()
-    to_create = [DailyPlan(rep_id=rep_id, date=date, generated_at=now)
-                 for rep_id in by_rep if rep_id not in existing]
-    DailyPlan.objects.bulk_create(to_create, ignore_conflicts=True)
-    # Plans the rep created by hand (adding a stop before the night run) get the routes too.
-    DailyPlan.objects.filter(date=date, rep_id__in=list(by_rep), generated_at__isnull=True).update(
-        generated_at=now)
-    fresh = [rep_id for rep_id in by_rep if existing.get(rep_id) is None]
-    plans = dict(DailyPlan.objects.filter(date=date, rep_id__in=fresh).values_list("rep_id", "pk"))
-    route_ids = [r.pk for rep_id in fresh for r in by_rep[rep_id]]
-    stops = (RouteStop.objects.filter(route_id__in=route_ids, customer__archived_at__isnull=True)
-             .select_related("route").order_by("route__name", "position", "pk"))
+    known = set(DailyPlan.objects.filter(date=date, rep_id__in=list(by_rep))
+                .values_list("rep_id", flat=True))
+    DailyPlan.objects.bulk_create([DailyPlan(rep_id=rep_id, date=date)
+                                   for rep_id in by_rep if rep_id not in known],
+                                  ignore_conflicts=True)
+    # Locked until this run commits: a stop added meanwhile waits, then finds the route's.
+    plans = dict(DailyPlan.objects.select_for_update()
+                 .filter(date=date, rep_id__in=list(by_rep), generated_at__isnull=True)
+                 .order_by("pk").values_list("rep_id", "pk"))
+    DailyPlan.objects.filter(pk__in=list(plans.values())).update(generated_at=now)
+    route_ids = [r.pk for rep_id in plans for r in by_rep[rep_id]]
+    route_stops = (RouteStop.objects
+                   .filter(route_id__in=route_ids, customer__archived_at__isnull=True,
+                           customer__owner_id=F("route__rep_id"))
+                   .select_related("route").order_by("route__name", "position", "pk"))
+    by_hand = {(s.rep_id, s.customer_id): s for s in
+               PlannedStop.objects.filter(plan_id__in=list(plans.values()))
+               .order_by("position", "pk")}
     seen: set[tuple[int, int]] = set()
-    new_stops = []
+    new_stops: list[PlannedStop] = []
+    taken: list[PlannedStop] = []
+    taken_routes: dict[int, int] = {}
     positions: dict[int, int] = {}
-    for stop in stops:
-        rep_id = stop.route.rep_id
-        key = (rep_id, stop.customer_id)
+    for route_stop in route_stops:
+        rep_id = route_stop.route.rep_id
+        key = (rep_id, route_stop.customer_id)
         if key in seen:
             continue
         seen.add(key)
         positions[rep_id] = positions.get(rep_id, 0) + 1
-        new_stops.append(PlannedStop(
-            plan_id=plans[rep_id], rep_id=rep_id, date=date, customer_id=stop.customer_id,
-            position=positions[rep_id], origin=StopOrigin.GENERATED, route_id=stop.route_id,
-        ))
-    PlannedStop.objects.bulk_create(new_stops, ignore_conflicts=True, batch_size=2000)
-    return {"date": date.isoformat(), "plans": len(fresh), "stops": len(new_stops)}
+        held = by_hand.get(key)
+        if held is None:
+            new_stops.append(PlannedStop(
+                plan_id=plans[rep_id], rep_id=rep_id, date=date,
+                customer_id=route_stop.customer_id, position=positions[rep_id],
+                origin=StopOrigin.GENERATED, route_id=route_stop.route_id, added_at=now,
+            ))
+            continue
+        held.position = positions[rep_id]
+        if held.origin != StopOrigin.GENERATED:
+            taken.append(held)
+            taken_routes[held.pk] = route_stop.route_id
+    for (rep_id, _customer_id), held in by_hand.items():  # hand-made stops off the routes
+        if (rep_id, _customer_id) not in seen:
+            positions[rep_id] = positions.get(rep_id, 0) + 1
+            held.position = positions[rep_id]
+    PlannedStop.objects.bulk_update(list(by_hand.values()), ["position"], batch_size=2000)
+    take_over_stops(taken, origin=StopOrigin.GENERATED, actor=None, route_ids=taken_routes,
+                    now=now)
+    PlannedStop.objects.bulk_create(new_stops, batch_size=2000)
+    # A check-in can precede its plan (generated on demand mid-day, an early offline upload).
+    link_visits(rep_ids=list(plans), date=date)
+    return {"date": date.isoformat(), "plans": len(plans), "stops": len(new_stops) + len(taken)}

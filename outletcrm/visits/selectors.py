@@ -17,18 +17,20 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from outletcrm.core import params, scoping
 from outletcrm.customers.models import Customer
 from outletcrm.orders.models import Order
 from outletcrm.org.models import Region, Role, Team, User
 from outletcrm.visits import kpis
-from outletcrm.visits.choices import VisitStatus
+from outletcrm.visits.choices import VisitKind, VisitStatus
 from outletcrm.visits.models import (
+    COUNTED_ORIGINS,
     DailyPlan,
     FollowUpTask,
     PlannedStop,
+    PlannedStopAddition,
     Route,
     RouteStop,
     TaskPostponement,
@@ -134,17 +136,24 @@ def _get_rep_keyed(queryset: QuerySet, user: User, pk, via: str = "rep__"):
 # --- plans and their progress ------------------------------------------------------------
 
 VISITED, REJECTED, DROPPED, MISSED, NOT_YET = "visited", "rejected", "dropped", "missed", "not_yet"
+OFF_SITE, PHONE = "off_site", "phone"
+# gettext_lazy spelled out: makemessages does not know the _lazy alias.
 STATUS_LABELS = {
-    VISITED: _lazy("Visited"), REJECTED: _lazy("Visit rejected"), DROPPED: _lazy("Dropped"),
-    MISSED: _lazy("Missed"), NOT_YET: _lazy("Not yet"),
+    VISITED: gettext_lazy("Visited"), REJECTED: gettext_lazy("Visit rejected"),
+    DROPPED: gettext_lazy("Dropped"), MISSED: gettext_lazy("Missed"),
+    NOT_YET: gettext_lazy("Not yet"),
+    OFF_SITE: gettext_lazy("Off-site check-in, not accepted"),
+    PHONE: gettext_lazy("Phone contact only"),
 }
 STATUS_COLOURS = {VISITED: "success", REJECTED: "danger", DROPPED: "secondary",
-                  MISSED: "danger", NOT_YET: "warning"}
+                  MISSED: "danger", NOT_YET: "warning", OFF_SITE: "danger", PHONE: "info"}
+# Statuses of a counted stop that, once the day is over, mean it was not visited.
+NOT_VISITED = {MISSED, DROPPED, REJECTED, OFF_SITE, PHONE}
 
 
 @dataclass
 class StopRow:
-    """A planned stop with what happened to it."""
+    """A planned stop with what happened to it (the same rules as visits/kpis.py)."""
 
     stop: PlannedStop
     status: str
@@ -152,7 +161,9 @@ class StopRow:
 
     @property
     def counted(self) -> bool:
-        return self.stop.counts_as_planned
+        """In the completion rate's denominator: a released stop only if visited."""
+        return self.stop.origin in COUNTED_ORIGINS and (
+            self.stop.released_at is None or self.status == VISITED)
 
     @property
     def status_label(self) -> str:
@@ -169,11 +180,17 @@ def day_is_over(date: datetime.date) -> bool:
 
 
 def _stop_status(stop: PlannedStop, visits: list[Visit], over: bool) -> tuple[str, Visit | None]:
-    live = [v for v in visits if v.status != VisitStatus.REJECTED]
-    if live:
-        return VISITED, live[0]
+    counting = [v for v in visits if v.counts_as_visit]
+    if counting:
+        return VISITED, counting[0]
     if stop.dropped_at:
         return DROPPED, None
+    live = [v for v in visits if v.status != VisitStatus.REJECTED]
+    off_site = [v for v in live if v.kind != VisitKind.PHONE]
+    if off_site:  # at the outlet's kinds, not counting while live: off site, not accepted
+        return OFF_SITE, off_site[0]
+    if live:
+        return PHONE, live[0]
     if visits:
         return REJECTED, visits[0]
     return (MISSED if over else NOT_YET), None
@@ -194,7 +211,10 @@ def stop_rows(stops, visits) -> list[StopRow]:
 
 def _stops_qs() -> QuerySet:
     return PlannedStop.objects.select_related(
-        "customer", "route", "added_by", "dropped_by").order_by("position", "pk")
+        "customer", "route", "added_by", "dropped_by").prefetch_related(
+        Prefetch("earlier_additions",
+                 queryset=PlannedStopAddition.objects.select_related("added_by"))
+    ).order_by("position", "pk")
 
 
 def _visits_qs() -> QuerySet:
@@ -290,7 +310,7 @@ class RepDay:
     @property
     def missed(self) -> int:
         """Counted stops not visited on a day that is over, dropped ones included."""
-        return sum(1 for r in self.rows if r.counted and r.status in {MISSED, DROPPED, REJECTED}
+        return sum(1 for r in self.rows if r.counted and r.status in NOT_VISITED
                    and day_is_over(r.stop.date))
 
     @property
@@ -395,7 +415,7 @@ def supervision_day(*, user: User, date: datetime.date, team: Team | None = None
         rep_obj = days[visit.rep_id].rep
         if visit.status == VisitStatus.REJECTED:
             continue
-        if visit.off_site:
+        if visit.off_site and visit.accepted_at is None:
             gap = (visit.checkin_received_at - visit.checked_in_at).total_seconds()
             exceptions.append(DayException(kind="off_site", rep=rep_obj, visit=visit,
                                          clock_gap_s=gap))
@@ -408,7 +428,7 @@ def supervision_day(*, user: User, date: datetime.date, team: Team | None = None
             exceptions.append(DayException(kind="open", rep=rep_obj, visit=visit))
     if over:
         for row in rows:
-            if row.counted and row.status in {MISSED, DROPPED, REJECTED}:
+            if row.counted and row.status in NOT_VISITED:
                 exceptions.append(DayException(kind="missed", rep=days[row.stop.rep_id].rep,
                                              row=row))
     return SupervisionDay(date=date, is_over=over, reps=list(days.values()),
@@ -512,7 +532,7 @@ def day_tasks(*, user: User, date: datetime.date, reps: list[User], limit: int =
 def visit_get(*, user: User, pk) -> Visit:
     """One visit in scope with everything its detail page shows, or Http404."""
     qs = Visit.objects.select_related(
-        "rep", "rep__team", "customer", "planned_stop", "rejected_by",
+        "rep", "rep__team", "customer", "planned_stop", "rejected_by", "accepted_by",
     ).prefetch_related(
         "steps", "photos", "stock_checks__product", "sightings", "follow_ups",
         Prefetch("visit_orders", queryset=VisitOrder.objects.select_related("order").prefetch_related(
@@ -558,6 +578,14 @@ def kpi_scope(*, user: User | None, rep=None, team=None, region=None) -> KpiScop
     partial one presented as the whole.
     """
     viewer = user if user is not None else company_viewer()
+    scope = _narrowed(viewer, rep=rep, team=team, region=region)
+    if user is not None and user.role == Role.REP:
+        # A rep's scope is himself, however it is asked for: his own figures, named as his.
+        return KpiScope(reps=scope.reps, kind="self", label=str(user), key=user.pk)
+    return scope
+
+
+def _narrowed(viewer: User, *, rep=None, team=None, region=None) -> KpiScope:
     reps = scoping.reps_in_scope(viewer)
     if rep not in (None, ""):
         person = rep_lookup(user=viewer, value=rep)
@@ -582,7 +610,8 @@ def kpi_scope(*, user: User | None, rep=None, team=None, region=None) -> KpiScop
 
 FIGURES = (
     "planned", "visited_on_plan", "unplanned", "visited_with_order", "completion_rate",
-    "success_rate", "visits", "rejected", "off_site", "deep_visits", "rep_days",
+    "success_rate", "visits", "phone_contacts", "ride_alongs", "rejected", "off_site",
+    "deep_visits", "rep_days", "field_staff",
     "deep_visits_per_day", "average_duration_minutes", "order_amount", "customers_visited",
     "order_amount_per_visited_customer", "portfolio", "portfolio_visited", "coverage",
 )
@@ -666,13 +695,15 @@ def kpi_report(*, user: User | None, date_from, date_to, rep=None, team=None, re
     ]
     return {
         "from": date_from.isoformat(), "to": date_to.isoformat(),
+        # reps: the people who did field work in the period (kpis.DEFINITIONS, field_staff)
         "scope": {"kind": scope.kind, "id": scope.key, "name": str(scope.label),
-                  "reps": scope.reps.count()},
+                  "reps": total.field_staff},
         "group": group,
         "total": _figures(total, with_portfolio=True),
         "numeric_distribution": distribution,
         "rows": rows,
         "definitions": [d.as_dict() for d in kpis.DEFINITIONS],
+        "rules": [str(rule) for rule in kpis.RULES],
     }
 
 

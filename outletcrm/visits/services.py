@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from outletcrm.orders.services import order_create
 from outletcrm.org.models import User
 from outletcrm.visits.choices import (
     HARD_TERMINAL,
+    ORIGIN_RANK,
     SOFT_TERMINAL,
     StopOrigin,
     TaskKind,
@@ -31,10 +32,12 @@ from outletcrm.visits.choices import (
     VisitStatus,
 )
 from outletcrm.visits.models import (
+    COUNTED_ORIGINS,
     CompetitorSighting,
     DailyPlan,
     FollowUpTask,
     PlannedStop,
+    PlannedStopAddition,
     StepTemplate,
     StockCheck,
     TaskPostponement,
@@ -47,15 +50,62 @@ from outletcrm.visits.models import (
 from outletcrm.visits.photos import load_image, redact_position_line, watermark
 
 # --- plans -------------------------------------------------------------------------------
+# Who adds a customer to a day's plan first never changes what counts (visits/kpis.py, "order
+# of events"): the stronger origin holds the stop (ORIGIN_RANK: the route, then the supervisor,
+# then the rep) and the weaker additions it took over stay on file (PlannedStopAddition).
 
-def _plan_for(rep: User, date: datetime.date) -> DailyPlan:
+def _locked_plan(rep: User, date: datetime.date) -> DailyPlan:
+    """The rep's plan for the day, created if needed and locked until the transaction ends,
+    so the plan generation and an addition running at the same time take turns."""
     plan, _created = DailyPlan.objects.get_or_create(rep=rep, date=date)
-    return plan
+    return DailyPlan.objects.select_for_update().get(pk=plan.pk)
+
+
+def link_visits(*, rep_ids, date: datetime.date, customer_ids=None) -> int:
+    """Point the day's visits at their planned stop, whichever came first (an offline check-in
+    uploaded before a stop was added, or after). The KPIs match visits to stops by rep,
+    customer and day when they are read; this keeps `planned_stop`/`is_planned` telling the
+    same story on the pages."""
+    stops = PlannedStop.objects.filter(rep_id=OuterRef("rep_id"), date=OuterRef("date"),
+                                       customer_id=OuterRef("customer_id"))
+    visits = Visit.objects.filter(rep_id__in=list(rep_ids), date=date)
+    if customer_ids is not None:
+        visits = visits.filter(customer_id__in=list(customer_ids))
+    return visits.update(planned_stop_id=Subquery(stops.values("pk")[:1]),
+                         is_planned=Exists(stops.filter(origin__in=COUNTED_ORIGINS)))
+
+
+def take_over_stops(stops: list[PlannedStop], *, origin: str, actor: User | None,
+                    route_ids: dict[int, int] | None = None, now=None) -> list[PlannedStop]:
+    """Give existing stops to a stronger origin, keeping their earlier holder on file.
+
+    A released stop (customer handed over or archived) taken over counts again: the one who
+    put it back is the supervisor or the route, never the rep.
+    """
+    now = now or timezone.now()
+    PlannedStopAddition.objects.bulk_create(
+        PlannedStopAddition(stop=stop, origin=stop.origin, added_by_id=stop.added_by_id,
+                            added_at=stop.added_at, superseded_at=now) for stop in stops)
+    for stop in stops:
+        stop.origin = origin
+        stop.added_by = actor
+        stop.added_at = now
+        stop.route_id = (route_ids or {}).get(stop.pk)
+        stop.released_at = None
+        stop.release_reason = ""
+    PlannedStop.objects.bulk_update(stops, ["origin", "added_by", "added_at", "route",
+                                            "released_at", "release_reason"])
+    return stops
 
 
 @transaction.atomic
 def plan_add_stop(*, actor: User, rep: User, date: datetime.date, customer: Customer) -> PlannedStop:
-    """Add a customer to a day's plan: a supervisor's addition counts as planned, a rep's not."""
+    """Add a customer to a day's plan: a supervisor's addition counts as planned, a rep's not.
+
+    A supervisor adding a customer the rep had already added takes the stop over (it counts
+    from then on; the rep's addition stays on file). A rep adding a customer that is already
+    on the plan changes nothing.
+    """
     if actor.pk == rep.pk:
         origin = StopOrigin.REP
     elif scoping.can_supervise(actor, rep):
@@ -68,13 +118,56 @@ def plan_add_stop(*, actor: User, rep: User, date: datetime.date, customer: Cust
     params.check_date_bounds(date, field="date", earliest=earliest, latest=latest)
     if date < timezone.localdate() and origin == StopOrigin.SUPERVISOR:
         raise ValidationError({"date": _("Past plans cannot be extended.")})
-    plan = _plan_for(rep, date)
+    plan = _locked_plan(rep, date)
     stop = PlannedStop.objects.filter(plan=plan, customer=customer).first()
+    now = timezone.now()
     if stop is not None:
+        stronger = ORIGIN_RANK[origin] > ORIGIN_RANK[stop.origin]
+        if origin == StopOrigin.SUPERVISOR and (stronger or stop.released_at is not None):
+            take_over_stops([stop], origin=origin, actor=actor, now=now)
+            link_visits(rep_ids=[rep.pk], date=date, customer_ids=[customer.pk])
+            return stop
         raise ValidationError({"customer": _("This customer is already on the plan.")})
     last = plan.stops.aggregate(m=Max("position"))["m"] or 0
-    return PlannedStop.objects.create(plan=plan, rep=rep, date=date, customer=customer,
-                                      position=last + 1, origin=origin, added_by=actor)
+    try:
+        with transaction.atomic():
+            stop = PlannedStop.objects.create(plan=plan, rep=rep, date=date, customer=customer,
+                                              position=last + 1, origin=origin, added_by=actor,
+                                              added_at=now)
+    except IntegrityError:  # added by someone else a moment ago
+        raise ValidationError({"customer": _("This customer is already on the plan.")}) from None
+    link_visits(rep_ids=[rep.pk], date=date, customer_ids=[customer.pk])
+    return stop
+
+
+def release_stops(*, customer: Customer, reason: str, rep_id: int | None = None,
+                  now=None) -> int:
+    """Stops of `customer` from today on no longer count unless they are visited.
+
+    Called when the customer is handed to another rep (only the former rep's stops) or
+    archived (everyone's). Nobody can visit it for the former rep any more after that day, so
+    an unvisited stop must not count against him; a stop he did visit, whenever the check-in
+    reaches the server, still counts for him (visits/kpis.py).
+    """
+    now = now or timezone.now()
+    stops = PlannedStop.objects.filter(customer=customer, date__gte=timezone.localdate(now),
+                                       released_at__isnull=True)
+    if rep_id is not None:
+        stops = stops.filter(rep_id=rep_id)
+    return stops.update(released_at=now, release_reason=str(reason)[:200])
+
+
+def on_owner_changed(sender, *, customer: Customer, old_owner_id, actor=None, **kwargs) -> None:
+    """customers.signals.owner_changed: the former owner's stops of the customer are released."""
+    if old_owner_id is None:
+        return
+    release_stops(customer=customer, rep_id=old_owner_id,
+                  reason=_("Customer handed over to %(rep)s") % {"rep": customer.owner})
+
+
+def on_archived(sender, *, customer: Customer, actor=None, **kwargs) -> None:
+    """customers.signals.archived: every rep's stops of the customer are released."""
+    release_stops(customer=customer, reason=_("Customer archived"))
 
 
 @transaction.atomic
@@ -191,12 +284,34 @@ def kind_setting(kind: str) -> VisitKindSetting:
     return setting or VisitKindSetting(kind=kind)
 
 
+class OpenVisitExists(ValidationError):
+    """A check-in refused because the rep already has a visit in progress at that outlet."""
+
+    def __init__(self, visit: Visit):
+        self.visit = visit
+        super().__init__({"customer": _(
+            "You already have a visit in progress at this outlet (checked in at %(time)s). "
+            "Check out of it before checking in again.") % {
+                "time": timezone.localtime(visit.checked_in_at).strftime("%H:%M")}})
+
+
+def _open_visit(rep: User, customer: Customer, date: datetime.date) -> Visit | None:
+    return Visit.objects.filter(rep=rep, customer=customer, date=date,
+                                status=VisitStatus.OPEN).first()
+
+
 @transaction.atomic
 def visit_check_in(
     *, actor: User, customer: Customer, client_id, kind: str = VisitKind.DAY, device_time=None,
     lat=None, lng=None, accuracy_m=None, fix_age_s=None,
 ) -> tuple[Visit, bool]:
-    """Check in at an outlet. A replayed client_id returns the first visit (created=False)."""
+    """Check in at an outlet. A replayed client_id returns the first visit (created=False).
+
+    One rep has at most one visit in progress per outlet and day (a database constraint, so
+    two check-ins racing each other cannot both open one): a second check-in there is refused
+    with OpenVisitExists until the first is checked out. Whether the visit counts for the KPIs
+    (kind, position, review) is decided by visits/kpis.py, not here.
+    """
     client_id = _uuid(client_id)
     existing = Visit.objects.filter(client_id=client_id).first()
     if existing:
@@ -205,19 +320,26 @@ def visit_check_in(
         return existing, False
     if kind not in VisitKind.values:
         raise ValidationError({"kind": _("Unknown visit kind.")})
-    if customer.is_archived:
-        raise ValidationError({"customer": _("This customer is archived.")})
+    if kind == VisitKind.RIDE_ALONG and not scoping.is_field_supervisor(actor):
+        raise ValidationError({"kind": _(
+            "A ride-along is checked in by the supervisor who goes along. Check in with the "
+            "kind of visit you are making.")})
     checked_in_at = _device_time(device_time or timezone.now(), "device_time")
+    # A check-in made before the customer was archived still arrives (offline uploads).
+    if customer.is_archived and not checked_in_at < customer.archived_at:
+        raise ValidationError({"customer": _("This customer is archived.")})
     lat, lng = _position(lat, lng, "")
     if lat is None and kind != VisitKind.PHONE:
         raise ValidationError({"lat": _("A check-in needs the phone's position.")})
     distance = _distance(customer, lat, lng)
     date = timezone.localdate(checked_in_at)
-    planned = (PlannedStop.objects.filter(rep=actor, date=date, customer=customer)
-               .order_by("origin").first())
+    open_visit = _open_visit(actor, customer, date)
+    if open_visit is not None:
+        raise OpenVisitExists(open_visit)
+    planned = PlannedStop.objects.filter(rep=actor, date=date, customer=customer).first()
     visit = Visit(
         client_id=client_id, rep=actor, customer=customer, kind=kind, date=date,
-        planned_stop=planned, is_planned=bool(planned and planned.counts_as_planned),
+        planned_stop=planned, is_planned=bool(planned and planned.origin in COUNTED_ORIGINS),
         checked_in_at=checked_in_at, checkin_received_at=timezone.now(),
         checkin_lat=lat, checkin_lng=lng,
         checkin_accuracy_m=_non_negative(accuracy_m, "accuracy_m"),
@@ -228,8 +350,16 @@ def visit_check_in(
     try:
         with transaction.atomic():
             visit.save()
-    except IntegrityError:  # a second upload of the same check-in won the race
-        return Visit.objects.get(client_id=client_id), False
+    except IntegrityError:
+        # Another upload won the race: the same check-in (a replay), or another check-in at
+        # the same outlet that is now the open visit.
+        replay = Visit.objects.filter(client_id=client_id, rep=actor).first()
+        if replay is not None:
+            return replay, False
+        open_visit = _open_visit(actor, customer, date)
+        if open_visit is not None:
+            raise OpenVisitExists(open_visit) from None
+        raise
     steps = StepTemplate.objects.filter(kind=kind, is_active=True).order_by("position")
     VisitStep.objects.bulk_create(
         VisitStep(visit=visit, position=s.position, title=s.title) for s in steps)
@@ -453,6 +583,28 @@ def visit_reject(*, actor: User, visit: Visit, reason: str) -> Visit:
     visit.rejected_by = actor
     visit.reject_reason = reason[:200]
     visit.save(update_fields=["status", "rejected_at", "rejected_by", "reject_reason"])
+    return visit
+
+
+@transaction.atomic
+def visit_accept(*, actor: User, visit: Visit, reason: str) -> Visit:
+    """A supervisor accepts an off-site check-in after review: from then on it counts as a
+    visit at the outlet (visits/kpis.py). A rejection still overrides it."""
+    if not scoping.can_supervise(actor, visit.rep):
+        raise PermissionDenied(_("Only the rep's supervisor or manager can review a visit."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the check-in is accepted.")})
+    if visit.status == VisitStatus.REJECTED:
+        raise ValidationError(_("This visit was rejected."))
+    if not visit.off_site:
+        raise ValidationError(_("Only an off-site check-in needs accepting."))
+    if visit.accepted_at is not None:
+        raise ValidationError(_("This check-in is already accepted."))
+    visit.accepted_at = timezone.now()
+    visit.accepted_by = actor
+    visit.accept_reason = reason[:200]
+    visit.save(update_fields=["accepted_at", "accepted_by", "accept_reason"])
     return visit
 
 

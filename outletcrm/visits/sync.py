@@ -299,13 +299,37 @@ def _receipted(user: User, op: str, client_id: uuid.UUID, apply) -> OpResult:
     return outcome
 
 
+def check_in_customer_for(user: User, pk, *, device_time) -> Customer:
+    """The customer of a check-in: one in the user's scope, or one on his own plan for the
+    check-in's day that has left his scope since, e.g. handed to another rep that day
+    (core.scoping.can_work_own_planned_stop), so the former rep's offline check-ins still
+    arrive. Anything else is 'not found' (404)."""
+    try:
+        return customer_for(user, pk)
+    except OpError:
+        day = timezone.localdate(device_time) if isinstance(device_time, datetime.datetime) \
+            else None
+        stop = (PlannedStop.objects.filter(rep=user, date=day, customer_id=pk)
+                .select_related("customer").first() if day else None)
+        if stop is None or not scoping.can_work_own_planned_stop(
+                user, stop_rep_id=stop.rep_id, stop_date=stop.date,
+                released_on=timezone.localdate(stop.released_at) if stop.released_at else None):
+            raise
+        return stop.customer
+
+
 def _op_check_in(user, client_id, visit_client_id, payload) -> OpResult:
     data = _validated(CheckInPayload, payload)
-    customer = customer_for(user, data["customer"])
-    visit, created = services.visit_check_in(
-        actor=user, customer=customer, client_id=client_id, kind=data["kind"],
-        device_time=data["device_time"], lat=data.get("lat"), lng=data.get("lng"),
-        accuracy_m=data.get("accuracy_m"), fix_age_s=data.get("fix_age_s"))
+    customer = check_in_customer_for(user, data["customer"], device_time=data["device_time"])
+    try:
+        visit, created = services.visit_check_in(
+            actor=user, customer=customer, client_id=client_id, kind=data["kind"],
+            device_time=data["device_time"], lat=data.get("lat"), lng=data.get("lng"),
+            accuracy_m=data.get("accuracy_m"), fix_age_s=data.get("fix_age_s"))
+    except services.OpenVisitExists as exc:
+        # The open visit's client id lets the phone attach its queued work to that visit.
+        raise OpError({**validation_error_detail(exc),
+                       "open_visit": [str(exc.visit.client_id)]}) from None
     return OpResult("applied" if created else "duplicate", {
         "visit": str(visit.client_id), "off_site": visit.off_site,
         "distance_m": visit.checkin_distance_m, "is_planned": visit.is_planned,
@@ -541,6 +565,7 @@ def apply_op(*, user: User, op: str, client_id, visit_client_id=None, payload=No
 def apply_batch(*, user: User, ops: list) -> list[dict]:
     """Apply a batch in order, each operation on its own: one refusal never loses the others."""
     results = []
+    refused_check_ins: dict[str, str] = {}  # client id → why, for the visit's later operations
     for raw in ops:
         envelope = OperationSerializer(data=raw if isinstance(raw, dict) else {})
         raw_id = raw.get("client_id") if isinstance(raw, dict) else None
@@ -549,6 +574,12 @@ def apply_batch(*, user: User, ops: list) -> list[dict]:
                             "error": _flatten(envelope.errors)})
             continue
         data = envelope.validated_data
+        refused = refused_check_ins.get(str(data.get("visit_client_id")))
+        if refused is not None:
+            results.append({"client_id": str(data["client_id"]), "status": "error", "error": {
+                "visit_client_id": [_("Not recorded: the check-in of this visit was refused "
+                                      "(%(reason)s).") % {"reason": refused}]}})
+            continue
         try:
             outcome = apply_op(user=user, op=data["op"], client_id=data["client_id"],
                                visit_client_id=data.get("visit_client_id"),
@@ -556,6 +587,10 @@ def apply_batch(*, user: User, ops: list) -> list[dict]:
         except OpError as exc:
             results.append({"client_id": str(data["client_id"]), "status": "error",
                             "error": exc.errors})
+            if data["op"] == "check_in":
+                refused_check_ins[str(data["client_id"])] = " ".join(
+                    str(m) for key, messages in exc.errors.items() if key != "open_visit"
+                    for m in messages)
             continue
         results.append({"client_id": str(data["client_id"]), "status": outcome.status,
                         "result": outcome.result})
@@ -599,8 +634,11 @@ def _step_title(template: StepTemplate) -> str:
     return template.title_en if english and template.title_en else template.title
 
 
-def catalogue() -> dict:
-    """What a visit form needs offline: products with default prices, steps, checklists."""
+def catalogue(user: User | None = None) -> dict:
+    """What a visit form needs offline: products with default prices, steps, checklists.
+
+    The visit kinds offered are those the user may check in with (a ride-along only for a
+    supervisor; visits.services.visit_check_in)."""
     prices = dict(PriceListItem.objects.filter(price_list__is_default=True)
                   .values_list("product_id", "unit_price"))
     products, competitors = [], []
@@ -620,7 +658,9 @@ def catalogue() -> dict:
     return {
         "products": products, "competitor_products": competitors, "steps": steps,
         "kinds": [{"value": v, "label": str(label), "requires_live_photo": live.get(v, True)}
-                  for v, label in VisitKind.choices],
+                  for v, label in VisitKind.choices
+                  if v != VisitKind.RIDE_ALONG or user is None
+                  or scoping.is_field_supervisor(user)],
         "photo_kinds": [{"value": v, "label": str(label)} for v, label in PhotoKind.choices],
         "hard_terminal": [{"key": k, "label": str(label)} for k, label in HARD_TERMINAL],
         "soft_terminal": [{"key": k, "label": str(label)} for k, label in SOFT_TERMINAL],
@@ -705,7 +745,7 @@ def today_snapshot(user: User, *, date: datetime.date | None = None) -> dict:
         "unplanned_visits": [visit_summary(v) for v in visits
                              if v.customer_id not in planned_customers],
         "tasks": [task_json(t, date) for t in open_tasks(user, until=tomorrow)],
-        "catalogue": catalogue(),
+        "catalogue": catalogue(user),
     }
 
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("visit/<id:pk>/", views.visit_detail, name="visit_detail"),
     path("visit/<id:pk>/reject/", views.visit_reject, name="visit_reject"),
     path("photos/<uuid:client_id>.jpg", views.photo_file, name="photo"),
+    path("visit/<id:pk>/accept/", views.visit_accept, name="visit_accept"),
     path("kpis/", views.kpi_page, name="kpis"),
 ]

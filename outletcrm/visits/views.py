@@ -235,8 +235,12 @@ def plan_page(request: HttpRequest) -> HttpResponse:
         "view": view, "rep": view.rep, "date": date, "is_own": is_own,
         "can_supervise": can_supervise, "can_change": can_change,
         "reps": selectors.rep_choices(user=request.user),
+        # A supervisor may still add a customer the rep added himself (or one released):
+        # his addition takes the stop over and counts (visits/kpis.py).
         "choices": (selectors.plan_customer_choices(user=request.user, rep=view.rep)
-                    .exclude(pk__in=[r.stop.customer_id for r in view.rows])
+                    .exclude(pk__in=[r.stop.customer_id for r in view.rows if not (
+                        can_supervise and (r.stop.origin == StopOrigin.REP
+                                           or r.stop.released_at))])
                     if can_change else []),
         "prev_day": date - datetime.timedelta(days=1),
         "next_day": date + datetime.timedelta(days=1),
@@ -382,6 +386,8 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "orders": selectors.orders_of_visit(visit),
         "can_reject": scoping.can_supervise(request.user, visit.rep)
         and visit.status != VisitStatus.REJECTED,
+        "can_accept": scoping.can_supervise(request.user, visit.rep)
+        and visit.status != VisitStatus.REJECTED and visit.off_site and not visit.accepted_at,
         "threshold": threshold,
         "is_short": visit.duration_s is not None and visit.duration_s < threshold * 60,
         "clock_gap_s": (visit.checkin_received_at - visit.checked_in_at).total_seconds(),
@@ -422,6 +428,21 @@ def visit_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return back(request, reverse("visits:visit_detail", args=[visit.pk]))
 
 
+@login_required
+@require_POST
+def visit_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept an off-site check-in after review, with a reason: it then counts as a visit."""
+    visit = selectors.visit_get(user=request.user, pk=pk)
+    try:
+        services.visit_accept(actor=request.user, visit=visit,
+                              reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Check-in accepted. It now counts as a visit at the outlet."))
+    return back(request, reverse("visits:visit_detail", args=[visit.pk]))
+
+
 # --- KPIs --------------------------------------------------------------------------------
 
 @login_required
@@ -450,8 +471,11 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     report = selectors.kpi_report(user=request.user, date_from=date_from, date_to=date_to,
                                   group=group, **chosen)
     definitions = {d["key"]: d for d in report["definitions"]}
+    own = report["scope"]["kind"] == "self"  # a rep: his own figures, per day, week or month
+    groups = [g for g in kpi_group_names() if not own or g[0] in {"day", "week", "month"}]
     return render(request, "visits/kpis.html", {
-        "report": report, "definitions": definitions, "group": group, "groups": kpi_group_names(),
+        "report": report, "definitions": definitions, "group": group, "groups": groups,
+        "own": own,
         "date_from": date_from, "date_to": date_to, "chosen": chosen,
         "reps": selectors.rep_choices(user=request.user),
         "teams": selectors.team_choices(user=request.user),

@@ -109,13 +109,15 @@ def test_supervisor_builds_a_route_generates_plans_and_rejects_a_visit(cast, bro
     for shop, lat in ((shops[2], "30.287100"), (shops[0], "30.294000")):
         services.visit_check_in(actor=cast.alice, customer=shop, client_id=uuid.uuid4(),
                                 lat=lat, lng=str(shop.longitude), accuracy_m=12, fix_age_s=3)
+    # The off-site check-in is not a visit at the outlet until reviewed (visits/kpis.py).
     tab.goto("/visits/kpis/?group=rep")
-    expect(tab.locator("[data-figure=completion_rate]")).to_have_text("66.67%")
+    expect(tab.locator("[data-figure=completion_rate]")).to_have_text("33.33%")
+    expect(tab.locator("[data-figure=off_site]")).to_have_text("1")
 
     tab.goto("/visits/day/")
     alice = tab.locator("[data-testid=rep-progress] tr[data-rep=alice]")
     expect(alice).to_contain_text("3")
-    expect(tab.locator("[data-figure=visited]")).to_have_text("2")
+    expect(tab.locator("[data-figure=visited]")).to_have_text("1")
     expect(tab.locator("[data-figure=not_yet]")).to_have_text("1")
     off_site = tab.get_by_test_id("off-site")
     expect(off_site).to_contain_text("文三路超市")
@@ -133,9 +135,15 @@ def test_supervisor_builds_a_route_generates_plans_and_rejects_a_visit(cast, bro
     tab.context.add_cookies([{"name": "django_language", "value": "en", "url": tab.url}])
     tab.reload()
 
-    # 5. Open the doubtful visit and reject it with a reason.
+    # 5. Open the doubtful visit: accepting it makes it count; a rejection overrides that.
     off_site.get_by_role("link", name="文三路超市").click()
     expect(tab.get_by_test_id("evidence")).to_contain_text("Reported accuracy (m)")
+    tab.locator("[data-testid=accept-form] input[name=reason]").fill("店在商场内，定位漂移")
+    tab.get_by_test_id("accept-visit").click()
+    expect(tab.get_by_test_id("acceptance")).to_contain_text("店在商场内，定位漂移")
+    tab.goto("/visits/kpis/?group=rep")
+    expect(tab.locator("[data-figure=completion_rate]")).to_have_text("66.67%")
+    tab.go_back()
     tab.locator("[data-testid=reject-form] input[name=reason]").fill("签到位置离门店两公里")
     tab.get_by_test_id("reject-visit").click()
     expect(tab.get_by_test_id("rejection")).to_contain_text("签到位置离门店两公里")

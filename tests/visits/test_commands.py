@@ -75,6 +75,7 @@ def test_reduce_positions_command_keeps_the_distance(cast, settings):
     shop = CustomerFactory(owner=cast.alice, latitude="30.270000", longitude="120.150000")
     old, _ = services.visit_check_in(actor=cast.alice, customer=shop, client_id=uuid.uuid4(),
                                      lat="30.271000", lng="120.150000", accuracy_m=10)
+    services.visit_check_out(actor=cast.alice, visit=old)  # one visit in progress per outlet
     recent, _ = services.visit_check_in(actor=cast.alice, customer=shop, client_id=uuid.uuid4(),
                                         lat="30.271000", lng="120.150000")
     Visit.objects.filter(pk=old.pk).update(

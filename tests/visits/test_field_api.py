@@ -459,8 +459,8 @@ def test_visit_list_is_own_visits_filtered_by_date(cast, api, shop):
     assert client.get("/api/v1/visits/?date=yesterday").status_code == 400
     with CaptureQueriesContext(connection) as queries:
         client.get("/api/v1/visits/")
-    for _ in range(5):
-        check_in(client, shop)
+    for _ in range(5):  # one visit in progress per outlet: five outlets
+        check_in(client, CustomerFactory(owner=cast.alice))
     with CaptureQueriesContext(connection) as more:
         assert client.get("/api/v1/visits/").json()["count"] == 7
     assert len(more.captured_queries) == len(queries.captured_queries)

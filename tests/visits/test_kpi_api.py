@@ -250,13 +250,22 @@ def test_supervision_day_api(cast, api):
     shop = CustomerFactory(owner=cast.alice, name="远店", latitude="30.270000",
                            longitude="120.150000")
     services.plan_add_stop(actor=cast.sup, rep=cast.alice, date=today(), customer=shop)
-    check_in(cast.alice, shop, lat="30.290000")
+    visit = check_in(cast.alice, shop, lat="30.290000")
     body = api(cast.sup).get("/api/v1/supervision/day").json()
     alice = next(r for r in body["reps"] if r["rep"] == cast.alice.pk)
-    assert (alice["planned"], alice["visited"], alice["completion_rate"]) == (1, 1, "100.00")
+    # Off site: not a visit at the outlet until the supervisor accepts it (visits/kpis.py).
+    assert (alice["planned"], alice["visited"], alice["completion_rate"]) == (1, 0, "0.00")
+    assert alice["stops"][0]["status"] == "off_site"
     off_site = [e for e in body["exceptions"] if e["kind"] == "off_site"]
     assert off_site and off_site[0]["distance_m"] > 300 and "server_time" in off_site[0]
     assert alice["visits"][0]["lat"] == 30.29 and alice["visits"][0]["accuracy_m"] is None
+    accepted = api(cast.sup).post(f"/api/v1/visits/{visit.client_id}/accept",
+                                  {"reason": "店在商场内，定位漂移"}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["accepted_at"]
+    body = api(cast.sup).get("/api/v1/supervision/day").json()
+    alice = next(r for r in body["reps"] if r["rep"] == cast.alice.pk)
+    assert (alice["planned"], alice["visited"], alice["completion_rate"]) == (1, 1, "100.00")
+    assert not [e for e in body["exceptions"] if e["kind"] == "off_site"]
     # Another region's manager sees none of it, positions included.
     other = api(cast.mgr_nb).get("/api/v1/supervision/day").json()
     assert all(r["rep"] != cast.alice.pk for r in other["reps"])

@@ -45,6 +45,7 @@ def test_check_in_keeps_evidence_and_flags_off_site(cast, shop, settings):
     assert created and not near.off_site and near.checkin_distance_m < 20
     assert near.checkin_accuracy_m == 12 and near.checkin_fix_age_s == 3
     assert near.checkin_received_at is not None and not near.is_planned
+    services.visit_check_out(actor=cast.alice, visit=near)  # one visit in progress per outlet
     far, _ = check_in(cast.alice, shop, lat="30.290000")
     assert far.off_site and far.checkin_distance_m > settings.CHECKIN_RADIUS_M
 

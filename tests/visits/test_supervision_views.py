@@ -209,7 +209,8 @@ def test_holiday_and_make_up_day_are_explained(cast, page, monkeypatch):
 
 @pytest.fixture
 def busy_day(cast, shops):
-    """Alice: 3 planned (1 visited on site, 1 visited off site and short, 1 not yet) + 1 unplanned."""
+    """Alice: 3 planned (1 visited on site, 1 checked in off site and short, so not visited,
+    1 not yet) + 1 unplanned."""
     for customer in shops:
         services.plan_add_stop(actor=cast.sup, rep=cast.alice, date=today(), customer=customer)
     on_site = check_in(cast.alice, shops[0], minutes=20)
@@ -224,7 +225,8 @@ def test_day_page_shows_progress_and_exceptions(cast, busy_day, page):
     day = response.context["day"]
     alice = next(r for r in day.reps if r.rep == cast.alice)
     assert (alice.planned, alice.visited, alice.not_yet, alice.missed, len(alice.unplanned)) == (
-        3, 2, 1, 0, 1)
+        3, 1, 1, 0, 1)
+    assert [r.status for r in alice.rows] == ["visited", "off_site", "not_yet"]
     kinds = sorted(e.kind for e in day.exceptions)
     assert kinds == ["off_site", "short"]
     body = response.content.decode()
@@ -314,15 +316,16 @@ def test_rejection_permissions(cast, busy_day, page):
 def test_kpi_page_shows_figures_with_definitions(cast, busy_day, page):
     response = page(cast.sup).get(f"/visits/kpis/?from={today()}&to={today()}&group=rep", **EN)
     report = response.context["report"]
-    assert report["total"]["planned"] == 3 and report["total"]["completion_rate"] == "66.67"
+    assert report["total"]["planned"] == 3 and report["total"]["completion_rate"] == "33.33"
+    assert report["total"]["off_site"] == 1
     body = response.content.decode()
-    assert "66.67%" in body and "Numerator" in body and "Denominator" in body
+    assert "33.33%" in body and "Numerator" in body and "Denominator" in body
     assert 'data-kpi-chart' in body and "dist/kpi-charts.js" in body
     rejected = page(cast.sup).post(f"/visits/visit/{busy_day['on_site'].pk}/reject/",
                                    {"reason": "重复"})
     assert rejected.status_code == 302
     report = page(cast.sup).get(f"/visits/kpis/?from={today()}&to={today()}").context["report"]
-    assert report["total"]["completion_rate"] == "33.33"
+    assert report["total"]["completion_rate"] == "0.00"
 
 
 def test_kpi_page_bad_input_falls_back_with_a_message(cast, page):

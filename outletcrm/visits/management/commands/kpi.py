@@ -18,6 +18,7 @@ from outletcrm.visits.selectors import kpi_report
 TABLE_COLUMNS = [
     ("planned", "planned"), ("visited_on_plan", "visited"), ("completion_rate", "completion %"),
     ("visited_with_order", "w/ order"), ("success_rate", "success %"),
+    ("phone_contacts", "phone"), ("ride_alongs", "ride-along"),
     ("unplanned", "unplanned"), ("visits", "visits"), ("rejected", "rejected"),
     ("off_site", "off-site"), ("deep_visits_per_day", "deep/day"),
     ("average_duration_minutes", "avg min"), ("order_amount", "amount"),
@@ -74,7 +75,7 @@ def render_table(report: dict) -> str:
     rows.append(["TOTAL", *[_cell(report["total"][key]) for key, _label in TABLE_COLUMNS]])
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
     lines = [f"Visit KPIs {report['from']} … {report['to']} · {report['scope']['name']} "
-             f"({report['scope']['reps']} reps)", ""]
+             f"({report['scope']['reps']} reps with field work)", ""]
     for row in [headers, *rows]:
         lines.append("  ".join(str(cell).rjust(w) if i else str(cell).ljust(w)
                                for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
@@ -86,6 +87,7 @@ def render_table(report: dict) -> str:
     for d in report["definitions"]:
         lines += [f"  {d['name']}", f"    numerator:   {d['numerator']}",
                   f"    denominator: {d['denominator']}", f"    excluded:    {d['excludes']}"]
+    lines += ["", "How the figures are counted:", *(f"  - {rule}" for rule in report["rules"])]
     return "\n".join(lines)
 
 

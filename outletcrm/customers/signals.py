@@ -1,0 +1,14 @@
+"""What the archive tells the apps above it (they may import customers; customers may not
+import them). Sent by customers.services inside the change's transaction.
+
+- owner_changed(customer, old_owner_id, actor): the customer was handed to another rep;
+- archived(customer, actor): the customer left daily work.
+
+visits listens to both: the former rep's unvisited planned stops of that customer stop
+counting from that moment on (visits/kpis.py, order of events).
+"""
+
+from django.dispatch import Signal
+
+owner_changed = Signal()
+archived = Signal()
