@@ -71,7 +71,11 @@ _WORDS = {
 # The states of a planned stop (visits) that the optimiser's pages show again.
 _STOP_STATES = {"Visited", "Dropped"}
 
-SAME_EVERYWHERE = _ACTIONS | _PAGES | _RECORDS | _FIELDS | _WORDS | _STOP_STATES
+# Events on a customer's record that another area reports as the reason for what it did (a
+# released stop says the customer was archived).
+_EVENTS = {"Customer archived"}
+
+SAME_EVERYWHERE = _ACTIONS | _PAGES | _RECORDS | _FIELDS | _WORDS | _STOP_STATES | _EVENTS
 
 SHORT_WORDS = 2
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
