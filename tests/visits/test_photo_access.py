@@ -234,7 +234,10 @@ def _dark(pixel) -> bool:
 def test_retention_paints_the_coordinates_out_of_older_photos(cast, shop, settings):
     old_visit = check_in(cast.alice, shop)
     old = add_photo(cast.alice, old_visit)
-    recent = add_photo(cast.alice, check_in(cast.alice, shop))
+    # A second outlet: one rep has one open visit per outlet and day.
+    other_shop = CustomerFactory(owner=cast.alice, name="好邻居便利店",
+                                 latitude=Decimal("30.277000"), longitude=Decimal("120.130000"))
+    recent = add_photo(cast.alice, check_in(cast.alice, other_shop))
     # Photos stored before this change carry the coordinates on the watermark's last line.
     for legacy in (old, recent):
         with Image.open(legacy.image.path) as stored:
