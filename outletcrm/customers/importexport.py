@@ -28,7 +28,6 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -36,9 +35,10 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import iterparse
 
-from outletcrm.core import scoping
+from outletcrm.core import scoping, spreadsheet
 from outletcrm.core.audit import audit_record
 from outletcrm.core.models import AuditEvent
+from outletcrm.core.spreadsheet import put
 from outletcrm.customers import services
 from outletcrm.customers.choices import (
     Channel,
@@ -1220,11 +1220,11 @@ class _Importer:
         workbook = openpyxl.Workbook()
         sheet = workbook.active
         sheet.title = DATA_SHEET
-        sheet.append([self.sheet.headers[i] for i in keep] + [REJECT_REASON_HEADER])
+        spreadsheet.append(sheet, [self.sheet.headers[i] for i in keep] + [REJECT_REASON_HEADER])
         for row in rows:
             if row.rejected:
                 values = [row.values[i] if i < len(row.values) else None for i in keep]
-                sheet.append([_plain_cell(v) for v in values] + [self.reasons(row)])
+                spreadsheet.append(sheet, [_plain_cell(v) for v in values] + [self.reasons(row)])
         _style_header(sheet, [self.sheet.headers[i] for i in keep] + [REJECT_REASON_HEADER])
         reason_letter = get_column_letter(len(keep) + 1)
         sheet.column_dimensions[reason_letter].width = 50
@@ -1416,7 +1416,7 @@ def import_template() -> bytes:
     data = workbook.active
     data.title = DATA_SHEET
     headers = [c.header for c in COLUMNS]
-    data.append(headers)
+    spreadsheet.append(data, headers)
     _style_header(data, headers)
     for index, column in enumerate(COLUMNS, start=1):
         data.cell(row=1, column=index).comment = Comment(str(column.help), "OutletCRM", 90, 240)
@@ -1474,8 +1474,8 @@ def import_template() -> bytes:
 
 def _write_instructions(sheet, lists) -> None:
     bold = Font(bold=True)
-    sheet["A1"] = _("How to fill in the customer import template")
-    sheet["A1"].font = Font(bold=True, size=14)
+    title = put(sheet, 1, 1, _("How to fill in the customer import template"))
+    title.font = Font(bold=True, size=14)
     notes = [
         _(
             "Fill one customer per row on the sheet “%(sheet)s”, starting in row 2. Keep the column headers of row 1 unchanged."
@@ -1497,39 +1497,39 @@ def _write_instructions(sheet, lists) -> None:
         % {"rows": settings.IMPORT_MAX_ROWS, "size": filesizeformat(settings.IMPORT_MAX_BYTES)},
     ]
     for index, note in enumerate(notes, start=2):
-        sheet.cell(row=index, column=1, value=f"{index - 1}. {note}")
+        put(sheet, index, 1, f"{index - 1}. {note}")
     table_row = len(notes) + 3
     for col, title in enumerate(
         [_("Column"), _("Required"), _("How to fill it in"), _("Example")], start=1
     ):
-        sheet.cell(row=table_row, column=col, value=title).font = bold
+        put(sheet, table_row, col, title).font = bold
     example = _example_row({key: values for key, _t, values in lists})
     for index, column in enumerate(COLUMNS, start=table_row + 1):
-        sheet.cell(row=index, column=1, value=column.header)
-        sheet.cell(row=index, column=2, value=_("Yes") if column.required else "")
-        sheet.cell(row=index, column=3, value=str(column.help))
-        sheet.cell(row=index, column=4, value=_plain_example(example[column.key]))
+        put(sheet, index, 1, column.header)
+        put(sheet, index, 2, _("Yes") if column.required else "")
+        put(sheet, index, 3, str(column.help))
+        put(sheet, index, 4, _plain_example(example[column.key]))
     example_row = table_row + len(COLUMNS) + 2
-    sheet.cell(
-        row=example_row,
-        column=1,
-        value=_("Example row (copy it to the sheet “%(sheet)s” if you like):")
-        % {"sheet": DATA_SHEET},
+    put(
+        sheet,
+        example_row,
+        1,
+        _("Example row (copy it to the sheet “%(sheet)s” if you like):") % {"sheet": DATA_SHEET},
     ).font = bold
     for col, column in enumerate(COLUMNS, start=1):
-        sheet.cell(row=example_row + 1, column=col, value=column.header).font = bold
-        cell = sheet.cell(row=example_row + 2, column=col, value=example[column.key])
+        put(sheet, example_row + 1, col, column.header).font = bold
+        cell = put(sheet, example_row + 2, col, example[column.key])
         if isinstance(example[column.key], dt.time):
             cell.number_format = "hh:mm"
         elif isinstance(example[column.key], dt.date):
             cell.number_format = "yyyy-mm-dd"
     first_list_col = 7
-    sheet.cell(row=1, column=first_list_col, value=_("Valid values")).font = bold
+    put(sheet, 1, first_list_col, _("Valid values")).font = bold
     for offset, (_key, title, values) in enumerate(lists):
         col = first_list_col + offset
-        sheet.cell(row=2, column=col, value=title).font = bold
+        put(sheet, 2, col, title).font = bold
         for index, value in enumerate(values, start=3):
-            sheet.cell(row=index, column=col, value=value)
+            put(sheet, index, col, value)
         sheet.column_dimensions[get_column_letter(col)].width = 16
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["B"].width = 6
@@ -1649,7 +1649,7 @@ def _header_cells(sheet, headers: list[str]) -> list:
     required = {c.header for c in COLUMNS if c.required}
     cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
+        cell = spreadsheet.text_cell(sheet, header)
         cell.font = REQUIRED_FONT if header in required else HEADER_FONT
         cell.fill = HEADER_FILL
         cells.append(cell)
@@ -1675,17 +1675,17 @@ def export_customers(*, user, filters: CustomerFilters, channel: str = "web") ->
         sheet.column_dimensions[get_column_letter(index)].width = widths.get(header, 12)
     sheet.freeze_panes = "C2"
     contacts_sheet.freeze_panes = "C2"
-    sheet.append(_header_cells(sheet, EXPORT_HEADERS))
-    contacts_sheet.append(_header_cells(contacts_sheet, CONTACT_HEADERS))
+    spreadsheet.append(sheet, _header_cells(sheet, EXPORT_HEADERS))
+    spreadsheet.append(contacts_sheet, _header_cells(contacts_sheet, CONTACT_HEADERS))
     count = 0
     # Labels are written in Chinese whatever the UI language: the headers and the template's
     # drop-downs are Chinese, so an export can be re-imported as it is.
     with translation.override("zh-hans"):
         for customer in queryset.iterator(chunk_size=2000):
             contacts = list(customer.contacts.all())
-            sheet.append(_export_row(customer, contacts[0] if contacts else None))
+            spreadsheet.append(sheet, _export_row(customer, contacts[0] if contacts else None))
             for contact in contacts:
-                contacts_sheet.append(_contact_row(customer, contact))
+                spreadsheet.append(contacts_sheet, _contact_row(customer, contact))
             count += 1
     content = _save(workbook)
     audit_record(
