@@ -52,6 +52,28 @@ FIELD_ERRORS = OpenApiResponse(
     OpenApiTypes.OBJECT, description='Field-level errors: {"field": ["message", …]}.'
 )
 NOT_FOUND = OpenApiResponse(description="No such record in your data scope.")
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+IMPORT_REFUSED = OpenApiResponse(
+    {
+        "oneOf": [
+            {"$ref": "#/components/schemas/ImportResult"},
+            {
+                "type": "object",
+                "description": 'The request or the file itself was refused: {"file": ["…"]}.',
+                "properties": {
+                    "file": _MESSAGES,
+                    "skip_invalid": _MESSAGES,
+                    "non_field_errors": _MESSAGES,
+                },
+                "additionalProperties": False,
+                "minProperties": 1,
+            },
+        ]
+    },
+    description="Nothing was imported: either the row-by-row report (some row is bad), or "
+    "field errors when the request or the file as a whole cannot be used (not an .xlsx, "
+    "too large, too many rows or columns, wrong headers…).",
+)
 DUPLICATE = OpenApiResponse(
     DuplicateConflictSerializer,
     description="The record duplicates existing customers; nothing was saved.",
@@ -270,7 +292,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         "go in (200) and the rejected ones come back as a workbook to fix and "
         "re-import. Duplicates of existing customers are reported, not imported.",
         request={"multipart/form-data": ImportRequestSerializer},
-        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+        responses={200: ImportResultSerializer, 400: IMPORT_REFUSED},
     )
     @action(
         detail=False,
@@ -298,10 +320,13 @@ class CustomerViewSet(viewsets.GenericViewSet):
             "ok": result.ok,
             "created_count": result.created_count,
             "errors": [dataclasses.asdict(error) for error in result.errors],
+            "error_count": result.error_count,
             "duplicates": [
                 {"row": d.row, "matches": duplicates_payload(request.user, d.matches)}
                 for d in result.duplicates
             ],
+            "duplicate_count": result.duplicate_count,
+            "rejected_count": result.rejected_count,
             "rejected_workbook": base64.b64encode(result.rejected_workbook).decode("ascii")
             if result.rejected_workbook
             else None,

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import itertools
 import logging
+import pyexpat
 import re
 import unicodedata
 import zipfile
@@ -29,10 +30,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.comments import Comment
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.constants import SHARED_STRINGS
 from openpyxl.xml.functions import iterparse
 
 from outletcrm.core import scoping, spreadsheet
@@ -81,6 +84,18 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 # that is a zip bomb, refused before openpyxl inflates anything.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_ENTRIES = 2_000
+# The template has 31 columns, an export 37 and a rejected-rows workbook one more; a sheet wider
+# than this is not a customer list. Checked before any cell is read (a 177 KB file can hold a
+# header row of 1.5 million cells: issue 7, §2).
+MAX_COLUMNS = 64
+MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of one cell
+# Answers stay short whatever the file holds: at most this many row errors and duplicate rows
+# are reported (with their totals), and a value echoed in a message is cut to MAX_ECHO chars.
+# Distinct texts a workbook may hold per row of its customer sheet: the customer row's own and
+# those of its contacts on an export's contact sheet, with room to spare.
+STRINGS_PER_ROW = 40
+MAX_REPORTED = 100
+MAX_ECHO = 40
 ZIP_SIGNATURE = b"PK\x03\x04"
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, or an encrypted .xlsx
 MERGE_CELL_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
@@ -380,13 +395,21 @@ class RowDuplicate:
 
 @dataclass
 class ImportResult:
-    """The outcome of an import; `ok` means every row of the file went in."""
+    """The outcome of an import; `ok` means every row of the file went in.
+
+    `errors` and `duplicates` hold the first MAX_REPORTED of each (in row order), so the answer
+    stays short however bad the file; the counts say how many there are in all, and the
+    rejected-rows workbook carries every rejected row with its reasons.
+    """
 
     ok: bool
     created_count: int
     errors: list[RowError]
     duplicates: list[RowDuplicate]
     rejected_workbook: bytes | None
+    error_count: int = 0
+    duplicate_count: int = 0
+    rejected_count: int = 0
 
 
 def duplicate_text(match: DuplicateMatch) -> str:
@@ -533,6 +556,117 @@ def _damaged(filename: str) -> ImportFileError:
     )
 
 
+class _ShapeError(Exception):
+    """Raised inside the sheet scan to stop reading at the first cell past a bound."""
+
+
+def _check_shape(source, max_rows: int, *, data_sheet: bool) -> int:
+    """Refuse a sheet with too many rows, columns or characters in a cell, before reading it.
+
+    openpyxl builds every cell of a row before it hands the row over, and when a sheet does not
+    declare its size it reads the whole sheet just to open the workbook; so a header row of 1.5
+    million cells would cost its full price before any check on the row could run. This scan
+    reads the sheet's XML with expat and stops at the first element past a bound: a bomb costs
+    what it takes to read up to the bound, and a sheet within the bounds is read once more at C
+    speed (a small part of what openpyxl then takes).
+
+    The customer sheet is scanned to the end (it will be read). Any other sheet only until its
+    declared size (openpyxl stops there too and never reads it); one without is held to the
+    same bounds, since opening the workbook reads all of it.
+    """
+    rows = 0
+    cells_in_row = 0
+    text = 0
+    last_letters = get_column_letter(MAX_COLUMNS)
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal rows, cells_in_row, text
+        if ":" in name:  # a prefixed element (x:c); most files use the default namespace
+            name = name.rpartition(":")[2]
+        if name == "c":
+            cells_in_row += 1
+            text = 0
+            letters = attrs.get("r", "").rstrip("0123456789")
+            if cells_in_row > MAX_COLUMNS or (
+                letters
+                and (len(letters), letters) > (len(last_letters), last_letters)
+            ):
+                raise _ShapeError(_too_many_columns())
+        elif name == "row":
+            rows += 1
+            cells_in_row = 0
+            if max_rows and rows > max_rows + 1:
+                raise _ShapeError(_too_many_rows(None))
+        elif name == "dimension":
+            if not data_sheet:
+                raise _Enough
+            try:
+                _min_col, _min_row, max_col, last_row = range_boundaries(attrs.get("ref", ""))
+            except (TypeError, ValueError):
+                return
+            if max_rows and last_row and last_row > max_rows + 1:
+                raise _ShapeError(_too_many_rows(last_row - 1))
+            if max_col and max_col > MAX_COLUMNS:
+                raise _ShapeError(_too_many_columns())
+
+    def characters(data: str) -> None:
+        # Counts the text since the last cell began (a little whitespace between cells too).
+        nonlocal text
+        text += len(data)
+        if text > MAX_CELL_CHARS:
+            raise _ShapeError(
+                _("A cell holds more than %(max)s characters, more than Excel allows.")
+                % {"max": f"{MAX_CELL_CHARS:,}"}
+            )
+
+    parser = pyexpat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = characters
+    try:
+        parser.ParseFile(source)
+    except _Enough:
+        pass
+    except _ShapeError as exc:
+        raise ImportFileError(str(exc)) from None
+    return rows
+
+
+def _check_strings(source, limit: int) -> None:
+    """Refuse a shared-string table longer than the sheets could use (openpyxl loads it all)."""
+    count = 0
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal count
+        if name == "si" or name.endswith(":si"):
+            count += 1
+            if count > limit:
+                raise _ShapeError(
+                    _(
+                        "The workbook holds far more texts than its customer rows could use; "
+                        "it cannot be imported. Copy the customer rows into a new workbook."
+                    )
+                )
+
+    parser = pyexpat.ParserCreate()
+    parser.StartElementHandler = start
+    try:
+        parser.ParseFile(source)
+    except _ShapeError as exc:
+        raise ImportFileError(str(exc)) from None
+
+
+class _Enough(Exception):  # noqa: N818 (a signal, not an error)
+    """Raised inside the sheet scan when the rest of the sheet does not matter."""
+
+
+def _too_many_columns() -> str:
+    return _(
+        "The sheet has more than %(max)s columns; the template has %(columns)s. Delete the "
+        "columns to the right of the last header and import again."
+    ) % {"max": MAX_COLUMNS, "columns": len(COLUMNS)}
+
+
 def _merged_ranges(worksheet) -> list[str]:
     """Merged ranges of a sheet (read-only worksheets do not expose them, so read the XML)."""
     refs = []
@@ -566,9 +700,13 @@ def _read_sheet(data: bytes, filename: str) -> _Sheet:
     """Headers and raw rows of the customer sheet; garbage raises ImportFileError."""
     _check_container(data, filename)
     try:
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(data), read_only=True, data_only=False, keep_links=False
-        )
+        # openpyxl.load_workbook, in two steps: the sheets are checked before any is opened.
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+        _check_sheets(reader)
+        reader.read()
+        workbook = reader.wb
+    except ImportFileError:
+        raise
     except Exception as exc:  # untrusted input: any parser failure means "not readable"
         logger.info("import: openpyxl refused %s: %r", filename, exc)
         raise _damaged(filename) from exc
@@ -581,6 +719,31 @@ def _read_sheet(data: bytes, filename: str) -> _Sheet:
         raise _damaged(filename) from exc
     finally:
         workbook.close()
+
+
+def _check_sheets(reader: ExcelReader) -> None:
+    """Bound every worksheet of the package (see _check_shape) before openpyxl opens any."""
+    reader.read_manifest()
+    reader.read_workbook()
+    sheets = [
+        (sheet.name, rel.target)
+        for sheet, rel in reader.parser.find_sheets()
+        if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+    ]
+    if not sheets:
+        return
+    names = [name for name, _target in sheets]
+    data_target = sheets[names.index(DATA_SHEET) if DATA_SHEET in names else 0][1]
+    data_rows = 0
+    for _name, target in sheets:
+        with reader.archive.open(target) as source:
+            rows = _check_shape(source, settings.IMPORT_MAX_ROWS, data_sheet=target == data_target)
+        if target == data_target:
+            data_rows = rows
+    strings = reader.package.find(SHARED_STRINGS)
+    if strings is not None and strings.PartName[1:] in reader.valid_files:
+        with reader.archive.open(strings.PartName[1:]) as source:
+            _check_strings(source, (data_rows + 1) * STRINGS_PER_ROW + 1000)
 
 
 def _formula_error(cell) -> ImportFileError:
@@ -601,9 +764,7 @@ def _read_rows(workbook, filename: str) -> _Sheet:
     )
     if worksheet is None:
         raise empty
-    # A zip bomb or a runaway sheet declares its size up front: refuse it before streaming.
-    if max_rows and worksheet.max_row and worksheet.max_row > max_rows + 1:
-        raise ImportFileError(_too_many_rows(worksheet.max_row - 1))
+    # The sheet's size was checked before the workbook was opened (_check_sheets).
     worksheet.reset_dimensions()  # stream every row, even past a dimension that understates
 
     header_row, header_cells = 0, ()
@@ -696,16 +857,30 @@ def _match_headers(headers: list[str]) -> list[str | None]:
     problems = []
     if missing:
         problems.append(
-            _("Required columns are missing: %(columns)s.") % {"columns": "、".join(missing)}
+            _("Required columns are missing: %(columns)s.") % {"columns": _name_list(missing)}
         )
     if unknown:
-        problems.append(_("Unknown columns: %(columns)s.") % {"columns": "、".join(unknown)})
+        problems.append(_("Unknown columns: %(columns)s.") % {"columns": _name_list(unknown)})
     if twice:
-        problems.append(_("Columns appear twice: %(columns)s.") % {"columns": "、".join(twice)})
+        problems.append(_("Columns appear twice: %(columns)s.") % {"columns": _name_list(twice)})
     if problems:
         problems.append(_("Use the column headers of the import template in the first row."))
         raise ImportFileError(" ".join(problems))
     return keys
+
+
+def _echo(value) -> str:
+    """A value from the file as a message quotes it: cut to MAX_ECHO characters."""
+    text = _text(value)
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
+
+
+def _name_list(names: list[str]) -> str:
+    """Column names for a message: at most ten, each cut short, and how many more there are."""
+    shown = "、".join(_echo(name) for name in names[:10])
+    if len(names) > 10:
+        return _("%(names)s and %(count)s more") % {"names": shown, "count": len(names) - 10}
+    return shown
 
 
 class _ExcelError(str):
@@ -870,7 +1045,7 @@ class _Importer:
     def column(self, key: str) -> str:
         """The header the user sees for a column key (their own spelling if the file has it)."""
         if key in self.header_of:
-            return self.header_of[key]
+            return _echo(self.header_of[key])
         return COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else ""
 
     # reading
@@ -915,7 +1090,7 @@ class _Importer:
         for key, value in raw.items():
             if isinstance(value, _ExcelError):
                 row.add(
-                    key, [_("The cell holds the Excel error value %(value)s.") % {"value": value}]
+                    key, [_("The cell holds the Excel error value %(value)s.") % {"value": _echo(value)}]
                 )
                 continue
             try:
@@ -959,7 +1134,7 @@ class _Importer:
                 valid = "、".join(str(label) for _v, label in CHOICE_COLUMNS[key].choices)
                 raise ValidationError(
                     _("“%(value)s” is not a valid choice. Valid: %(choices)s.")
-                    % {"value": text, "choices": valid}
+                    % {"value": _echo(text), "choices": valid}
                 )
             if key.startswith("contact_"):
                 row.contact[CONTACT_KEYS[key]] = choice
@@ -979,7 +1154,7 @@ class _Importer:
                 valid = "、".join(sorted({str(o) for o in lookup.values()}, key=str))
                 raise ValidationError(
                     _("“%(value)s” is not a valid choice. Valid: %(choices)s.")
-                    % {"value": text, "choices": valid}
+                    % {"value": _echo(text), "choices": valid}
                 )
             row.fields[key] = obj
         elif key in ("latitude", "longitude"):
@@ -1016,7 +1191,8 @@ class _Importer:
                 referrer = self.referrers.get(code)
                 if referrer is None:
                     raise ValidationError(
-                        _("No customer numbered “%(value)s” in your scope.") % {"value": code}
+                        _("No customer numbered “%(value)s” in your scope.")
+                        % {"value": _echo(code)}
                     )
                 row.fields[key] = referrer
         elif key == "owner":
@@ -1027,7 +1203,7 @@ class _Importer:
                     # Same answer for an unknown user and one outside scope: scope never leaks.
                     raise ValidationError(
                         _("No rep “%(value)s” that you may assign customers to.")
-                        % {"value": username}
+                        % {"value": _echo(username)}
                     )
                 row.fields[key] = owner
         elif key == "contact_mobile":
@@ -1312,14 +1488,19 @@ def import_customers(
                 "skip_invalid": skip_invalid,
             },
         )
+    errors = importer.errors(rows)
+    duplicates = [r for r in rows if r.duplicates]
     return ImportResult(
         ok=not rejected,
         created_count=len(created),
-        errors=importer.errors(rows),
+        errors=errors[:MAX_REPORTED],
         duplicates=[
-            RowDuplicate(row=r.number, matches=list(r.duplicates)) for r in rows if r.duplicates
+            RowDuplicate(row=r.number, matches=list(r.duplicates)) for r in duplicates[:MAX_REPORTED]
         ],
         rejected_workbook=importer.rejected_workbook(rows) if skip_invalid and rejected else None,
+        error_count=len(errors),
+        duplicate_count=len(duplicates),
+        rejected_count=len(rejected),
     )
 
 

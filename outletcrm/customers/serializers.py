@@ -499,8 +499,15 @@ class RowDuplicateSerializer(serializers.Serializer):
 class ImportResultSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     created_count = serializers.IntegerField()
-    errors = RowErrorSerializer(many=True)
-    duplicates = RowDuplicateSerializer(many=True)
+    errors = RowErrorSerializer(
+        many=True, help_text="The first 100 problems, in row order (error_count: all of them)."
+    )
+    error_count = serializers.IntegerField(help_text="Problems found in all.")
+    duplicates = RowDuplicateSerializer(
+        many=True, help_text="The first 100 duplicate rows (duplicate_count: all of them)."
+    )
+    duplicate_count = serializers.IntegerField(help_text="Rows that duplicate a customer.")
+    rejected_count = serializers.IntegerField(help_text="Rows not imported.")
     rejected_workbook = serializers.CharField(
         allow_null=True,
         help_text="The rejected rows as a base64-encoded .xlsx to fix and re-import.",
