@@ -81,13 +81,27 @@ class Tag(models.Model):
         return self.name
 
 
+class VersionedModel(models.Model):
+    """A record edited in forms and over the API by several people at once.
+
+    `version` grows by one with every edit (customers.services claims it with one conditional
+    UPDATE); a form or an API client that read version n may only save while it is still n, so
+    a later save can never silently undo an earlier one (issue 7, §2 "lost update").
+    """
+
+    version = models.PositiveIntegerField(_("Version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class CustomerQuerySet(models.QuerySet):
     def live(self):
         """Customers in daily work: not archived."""
         return self.filter(archived_at__isnull=True)
 
 
-class Customer(models.Model):
+class Customer(VersionedModel):
     """A terminal customer (终端客户): one master record per outlet (唯一性)."""
 
     code = models.CharField(_("Customer no."), max_length=20, unique=True, editable=False)
@@ -217,7 +231,7 @@ class Customer(models.Model):
             raise ValidationError(errors)
 
 
-class Contact(models.Model):
+class Contact(VersionedModel):
     """A person at the outlet (key contact, brief §7)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
@@ -248,7 +262,7 @@ class Contact(models.Model):
         return self.name
 
 
-class CompetitorEntry(models.Model):
+class CompetitorEntry(VersionedModel):
     """The competitor file of a customer (竞争对手档案, brief §7)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="competitors")

@@ -100,8 +100,9 @@ class ContactSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "is_primary",
             "created_at",
             "updated_at",
+            "version",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at", "version"]
 
     def validate_mobile(self, value: str) -> str:
         value = validators.normalise_phone(value)
@@ -128,8 +129,9 @@ class CompetitorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "closeness_display",
             "notes",
             "updated_at",
+            "version",
         ]
-        read_only_fields = ["updated_at"]
+        read_only_fields = ["updated_at", "version"]
 
 
 class CoordinateField(serializers.DecimalField):
@@ -310,10 +312,12 @@ class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "created_by_name",
             "created_at",
             "updated_at",
+            "version",
             "force_duplicate",
         ]
         read_only_fields = [
             "code",
+            "version",
             "team",
             "region",
             "archived_at",
