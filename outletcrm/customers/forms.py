@@ -23,6 +23,7 @@ from outletcrm.customers.models import (
 )
 from outletcrm.customers.selectors import ORDERINGS, CustomerFilters
 from outletcrm.customers.services import COMPETITOR_FIELDS, CONTACT_FIELDS, CUSTOMER_FIELDS
+from outletcrm.customers.text import by_pinyin
 from outletcrm.customers.validators import normalise_phone
 from outletcrm.org.models import Region, Role, User
 
@@ -199,13 +200,13 @@ def filter_options(user: User) -> dict:
         ]
         if wide
         else [],
-        "owners": list(scoping.users_in_scope(user).only("pk", "username", "display_name"))
+        "owners": by_pinyin(scoping.users_in_scope(user).only("pk", "username", "display_name"))
         if wide
         else [],
         "outlet_types": list(OutletType.objects.filter(is_active=True)),
         "importance_classes": [c for c in classes if c.scheme == "importance"],
         "abc_classes": [c for c in classes if c.scheme == "abc"],
-        "tags": list(Tag.objects.all()),
+        "tags": by_pinyin(Tag.objects.all()),
         "statuses": Status.choices,
         "channels": Channel.choices,
         "archived_choices": CustomerFilterForm.ARCHIVED_CHOICES,
@@ -263,11 +264,20 @@ class CustomerForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
         if customer.pk:
             # The current owner stays selectable even if the editor could not assign to them.
             owners = owners | User.objects.filter(pk=customer.owner_id)
-        self.fields["owner"] = OwnerChoiceField(
-            queryset=owners.distinct().order_by("display_name", "username"),
+        owner_field = OwnerChoiceField(
+            queryset=owners.distinct(),
             label=Customer._meta.get_field("owner").verbose_name,
             empty_label=_("Choose…"),
         )
+        # Offered A→Z in pinyin order of the names shown (王丽 after 李波), not by code point.
+        owner_field.choices = [("", owner_field.empty_label)] + [
+            (user.pk, label)
+            for user, label in by_pinyin(
+                ((u, owner_field.label_from_instance(u)) for u in owner_field.queryset),
+                key=lambda pair: pair[1],
+            )
+        ]
+        self.fields["owner"] = owner_field
         if not customer.pk and owners.filter(pk=user.pk).exists():
             self.initial.setdefault("owner", user.pk)  # a rep's new customer is their own
         self.fields["customer_class"].queryset = CustomerClass.objects.filter(

@@ -170,6 +170,9 @@ class Customer(VersionedModel):
     # Lower-cased name, address, pinyin (full and initials) and phones, for one LIKE search.
     search_text = models.TextField(editable=False, default="")
     name_norm = models.CharField(max_length=100, editable=False, default="", db_index=True)
+    # The name's place in A→Z lists: pinyin character by character (customers.text), kept by
+    # the customer services; every ordering by name orders by this.
+    name_sort = models.CharField(max_length=200, editable=False, default="")
     address_norm = models.CharField(max_length=200, editable=False, default="")
 
     archived_at = models.DateTimeField(_("Archived at"), null=True, blank=True, editable=False)
@@ -188,17 +191,18 @@ class Customer(VersionedModel):
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name", "pk"]
+        ordering = ["name_sort", "pk"]
         verbose_name = _("Customer")
         verbose_name_plural = _("Customer")
         indexes = [
-            models.Index(fields=["owner", "name"]),
-            models.Index(fields=["team", "name"]),
-            models.Index(fields=["region", "name"]),
+            # A scope's list in name (pinyin) order: a rep's, a team's, a region's.
+            models.Index(fields=["owner", "name_sort"], name="customer_owner_sort_idx"),
+            models.Index(fields=["team", "name_sort"], name="customer_team_sort_idx"),
+            models.Index(fields=["region", "name_sort"], name="customer_region_sort_idx"),
             models.Index(fields=["phone"]),
             models.Index(fields=["latitude", "longitude"]),
             # Whole-archive and big-region lists read the first page in name order and stop.
-            models.Index(fields=["name", "id"], name="customer_name_idx"),
+            models.Index(fields=["name_sort", "id"], name="customer_name_sort_idx"),
             # Counting a manager's live customers reads only this index (bench/archive_bench.py).
             models.Index(fields=["region"], condition=models.Q(archived_at__isnull=True),
                          name="customer_live_region_idx"),

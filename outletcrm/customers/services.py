@@ -15,7 +15,7 @@ from outletcrm.core.models import AuditEvent, ChangeLog, TimelineEntry
 from outletcrm.core.timeline import timeline_add
 from outletcrm.customers.dedupe import DuplicateMatch, find_duplicates
 from outletcrm.customers.models import CompetitorEntry, Contact, Customer, Tag, VersionedModel
-from outletcrm.customers.text import build_search_text, normalise
+from outletcrm.customers.text import build_search_text, name_sort_key, normalise
 from outletcrm.customers.validators import normalise_phone
 from outletcrm.org.models import User
 
@@ -98,6 +98,7 @@ def _refresh_keys(customer: Customer, *, extra_phones: list[str] | None = None) 
         phones += [m for m in customer.contacts.values_list("mobile", flat=True) if m]
     phones += extra_phones or []
     customer.name_norm = normalise(customer.name)[:100]
+    customer.name_sort = name_sort_key(customer.name)
     customer.address_norm = normalise(customer.full_address)[:200]
     customer.search_text = build_search_text(
         name=customer.name, address=customer.full_address, phones=phones, code=customer.code
