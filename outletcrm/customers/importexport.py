@@ -614,10 +614,7 @@ def _check_shape(source, max_rows: int, *, data_sheet: bool) -> int:
         nonlocal text
         text += len(data)
         if text > MAX_CELL_CHARS:
-            raise _ShapeError(
-                _("A cell holds more than %(max)s characters, more than Excel allows.")
-                % {"max": f"{MAX_CELL_CHARS:,}"}
-            )
+            raise _ShapeError(_too_long_cell())
 
     parser = pyexpat.ParserCreate()
     parser.buffer_text = True
@@ -633,13 +630,16 @@ def _check_shape(source, max_rows: int, *, data_sheet: bool) -> int:
 
 
 def _check_strings(source, limit: int) -> None:
-    """Refuse a shared-string table longer than the sheets could use (openpyxl loads it all)."""
+    """Refuse a shared-string table longer than the sheets could use (openpyxl loads it all),
+    or with a text longer than a cell may hold."""
     count = 0
+    text = 0
 
     def start(name: str, attrs: dict) -> None:
-        nonlocal count
+        nonlocal count, text
         if name == "si" or name.endswith(":si"):
             count += 1
+            text = 0
             if count > limit:
                 raise _ShapeError(
                     _(
@@ -648,12 +648,26 @@ def _check_strings(source, limit: int) -> None:
                     )
                 )
 
+    def characters(data: str) -> None:
+        nonlocal text
+        text += len(data)
+        if text > MAX_CELL_CHARS:
+            raise _ShapeError(_too_long_cell())
+
     parser = pyexpat.ParserCreate()
+    parser.buffer_text = True
     parser.StartElementHandler = start
+    parser.CharacterDataHandler = characters
     try:
         parser.ParseFile(source)
     except _ShapeError as exc:
         raise ImportFileError(str(exc)) from None
+
+
+def _too_long_cell() -> str:
+    return _("A cell holds more than %(max)s characters, more than Excel allows.") % {
+        "max": f"{MAX_CELL_CHARS:,}"
+    }
 
 
 class _Enough(Exception):  # noqa: N818 (a signal, not an error)

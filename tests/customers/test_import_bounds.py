@@ -132,6 +132,11 @@ def test_a_table_of_a_million_and_a_half_shared_texts_is_refused(cast):
     assert "texts" in refused(cast.alice, data)
 
 
+def test_a_shared_text_longer_than_a_cell_may_hold_is_refused(cast):
+    data = shared_strings_bomb(HEADERS, [FIRST_ROW], strings=1, text="联华" * 20_000)
+    assert "characters" in refused(cast.alice, data)
+
+
 def test_a_cell_longer_than_excel_allows_is_refused(cast):
     # openpyxl cuts long texts to Excel's limit when it writes, so write the cell by hand.
     long_cell = '<c r="A2" t="inlineStr"><is><t>' + "联华" * 20_000 + "</t></is></c>"

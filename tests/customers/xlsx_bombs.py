@@ -81,8 +81,11 @@ def tall_sheet_bomb(
     return _rewrite_sheet(template_file(headers, rows), change)
 
 
-def shared_strings_bomb(headers: list[str], rows: list[list], *, strings: int = 1_500_000) -> bytes:
-    """A shared-string table of `strings` entries that no cell uses (openpyxl loads it all)."""
+def shared_strings_bomb(
+    headers: list[str], rows: list[list], *, strings: int = 1_500_000, text: str = "x"
+) -> bytes:
+    """A shared-string table of `strings` entries of `text` that no cell uses (openpyxl loads
+    it all)."""
     source = zipfile.ZipFile(io.BytesIO(template_file(headers, rows)))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
@@ -99,7 +102,7 @@ def shared_strings_bomb(headers: list[str], rows: list[list], *, strings: int = 
         target.writestr(
             "xl/sharedStrings.xml",
             '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            + "<si><t>x</t></si>" * strings
+            + f"<si><t>{text}</t></si>" * strings
             + "</sst>",
         )
     return buffer.getvalue()
