@@ -132,7 +132,8 @@ def _migrate(target):
     return executor.loader.project_state(target).apps
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the default lists (migration 0003) are back for the tests that follow.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_fills_the_key_of_customers_already_on_file(monkeypatch):
     monkeypatch.setattr(
         __import__("importlib").import_module("outletcrm.customers.migrations.0008_name_sort_key"),
@@ -145,7 +146,7 @@ def test_the_migration_fills_the_key_of_customers_already_on_file(monkeypatch):
         Old = apps.get_model("customers", "Customer")
         Type = apps.get_model("customers", "OutletType")
         owner = apps.get_model("org", "User").objects.create(username="old-rep")
-        kind = Type.objects.get(code="convenience")
+        kind, _ = Type.objects.get_or_create(code="convenience", defaults={"name": "便利店"})
         for n, name in enumerate(NAMES):
             Old.objects.create(code=f"C{n:07d}", name=name, outlet_type=kind, owner=owner)
         _migrate(leaves)
