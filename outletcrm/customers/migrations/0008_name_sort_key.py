@@ -40,6 +40,19 @@ def fill_name_sort(apps, schema_editor):
         last = batch[-1][0]
 
 
+def analyze_large_archive(apps, schema_editor):
+    """SQLite: give the planner statistics for a large archive, so that a big region's list
+    reads the new (name_sort, id) index in order instead of sorting the whole region.
+
+    PostgreSQL's autovacuum gathers them by itself; an empty or small archive needs none.
+    """
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    Customer = apps.get_model("customers", "Customer")
+    if Customer._base_manager.using(schema_editor.connection.alias).count() >= 10_000:
+        schema_editor.execute("ANALYZE customers_customer")
+
+
 def restore_search_triggers(apps, schema_editor):
     importlib.import_module(
         "outletcrm.customers.migrations.0007_edit_versions"
@@ -89,4 +102,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(restore_search_triggers, migrations.RunPython.noop),
+        migrations.RunPython(analyze_large_archive, migrations.RunPython.noop),
     ]
