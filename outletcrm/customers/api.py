@@ -5,12 +5,18 @@ import dataclasses
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed, ValidationError
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -52,10 +58,93 @@ FIELD_ERRORS = OpenApiResponse(
     OpenApiTypes.OBJECT, description='Field-level errors: {"field": ["message", …]}.'
 )
 NOT_FOUND = OpenApiResponse(description="No such record in your data scope.")
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+IMPORT_REFUSED = OpenApiResponse(
+    {
+        "oneOf": [
+            {"$ref": "#/components/schemas/ImportResult"},
+            {
+                "type": "object",
+                "description": 'The request or the file itself was refused: {"file": ["…"]}.',
+                "properties": {
+                    "file": _MESSAGES,
+                    "skip_invalid": _MESSAGES,
+                    "non_field_errors": _MESSAGES,
+                },
+                "additionalProperties": False,
+                "minProperties": 1,
+            },
+        ]
+    },
+    description="Nothing was imported: either the row-by-row report (some row is bad), or "
+    "field errors when the request or the file as a whole cannot be used (not an .xlsx, "
+    "too large, too many rows or columns, wrong headers…).",
+)
 DUPLICATE = OpenApiResponse(
     DuplicateConflictSerializer,
     description="The record duplicates existing customers; nothing was saved.",
 )
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Optional. The ETag of the record as you read it (its `version` in quotes, "
+    'e.g. `"7"`). With it, the change is refused with 412 if anyone changed the record since; '
+    "without it, the change applies to whatever is stored now (last write wins).",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description='The record\'s version in quotes, e.g. `"7"`; send it back as If-Match.',
+)
+STALE = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description='If-Match did not match: someone changed the record since you read it; '
+    'nothing was saved. {"detail": "…", "current": {the record as it is now}}, with its '
+    "ETag header.",
+)
+
+
+def etag(record) -> str:
+    """A record's strong ETag: its version in quotes."""
+    return f'"{record.version}"'
+
+
+def expected_version(request, record) -> int | None:
+    """The version an If-Match header asks for: None without one (or with `*`); 0, which
+    never matches, when none of its ETags is the record's current one."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    return record.version if etag(record) in parse_etags(header) else 0
+
+
+class VersionedViewMixin:
+    """ETag on reads and If-Match on writes for customers, contacts and competitor entries."""
+
+    def stale_response(self, exc: services.StaleEditError) -> Response:
+        if exc.current is None:
+            raise NotFound(_("Not found."))
+        serializer = self.get_serializer(exc.current)
+        return Response(
+            {"detail": str(exc), "current": serializer.data},
+            status=status.HTTP_412_PRECONDITION_FAILED,
+            headers={"ETag": etag(exc.current)},
+        )
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.StaleEditError):
+            return self.stale_response(exc)
+        return super().handle_exception(exc)
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        return Response(self.get_serializer(record).data, headers={"ETag": etag(record)})
 
 
 def duplicates_payload(user: User, matches: list[DuplicateMatch]) -> list[dict]:
@@ -99,7 +188,9 @@ def filters_from(request) -> CustomerFilters:
         responses=CustomerListSerializer(many=True),
     ),
     retrieve=extend_schema(
-        summary="A customer's card", responses={200: CustomerSerializer, 404: NOT_FOUND}
+        summary="A customer's card",
+        parameters=[ETAG],
+        responses={200: CustomerSerializer, 404: NOT_FOUND},
     ),
     create=extend_schema(
         summary="Create a customer",
@@ -111,14 +202,22 @@ def filters_from(request) -> CustomerFilters:
     ),
     update=extend_schema(
         summary="Change a customer",
-        responses={200: CustomerSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND, 409: DUPLICATE},
+        parameters=[IF_MATCH, ETAG],
+        responses={
+            200: CustomerSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND, 409: DUPLICATE,
+            412: STALE,
+        },
     ),
     partial_update=extend_schema(
         summary="Change some fields of a customer",
-        responses={200: CustomerSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND, 409: DUPLICATE},
+        parameters=[IF_MATCH, ETAG],
+        responses={
+            200: CustomerSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND, 409: DUPLICATE,
+            412: STALE,
+        },
     ),
 )
-class CustomerViewSet(viewsets.GenericViewSet):
+class CustomerViewSet(VersionedViewMixin, viewsets.GenericViewSet):
     """Terminal customers in the caller's data scope. There is no DELETE: archive instead."""
 
     serializer_class = CustomerSerializer
@@ -164,9 +263,6 @@ class CustomerViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(customers.prefetch_related("tags"))
         return self.get_paginated_response(CustomerListSerializer(page, many=True).data)
 
-    def retrieve(self, request, pk=None):
-        return Response(self.get_serializer(self.get_object()).data)
-
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -179,8 +275,13 @@ class CustomerViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         fields = serializer.service_fields()
         fields.pop("force_duplicate", None)  # the custodian's say-so applies on update anyway
-        services.customer_update(actor=request.user, customer=customer, **fields)
-        return Response(self.card(customer))
+        customer = services.customer_update(
+            actor=request.user,
+            customer=customer,
+            expected_version=expected_version(request, customer),
+            **fields,
+        )
+        return Response(self.card(customer), headers={"ETag": etag(customer)})
 
     def partial_update(self, request, pk=None):
         return self.update(request, pk=pk, partial=True)
@@ -270,7 +371,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         "go in (200) and the rejected ones come back as a workbook to fix and "
         "re-import. Duplicates of existing customers are reported, not imported.",
         request={"multipart/form-data": ImportRequestSerializer},
-        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+        responses={200: ImportResultSerializer, 400: IMPORT_REFUSED},
     )
     @action(
         detail=False,
@@ -298,10 +399,13 @@ class CustomerViewSet(viewsets.GenericViewSet):
             "ok": result.ok,
             "created_count": result.created_count,
             "errors": [dataclasses.asdict(error) for error in result.errors],
+            "error_count": result.error_count,
             "duplicates": [
                 {"row": d.row, "matches": duplicates_payload(request.user, d.matches)}
                 for d in result.duplicates
             ],
+            "duplicate_count": result.duplicate_count,
+            "rejected_count": result.rejected_count,
             "rejected_workbook": base64.b64encode(result.rejected_workbook).decode("ascii")
             if result.rejected_workbook
             else None,
@@ -363,13 +467,18 @@ class CustomerChildViewSet(
 
 
 @extend_schema_view(
+    retrieve=extend_schema(parameters=[ETAG]),
     create=extend_schema(responses={201: ContactSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND}),
-    update=extend_schema(responses={200: ContactSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND}),
+    update=extend_schema(
+        parameters=[IF_MATCH, ETAG],
+        responses={200: ContactSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND, 412: STALE},
+    ),
     partial_update=extend_schema(
-        responses={200: ContactSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND}
+        parameters=[IF_MATCH, ETAG],
+        responses={200: ContactSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND, 412: STALE},
     ),
 )
-class ContactViewSet(CustomerChildViewSet):
+class ContactViewSet(VersionedViewMixin, CustomerChildViewSet):
     """A customer's contact people; every change is kept in the customer's history."""
 
     queryset = Contact.objects.select_related("customer").order_by("-is_primary", "pk")
@@ -388,9 +497,12 @@ class ContactViewSet(CustomerChildViewSet):
         serializer = self.get_serializer(contact, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         contact = services.contact_update(
-            actor=request.user, contact=contact, **serializer.validated_data
+            actor=request.user,
+            contact=contact,
+            expected_version=expected_version(request, contact),
+            **serializer.validated_data,
         )
-        return Response(self.get_serializer(contact).data)
+        return Response(self.get_serializer(contact).data, headers={"ETag": etag(contact)})
 
     def partial_update(self, request, customer_pk=None, pk=None):
         return self.update(request, customer_pk=customer_pk, pk=pk, partial=True)
@@ -401,13 +513,18 @@ class ContactViewSet(CustomerChildViewSet):
 
 
 @extend_schema_view(
+    retrieve=extend_schema(parameters=[ETAG]),
     create=extend_schema(responses={201: CompetitorSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND}),
-    update=extend_schema(responses={200: CompetitorSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND}),
+    update=extend_schema(
+        parameters=[IF_MATCH, ETAG],
+        responses={200: CompetitorSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND, 412: STALE},
+    ),
     partial_update=extend_schema(
-        responses={200: CompetitorSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND}
+        parameters=[IF_MATCH, ETAG],
+        responses={200: CompetitorSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND, 412: STALE},
     ),
 )
-class CompetitorViewSet(CustomerChildViewSet):
+class CompetitorViewSet(VersionedViewMixin, CustomerChildViewSet):
     """The customer's competitor file: products in use, satisfaction, the competitor's rep."""
 
     queryset = CompetitorEntry.objects.select_related("customer").order_by("brand", "pk")
@@ -426,9 +543,13 @@ class CompetitorViewSet(CustomerChildViewSet):
         serializer = self.get_serializer(entry, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         entry = services.competitor_save(
-            actor=request.user, customer=entry.customer, entry=entry, **serializer.validated_data
+            actor=request.user,
+            customer=entry.customer,
+            entry=entry,
+            expected_version=expected_version(request, entry),
+            **serializer.validated_data,
         )
-        return Response(self.get_serializer(entry).data)
+        return Response(self.get_serializer(entry).data, headers={"ETag": etag(entry)})
 
     def partial_update(self, request, customer_pk=None, pk=None):
         return self.update(request, customer_pk=customer_pk, pk=pk, partial=True)

@@ -1,5 +1,6 @@
 """Forms of the customer pages: they parse and validate input; services do the writing."""
 
+import datetime
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -23,6 +24,7 @@ from outletcrm.customers.models import (
 )
 from outletcrm.customers.selectors import ORDERINGS, CustomerFilters
 from outletcrm.customers.services import COMPETITOR_FIELDS, CONTACT_FIELDS, CUSTOMER_FIELDS
+from outletcrm.customers.text import by_pinyin
 from outletcrm.customers.validators import normalise_phone
 from outletcrm.org.models import Region, Role, User
 
@@ -37,6 +39,87 @@ def split_list(value: str) -> list[str]:
     """'康师傅，农夫山泉, 康师傅' → ['康师傅', '农夫山泉'] (trimmed, no blanks or repeats)."""
     items = [item.strip() for item in LIST_SEPARATORS.split(value or "")]
     return list(dict.fromkeys(item for item in items if item))
+
+
+class VersionedFormMixin:
+    """An edit form that remembers what it was opened on (issue 7, §2 "lost update").
+
+    It carries the record's version (hidden), which the services check when saving, and what
+    every field showed when the form was opened (Django's hidden initial values), so that a
+    refused save can tell the editor exactly what someone else changed meanwhile, and so that
+    "what did this editor change" is judged against what they saw, not against a record that
+    may have moved on.
+    """
+
+    def add_version(self) -> None:
+        if not self.instance.pk:
+            return
+        for field in self.fields.values():
+            field.show_hidden_initial = True
+        self.fields["version"] = forms.IntegerField(
+            widget=forms.HiddenInput,
+            min_value=1,
+            max_value=2**31 - 1,
+            error_messages={
+                "required": _("This form is out of date: reload the page and edit again."),
+                "invalid": _("This form is out of date: reload the page and edit again."),
+            },
+        )
+        self.initial["version"] = self.instance.version
+
+    @property
+    def opened_version(self) -> int | None:
+        """The version the editor opened (None on a create form)."""
+        return self.cleaned_data.get("version") if "version" in self.fields else None
+
+    def conflict_rows(self, current, fresh) -> list[dict]:
+        """Field by field: what the editor typed, what is stored now, and who changed it.
+
+        `fresh` is the same form class opened on `current`, the record as it is now.
+        """
+        rows = []
+        changed_by_editor = set(self.changed_data)
+        for name, field in self.fields.items():
+            if name in ("version", "force_duplicate"):
+                continue
+            bound = self[name]
+            seen = field.hidden_widget().value_from_datadict(
+                self.data, self.files, bound.html_initial_name
+            )
+            try:
+                changed_by_other = field.has_changed(fresh[name].initial, seen)
+            except ValidationError:
+                changed_by_other = True
+            mine = name in changed_by_editor
+            if not (changed_by_other or mine):
+                continue
+            rows.append(
+                {
+                    "label": field.label,
+                    "yours": _display(field, bound.data),
+                    "current": _display(field, fresh[name].value()),
+                    "by_other": changed_by_other,
+                    "by_you": mine,
+                }
+            )
+        return rows
+
+
+def _display(field: forms.Field, value) -> str:
+    """A field's value as the person reads it: the label of a choice, times as 08:30."""
+    if isinstance(field, forms.BooleanField):
+        return str(_("Yes") if field.to_python(value) else _("No"))
+    if value in (None, "", []):
+        return "—"
+    if hasattr(field, "choices"):
+        for key, label in field.choices:
+            if str(getattr(key, "value", key)) == str(value):
+                return str(label)
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
 
 
 class BootstrapMixin:
@@ -118,13 +201,13 @@ def filter_options(user: User) -> dict:
         ]
         if wide
         else [],
-        "owners": list(scoping.users_in_scope(user).only("pk", "username", "display_name"))
+        "owners": by_pinyin(scoping.users_in_scope(user).only("pk", "username", "display_name"))
         if wide
         else [],
         "outlet_types": list(OutletType.objects.filter(is_active=True)),
         "importance_classes": [c for c in classes if c.scheme == "importance"],
         "abc_classes": [c for c in classes if c.scheme == "abc"],
-        "tags": list(Tag.objects.all()),
+        "tags": by_pinyin(Tag.objects.all()),
         "statuses": Status.choices,
         "channels": Channel.choices,
         "archived_choices": CustomerFilterForm.ARCHIVED_CHOICES,
@@ -140,7 +223,7 @@ class OwnerChoiceField(forms.ModelChoiceField):
         return f"{obj.display_name} ({obj.username})" if obj.display_name else obj.username
 
 
-class CustomerForm(BootstrapMixin, forms.ModelForm):
+class CustomerForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     """All archive fields of a customer; the view saves through the customer services."""
 
     brands = forms.CharField(
@@ -182,11 +265,20 @@ class CustomerForm(BootstrapMixin, forms.ModelForm):
         if customer.pk:
             # The current owner stays selectable even if the editor could not assign to them.
             owners = owners | User.objects.filter(pk=customer.owner_id)
-        self.fields["owner"] = OwnerChoiceField(
-            queryset=owners.distinct().order_by("display_name", "username"),
+        owner_field = OwnerChoiceField(
+            queryset=owners.distinct(),
             label=Customer._meta.get_field("owner").verbose_name,
             empty_label=_("Choose…"),
         )
+        # Offered A→Z in pinyin order of the names shown (王丽 after 李波), not by code point.
+        owner_field.choices = [("", owner_field.empty_label)] + [
+            (user.pk, label)
+            for user, label in by_pinyin(
+                ((u, owner_field.label_from_instance(u)) for u in owner_field.queryset),
+                key=lambda pair: pair[1],
+            )
+        ]
+        self.fields["owner"] = owner_field
         if not customer.pk and owners.filter(pk=user.pk).exists():
             self.initial.setdefault("owner", user.pk)  # a rep's new customer is their own
         self.fields["customer_class"].queryset = CustomerClass.objects.filter(
@@ -224,6 +316,7 @@ class CustomerForm(BootstrapMixin, forms.ModelForm):
                 label=_("This is not a duplicate: create it anyway"),
                 required=False,
             )
+        self.add_version()
         self.style_fields()
 
     def clean_phone(self) -> str:
@@ -283,7 +376,7 @@ class CustomerForm(BootstrapMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in names}
 
 
-class ContactForm(BootstrapMixin, forms.ModelForm):
+class ContactForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     """A contact person of a customer."""
 
     # Wider than the stored 11 digits so "+86 138 0000 0000" reaches the normaliser.
@@ -300,6 +393,7 @@ class ContactForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mobile"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        self.add_version()
         self.style_fields()
 
     def clean_mobile(self) -> str:
@@ -311,7 +405,7 @@ class ContactForm(BootstrapMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in names}
 
 
-class CompetitorForm(BootstrapMixin, forms.ModelForm):
+class CompetitorForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
     """One entry of the customer's competitor file."""
 
     class Meta:
@@ -321,6 +415,7 @@ class CompetitorForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_version()
         self.style_fields()
 
     def service_fields(self) -> dict:

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import itertools
 import logging
+import pyexpat
 import re
 import unicodedata
 import zipfile
@@ -28,17 +29,19 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.constants import SHARED_STRINGS
 from openpyxl.xml.functions import iterparse
 
-from outletcrm.core import scoping
+from outletcrm.core import scoping, spreadsheet
 from outletcrm.core.audit import audit_record
 from outletcrm.core.models import AuditEvent
+from outletcrm.core.spreadsheet import put
 from outletcrm.customers import services
 from outletcrm.customers.choices import (
     Channel,
@@ -81,6 +84,18 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 # that is a zip bomb, refused before openpyxl inflates anything.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_ENTRIES = 2_000
+# The template has 31 columns, an export 37 and a rejected-rows workbook one more; a sheet wider
+# than this is not a customer list. Checked before any cell is read (a 177 KB file can hold a
+# header row of 1.5 million cells: issue 7, §2).
+MAX_COLUMNS = 64
+MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of one cell
+# Answers stay short whatever the file holds: at most this many row errors and duplicate rows
+# are reported (with their totals), and a value echoed in a message is cut to MAX_ECHO chars.
+# Distinct texts a workbook may hold per row of its customer sheet: the customer row's own and
+# those of its contacts on an export's contact sheet, with room to spare.
+STRINGS_PER_ROW = 40
+MAX_REPORTED = 100
+MAX_ECHO = 40
 ZIP_SIGNATURE = b"PK\x03\x04"
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, or an encrypted .xlsx
 MERGE_CELL_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
@@ -380,13 +395,21 @@ class RowDuplicate:
 
 @dataclass
 class ImportResult:
-    """The outcome of an import; `ok` means every row of the file went in."""
+    """The outcome of an import; `ok` means every row of the file went in.
+
+    `errors` and `duplicates` hold the first MAX_REPORTED of each (in row order), so the answer
+    stays short however bad the file; the counts say how many there are in all, and the
+    rejected-rows workbook carries every rejected row with its reasons.
+    """
 
     ok: bool
     created_count: int
     errors: list[RowError]
     duplicates: list[RowDuplicate]
     rejected_workbook: bytes | None
+    error_count: int = 0
+    duplicate_count: int = 0
+    rejected_count: int = 0
 
 
 def duplicate_text(match: DuplicateMatch) -> str:
@@ -533,6 +556,131 @@ def _damaged(filename: str) -> ImportFileError:
     )
 
 
+class _ShapeError(Exception):
+    """Raised inside the sheet scan to stop reading at the first cell past a bound."""
+
+
+def _check_shape(source, max_rows: int, *, data_sheet: bool) -> int:
+    """Refuse a sheet with too many rows, columns or characters in a cell, before reading it.
+
+    openpyxl builds every cell of a row before it hands the row over, and when a sheet does not
+    declare its size it reads the whole sheet just to open the workbook; so a header row of 1.5
+    million cells would cost its full price before any check on the row could run. This scan
+    reads the sheet's XML with expat and stops at the first element past a bound: a bomb costs
+    what it takes to read up to the bound, and a sheet within the bounds is read once more at C
+    speed (a small part of what openpyxl then takes).
+
+    The customer sheet is scanned to the end (it will be read). Any other sheet only until its
+    declared size (openpyxl stops there too and never reads it); one without is held to the
+    same bounds, since opening the workbook reads all of it.
+    """
+    rows = 0
+    cells_in_row = 0
+    text = 0
+    last_letters = get_column_letter(MAX_COLUMNS)
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal rows, cells_in_row, text
+        if ":" in name:  # a prefixed element (x:c); most files use the default namespace
+            name = name.rpartition(":")[2]
+        if name == "c":
+            cells_in_row += 1
+            text = 0
+            letters = attrs.get("r", "").rstrip("0123456789")
+            if cells_in_row > MAX_COLUMNS or (
+                letters
+                and (len(letters), letters) > (len(last_letters), last_letters)
+            ):
+                raise _ShapeError(_too_many_columns())
+        elif name == "row":
+            rows += 1
+            cells_in_row = 0
+            if max_rows and rows > max_rows + 1:
+                raise _ShapeError(_too_many_rows(None))
+        elif name == "dimension":
+            if not data_sheet:
+                raise _Enough
+            try:
+                _min_col, _min_row, max_col, last_row = range_boundaries(attrs.get("ref", ""))
+            except (TypeError, ValueError):
+                return
+            if max_rows and last_row and last_row > max_rows + 1:
+                raise _ShapeError(_too_many_rows(last_row - 1))
+            if max_col and max_col > MAX_COLUMNS:
+                raise _ShapeError(_too_many_columns())
+
+    def characters(data: str) -> None:
+        # Counts the text since the last cell began (a little whitespace between cells too).
+        nonlocal text
+        text += len(data)
+        if text > MAX_CELL_CHARS:
+            raise _ShapeError(_too_long_cell())
+
+    parser = pyexpat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = characters
+    try:
+        parser.ParseFile(source)
+    except _Enough:
+        pass
+    except _ShapeError as exc:
+        raise ImportFileError(str(exc)) from None
+    return rows
+
+
+def _check_strings(source, limit: int) -> None:
+    """Refuse a shared-string table longer than the sheets could use (openpyxl loads it all),
+    or with a text longer than a cell may hold."""
+    count = 0
+    text = 0
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal count, text
+        if name == "si" or name.endswith(":si"):
+            count += 1
+            text = 0
+            if count > limit:
+                raise _ShapeError(
+                    _(
+                        "The workbook holds far more texts than its customer rows could use; "
+                        "it cannot be imported. Copy the customer rows into a new workbook."
+                    )
+                )
+
+    def characters(data: str) -> None:
+        nonlocal text
+        text += len(data)
+        if text > MAX_CELL_CHARS:
+            raise _ShapeError(_too_long_cell())
+
+    parser = pyexpat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = characters
+    try:
+        parser.ParseFile(source)
+    except _ShapeError as exc:
+        raise ImportFileError(str(exc)) from None
+
+
+def _too_long_cell() -> str:
+    return _("A cell holds more than %(max)s characters, more than Excel allows.") % {
+        "max": f"{MAX_CELL_CHARS:,}"
+    }
+
+
+class _Enough(Exception):  # noqa: N818 (a signal, not an error)
+    """Raised inside the sheet scan when the rest of the sheet does not matter."""
+
+
+def _too_many_columns() -> str:
+    return _(
+        "The sheet has more than %(max)s columns; the template has %(columns)s. Delete the "
+        "columns to the right of the last header and import again."
+    ) % {"max": MAX_COLUMNS, "columns": len(COLUMNS)}
+
+
 def _merged_ranges(worksheet) -> list[str]:
     """Merged ranges of a sheet (read-only worksheets do not expose them, so read the XML)."""
     refs = []
@@ -566,9 +714,13 @@ def _read_sheet(data: bytes, filename: str) -> _Sheet:
     """Headers and raw rows of the customer sheet; garbage raises ImportFileError."""
     _check_container(data, filename)
     try:
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(data), read_only=True, data_only=False, keep_links=False
-        )
+        # openpyxl.load_workbook, in two steps: the sheets are checked before any is opened.
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+        _check_sheets(reader)
+        reader.read()
+        workbook = reader.wb
+    except ImportFileError:
+        raise
     except Exception as exc:  # untrusted input: any parser failure means "not readable"
         logger.info("import: openpyxl refused %s: %r", filename, exc)
         raise _damaged(filename) from exc
@@ -581,6 +733,31 @@ def _read_sheet(data: bytes, filename: str) -> _Sheet:
         raise _damaged(filename) from exc
     finally:
         workbook.close()
+
+
+def _check_sheets(reader: ExcelReader) -> None:
+    """Bound every worksheet of the package (see _check_shape) before openpyxl opens any."""
+    reader.read_manifest()
+    reader.read_workbook()
+    sheets = [
+        (sheet.name, rel.target)
+        for sheet, rel in reader.parser.find_sheets()
+        if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+    ]
+    if not sheets:
+        return
+    names = [name for name, _target in sheets]
+    data_target = sheets[names.index(DATA_SHEET) if DATA_SHEET in names else 0][1]
+    data_rows = 0
+    for _name, target in sheets:
+        with reader.archive.open(target) as source:
+            rows = _check_shape(source, settings.IMPORT_MAX_ROWS, data_sheet=target == data_target)
+        if target == data_target:
+            data_rows = rows
+    strings = reader.package.find(SHARED_STRINGS)
+    if strings is not None and strings.PartName[1:] in reader.valid_files:
+        with reader.archive.open(strings.PartName[1:]) as source:
+            _check_strings(source, (data_rows + 1) * STRINGS_PER_ROW + 1000)
 
 
 def _formula_error(cell) -> ImportFileError:
@@ -601,9 +778,7 @@ def _read_rows(workbook, filename: str) -> _Sheet:
     )
     if worksheet is None:
         raise empty
-    # A zip bomb or a runaway sheet declares its size up front: refuse it before streaming.
-    if max_rows and worksheet.max_row and worksheet.max_row > max_rows + 1:
-        raise ImportFileError(_too_many_rows(worksheet.max_row - 1))
+    # The sheet's size was checked before the workbook was opened (_check_sheets).
     worksheet.reset_dimensions()  # stream every row, even past a dimension that understates
 
     header_row, header_cells = 0, ()
@@ -696,16 +871,30 @@ def _match_headers(headers: list[str]) -> list[str | None]:
     problems = []
     if missing:
         problems.append(
-            _("Required columns are missing: %(columns)s.") % {"columns": "、".join(missing)}
+            _("Required columns are missing: %(columns)s.") % {"columns": _name_list(missing)}
         )
     if unknown:
-        problems.append(_("Unknown columns: %(columns)s.") % {"columns": "、".join(unknown)})
+        problems.append(_("Unknown columns: %(columns)s.") % {"columns": _name_list(unknown)})
     if twice:
-        problems.append(_("Columns appear twice: %(columns)s.") % {"columns": "、".join(twice)})
+        problems.append(_("Columns appear twice: %(columns)s.") % {"columns": _name_list(twice)})
     if problems:
         problems.append(_("Use the column headers of the import template in the first row."))
         raise ImportFileError(" ".join(problems))
     return keys
+
+
+def _echo(value) -> str:
+    """A value from the file as a message quotes it: cut to MAX_ECHO characters."""
+    text = _text(value)
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
+
+
+def _name_list(names: list[str]) -> str:
+    """Column names for a message: at most ten, each cut short, and how many more there are."""
+    shown = "、".join(_echo(name) for name in names[:10])
+    if len(names) > 10:
+        return _("%(names)s and %(count)s more") % {"names": shown, "count": len(names) - 10}
+    return shown
 
 
 class _ExcelError(str):
@@ -870,7 +1059,7 @@ class _Importer:
     def column(self, key: str) -> str:
         """The header the user sees for a column key (their own spelling if the file has it)."""
         if key in self.header_of:
-            return self.header_of[key]
+            return _echo(self.header_of[key])
         return COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else ""
 
     # reading
@@ -915,7 +1104,7 @@ class _Importer:
         for key, value in raw.items():
             if isinstance(value, _ExcelError):
                 row.add(
-                    key, [_("The cell holds the Excel error value %(value)s.") % {"value": value}]
+                    key, [_("The cell holds the Excel error value %(value)s.") % {"value": _echo(value)}]
                 )
                 continue
             try:
@@ -959,7 +1148,7 @@ class _Importer:
                 valid = "、".join(str(label) for _v, label in CHOICE_COLUMNS[key].choices)
                 raise ValidationError(
                     _("“%(value)s” is not a valid choice. Valid: %(choices)s.")
-                    % {"value": text, "choices": valid}
+                    % {"value": _echo(text), "choices": valid}
                 )
             if key.startswith("contact_"):
                 row.contact[CONTACT_KEYS[key]] = choice
@@ -979,7 +1168,7 @@ class _Importer:
                 valid = "、".join(sorted({str(o) for o in lookup.values()}, key=str))
                 raise ValidationError(
                     _("“%(value)s” is not a valid choice. Valid: %(choices)s.")
-                    % {"value": text, "choices": valid}
+                    % {"value": _echo(text), "choices": valid}
                 )
             row.fields[key] = obj
         elif key in ("latitude", "longitude"):
@@ -1016,7 +1205,8 @@ class _Importer:
                 referrer = self.referrers.get(code)
                 if referrer is None:
                     raise ValidationError(
-                        _("No customer numbered “%(value)s” in your scope.") % {"value": code}
+                        _("No customer numbered “%(value)s” in your scope.")
+                        % {"value": _echo(code)}
                     )
                 row.fields[key] = referrer
         elif key == "owner":
@@ -1027,7 +1217,7 @@ class _Importer:
                     # Same answer for an unknown user and one outside scope: scope never leaks.
                     raise ValidationError(
                         _("No rep “%(value)s” that you may assign customers to.")
-                        % {"value": username}
+                        % {"value": _echo(username)}
                     )
                 row.fields[key] = owner
         elif key == "contact_mobile":
@@ -1220,11 +1410,11 @@ class _Importer:
         workbook = openpyxl.Workbook()
         sheet = workbook.active
         sheet.title = DATA_SHEET
-        sheet.append([self.sheet.headers[i] for i in keep] + [REJECT_REASON_HEADER])
+        spreadsheet.append(sheet, [self.sheet.headers[i] for i in keep] + [REJECT_REASON_HEADER])
         for row in rows:
             if row.rejected:
                 values = [row.values[i] if i < len(row.values) else None for i in keep]
-                sheet.append([_plain_cell(v) for v in values] + [self.reasons(row)])
+                spreadsheet.append(sheet, [_plain_cell(v) for v in values] + [self.reasons(row)])
         _style_header(sheet, [self.sheet.headers[i] for i in keep] + [REJECT_REASON_HEADER])
         reason_letter = get_column_letter(len(keep) + 1)
         sheet.column_dimensions[reason_letter].width = 50
@@ -1312,14 +1502,19 @@ def import_customers(
                 "skip_invalid": skip_invalid,
             },
         )
+    errors = importer.errors(rows)
+    duplicates = [r for r in rows if r.duplicates]
     return ImportResult(
         ok=not rejected,
         created_count=len(created),
-        errors=importer.errors(rows),
+        errors=errors[:MAX_REPORTED],
         duplicates=[
-            RowDuplicate(row=r.number, matches=list(r.duplicates)) for r in rows if r.duplicates
+            RowDuplicate(row=r.number, matches=list(r.duplicates)) for r in duplicates[:MAX_REPORTED]
         ],
         rejected_workbook=importer.rejected_workbook(rows) if skip_invalid and rejected else None,
+        error_count=len(errors),
+        duplicate_count=len(duplicates),
+        rejected_count=len(rejected),
     )
 
 
@@ -1416,7 +1611,7 @@ def import_template() -> bytes:
     data = workbook.active
     data.title = DATA_SHEET
     headers = [c.header for c in COLUMNS]
-    data.append(headers)
+    spreadsheet.append(data, headers)
     _style_header(data, headers)
     for index, column in enumerate(COLUMNS, start=1):
         data.cell(row=1, column=index).comment = Comment(str(column.help), "OutletCRM", 90, 240)
@@ -1474,8 +1669,8 @@ def import_template() -> bytes:
 
 def _write_instructions(sheet, lists) -> None:
     bold = Font(bold=True)
-    sheet["A1"] = _("How to fill in the customer import template")
-    sheet["A1"].font = Font(bold=True, size=14)
+    title = put(sheet, 1, 1, _("How to fill in the customer import template"))
+    title.font = Font(bold=True, size=14)
     notes = [
         _(
             "Fill one customer per row on the sheet “%(sheet)s”, starting in row 2. Keep the column headers of row 1 unchanged."
@@ -1497,39 +1692,39 @@ def _write_instructions(sheet, lists) -> None:
         % {"rows": settings.IMPORT_MAX_ROWS, "size": filesizeformat(settings.IMPORT_MAX_BYTES)},
     ]
     for index, note in enumerate(notes, start=2):
-        sheet.cell(row=index, column=1, value=f"{index - 1}. {note}")
+        put(sheet, index, 1, f"{index - 1}. {note}")
     table_row = len(notes) + 3
     for col, title in enumerate(
         [_("Column"), _("Required"), _("How to fill it in"), _("Example")], start=1
     ):
-        sheet.cell(row=table_row, column=col, value=title).font = bold
+        put(sheet, table_row, col, title).font = bold
     example = _example_row({key: values for key, _t, values in lists})
     for index, column in enumerate(COLUMNS, start=table_row + 1):
-        sheet.cell(row=index, column=1, value=column.header)
-        sheet.cell(row=index, column=2, value=_("Yes") if column.required else "")
-        sheet.cell(row=index, column=3, value=str(column.help))
-        sheet.cell(row=index, column=4, value=_plain_example(example[column.key]))
+        put(sheet, index, 1, column.header)
+        put(sheet, index, 2, _("Yes") if column.required else "")
+        put(sheet, index, 3, str(column.help))
+        put(sheet, index, 4, _plain_example(example[column.key]))
     example_row = table_row + len(COLUMNS) + 2
-    sheet.cell(
-        row=example_row,
-        column=1,
-        value=_("Example row (copy it to the sheet “%(sheet)s” if you like):")
-        % {"sheet": DATA_SHEET},
+    put(
+        sheet,
+        example_row,
+        1,
+        _("Example row (copy it to the sheet “%(sheet)s” if you like):") % {"sheet": DATA_SHEET},
     ).font = bold
     for col, column in enumerate(COLUMNS, start=1):
-        sheet.cell(row=example_row + 1, column=col, value=column.header).font = bold
-        cell = sheet.cell(row=example_row + 2, column=col, value=example[column.key])
+        put(sheet, example_row + 1, col, column.header).font = bold
+        cell = put(sheet, example_row + 2, col, example[column.key])
         if isinstance(example[column.key], dt.time):
             cell.number_format = "hh:mm"
         elif isinstance(example[column.key], dt.date):
             cell.number_format = "yyyy-mm-dd"
     first_list_col = 7
-    sheet.cell(row=1, column=first_list_col, value=_("Valid values")).font = bold
+    put(sheet, 1, first_list_col, _("Valid values")).font = bold
     for offset, (_key, title, values) in enumerate(lists):
         col = first_list_col + offset
-        sheet.cell(row=2, column=col, value=title).font = bold
+        put(sheet, 2, col, title).font = bold
         for index, value in enumerate(values, start=3):
-            sheet.cell(row=index, column=col, value=value)
+            put(sheet, index, col, value)
         sheet.column_dimensions[get_column_letter(col)].width = 16
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["B"].width = 6
@@ -1649,7 +1844,7 @@ def _header_cells(sheet, headers: list[str]) -> list:
     required = {c.header for c in COLUMNS if c.required}
     cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
+        cell = spreadsheet.text_cell(sheet, header)
         cell.font = REQUIRED_FONT if header in required else HEADER_FONT
         cell.fill = HEADER_FILL
         cells.append(cell)
@@ -1675,17 +1870,17 @@ def export_customers(*, user, filters: CustomerFilters, channel: str = "web") ->
         sheet.column_dimensions[get_column_letter(index)].width = widths.get(header, 12)
     sheet.freeze_panes = "C2"
     contacts_sheet.freeze_panes = "C2"
-    sheet.append(_header_cells(sheet, EXPORT_HEADERS))
-    contacts_sheet.append(_header_cells(contacts_sheet, CONTACT_HEADERS))
+    spreadsheet.append(sheet, _header_cells(sheet, EXPORT_HEADERS))
+    spreadsheet.append(contacts_sheet, _header_cells(contacts_sheet, CONTACT_HEADERS))
     count = 0
     # Labels are written in Chinese whatever the UI language: the headers and the template's
     # drop-downs are Chinese, so an export can be re-imported as it is.
     with translation.override("zh-hans"):
         for customer in queryset.iterator(chunk_size=2000):
             contacts = list(customer.contacts.all())
-            sheet.append(_export_row(customer, contacts[0] if contacts else None))
+            spreadsheet.append(sheet, _export_row(customer, contacts[0] if contacts else None))
             for contact in contacts:
-                contacts_sheet.append(_contact_row(customer, contact))
+                spreadsheet.append(contacts_sheet, _contact_row(customer, contact))
             count += 1
     content = _save(workbook)
     audit_record(

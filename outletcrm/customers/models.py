@@ -82,13 +82,27 @@ class Tag(models.Model):
         return self.name
 
 
+class VersionedModel(models.Model):
+    """A record edited in forms and over the API by several people at once.
+
+    `version` grows by one with every edit (customers.services claims it with one conditional
+    UPDATE); a form or an API client that read version n may only save while it is still n, so
+    a later save can never silently undo an earlier one (issue 7, §2 "lost update").
+    """
+
+    version = models.PositiveIntegerField(_("Version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class CustomerQuerySet(models.QuerySet):
     def live(self):
         """Customers in daily work: not archived."""
         return self.filter(archived_at__isnull=True)
 
 
-class Customer(models.Model):
+class Customer(VersionedModel):
     """A terminal customer (终端客户): one master record per outlet (唯一性)."""
 
     code = models.CharField(_("Customer no."), max_length=20, unique=True, editable=False)
@@ -157,6 +171,9 @@ class Customer(models.Model):
     # Lower-cased name, address, pinyin (full and initials) and phones, for one LIKE search.
     search_text = models.TextField(editable=False, default="")
     name_norm = models.CharField(max_length=100, editable=False, default="", db_index=True)
+    # The name's place in A→Z lists: pinyin character by character (customers.text), kept by
+    # the customer services; every ordering by name orders by this.
+    name_sort = models.CharField(max_length=200, editable=False, default="")
     address_norm = models.CharField(max_length=200, editable=False, default="")
 
     archived_at = models.DateTimeField(_("Archived at"), null=True, blank=True, editable=False)
@@ -175,17 +192,18 @@ class Customer(models.Model):
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name", "pk"]
+        ordering = ["name_sort", "pk"]
         verbose_name = _("Customer")
         verbose_name_plural = _("Customer")
         indexes = [
-            models.Index(fields=["owner", "name"]),
-            models.Index(fields=["team", "name"]),
-            models.Index(fields=["region", "name"]),
+            # A scope's list in name (pinyin) order: a rep's, a team's, a region's.
+            models.Index(fields=["owner", "name_sort"], name="customer_owner_sort_idx"),
+            models.Index(fields=["team", "name_sort"], name="customer_team_sort_idx"),
+            models.Index(fields=["region", "name_sort"], name="customer_region_sort_idx"),
             models.Index(fields=["phone"]),
             models.Index(fields=["latitude", "longitude"]),
             # Whole-archive and big-region lists read the first page in name order and stop.
-            models.Index(fields=["name", "id"], name="customer_name_idx"),
+            models.Index(fields=["name_sort", "id"], name="customer_name_sort_idx"),
             # Counting a manager's live customers reads only this index (bench/archive_bench.py).
             models.Index(fields=["region"], condition=models.Q(archived_at__isnull=True),
                          name="customer_live_region_idx"),
@@ -218,7 +236,7 @@ class Customer(models.Model):
             raise ValidationError(errors)
 
 
-class Contact(models.Model):
+class Contact(VersionedModel):
     """A person at the outlet (key contact, brief §7)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
@@ -250,7 +268,7 @@ class Contact(models.Model):
         return self.name
 
 
-class CompetitorEntry(models.Model):
+class CompetitorEntry(VersionedModel):
     """The competitor file of a customer (竞争对手档案, brief §7)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="competitors")

@@ -14,15 +14,16 @@ from outletcrm.customers.text import search_term
 from outletcrm.customers.validators import normalise_phone
 from outletcrm.org.models import Region, User
 
+# "name" orders by the name's pinyin sort key (Customer.name_sort), as Chinese users expect.
 ORDERINGS = {
-    "name": ("name", "pk"),
-    "-name": ("-name", "-pk"),
+    "name": ("name_sort", "pk"),
+    "-name": ("-name_sort", "-pk"),
     "updated": ("updated_at", "pk"),
     "-updated": ("-updated_at", "-pk"),
     "code": ("code",),
     "-code": ("-code",),
-    "status": ("status", "name", "pk"),
-    "class": ("customer_class__sort_order", "name", "pk"),
+    "status": ("status", "name_sort", "pk"),
+    "class": ("customer_class__sort_order", "name_sort", "pk"),
 }
 
 

@@ -100,8 +100,9 @@ class ContactSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "is_primary",
             "created_at",
             "updated_at",
+            "version",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at", "version"]
 
     def validate_mobile(self, value: str) -> str:
         value = validators.normalise_phone(value)
@@ -128,8 +129,9 @@ class CompetitorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "closeness_display",
             "notes",
             "updated_at",
+            "version",
         ]
-        read_only_fields = ["updated_at"]
+        read_only_fields = ["updated_at", "version"]
 
 
 class CoordinateField(serializers.DecimalField):
@@ -310,10 +312,12 @@ class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "created_by_name",
             "created_at",
             "updated_at",
+            "version",
             "force_duplicate",
         ]
         read_only_fields = [
             "code",
+            "version",
             "team",
             "region",
             "archived_at",
@@ -497,8 +501,15 @@ class RowDuplicateSerializer(serializers.Serializer):
 class ImportResultSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     created_count = serializers.IntegerField()
-    errors = RowErrorSerializer(many=True)
-    duplicates = RowDuplicateSerializer(many=True)
+    errors = RowErrorSerializer(
+        many=True, help_text="The first 100 problems, in row order (error_count: all of them)."
+    )
+    error_count = serializers.IntegerField(help_text="Problems found in all.")
+    duplicates = RowDuplicateSerializer(
+        many=True, help_text="The first 100 duplicate rows (duplicate_count: all of them)."
+    )
+    duplicate_count = serializers.IntegerField(help_text="Rows that duplicate a customer.")
+    rejected_count = serializers.IntegerField(help_text="Rows not imported.")
     rejected_workbook = serializers.CharField(
         allow_null=True,
         help_text="The rejected rows as a base64-encoded .xlsx to fix and re-import.",

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,8 +15,8 @@ from outletcrm.core.models import AuditEvent, ChangeLog, TimelineEntry
 from outletcrm.core.timeline import timeline_add
 from outletcrm.customers import signals
 from outletcrm.customers.dedupe import DuplicateMatch, find_duplicates
-from outletcrm.customers.models import CompetitorEntry, Contact, Customer, Tag
-from outletcrm.customers.text import build_search_text, normalise
+from outletcrm.customers.models import CompetitorEntry, Contact, Customer, Tag, VersionedModel
+from outletcrm.customers.text import build_search_text, name_sort_key, normalise
 from outletcrm.customers.validators import normalise_phone
 from outletcrm.org.models import User
 
@@ -31,6 +31,7 @@ CONTACT_FIELDS = [
     "notes", "is_primary",
 ]
 COMPETITOR_FIELDS = ["brand", "products", "satisfaction", "competitor_rep", "closeness", "notes"]
+_EDITABLE = {Customer: CUSTOMER_FIELDS, Contact: CONTACT_FIELDS, CompetitorEntry: COMPETITOR_FIELDS}
 
 
 class DuplicateCustomerError(Exception):
@@ -39,6 +40,37 @@ class DuplicateCustomerError(Exception):
     def __init__(self, matches: list[DuplicateMatch]):
         self.matches = matches
         super().__init__(_("This duplicates an existing customer record; nothing was saved."))
+
+
+class StaleEditError(Exception):
+    """The record changed (or went) since the editor read it; nothing was saved.
+
+    `current` is the record as it is now (None if it was deleted meanwhile), so the caller can
+    show what changed since the editor opened it.
+    """
+
+    def __init__(self, current: Model | None):
+        self.current = current
+        super().__init__(
+            _("Someone else changed this record after you opened it; nothing was saved.")
+            if current is not None
+            else _("Someone else removed this record after you opened it; nothing was saved.")
+        )
+
+
+def _claim_version(model: type[Model], pk: int, expected: int | None) -> None:
+    """Bump the record's version, but only while it is still `expected` (None: any).
+
+    The check and the write are one conditional UPDATE, so of two saves that read the same
+    version exactly one gets through, on PostgreSQL (the row lock makes the second wait and
+    then see the new version) as on SQLite (one writer at a time). The caller's transaction
+    then holds the row until it commits.
+    """
+    rows = model._base_manager.filter(pk=pk)
+    if expected is not None:
+        rows = rows.filter(version=expected)
+    if not rows.update(version=F("version") + 1):
+        raise StaleEditError(model._base_manager.filter(pk=pk).first())
 
 
 @dataclass
@@ -67,6 +99,7 @@ def _refresh_keys(customer: Customer, *, extra_phones: list[str] | None = None) 
         phones += [m for m in customer.contacts.values_list("mobile", flat=True) if m]
     phones += extra_phones or []
     customer.name_norm = normalise(customer.name)[:100]
+    customer.name_sort = name_sort_key(customer.name)
     customer.address_norm = normalise(customer.full_address)[:200]
     customer.search_text = build_search_text(
         name=customer.name, address=customer.full_address, phones=phones, code=customer.code
@@ -140,12 +173,20 @@ def customer_create(
 
 
 @transaction.atomic
-def customer_update(*, actor: User, customer: Customer, tags=None, **fields) -> Customer:
-    """Change a customer's fields; every change is kept in its history."""
+def customer_update(
+    *, actor: User, customer: Customer, tags=None, expected_version: int | None = None,
+    **fields,
+) -> Customer:
+    """Change a customer's fields; every change is kept in its history.
+
+    With `expected_version` (the version the editor read: a form's hidden field, an API
+    client's If-Match) the save is refused with StaleEditError if anyone saved in between.
+    """
     fields = _clean_input(fields)
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    _claim_version(Customer, customer.pk, expected_version)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     tracked = CUSTOMER_FIELDS + ["tags"]
     before = snapshot(customer, tracked)
@@ -224,9 +265,10 @@ def _repoint_related(source: Customer, target: Customer) -> dict[str, int]:
         if rel.many_to_many or rel.field.name in ("merged_into",):
             continue
         model = rel.related_model
-        count = model._base_manager.filter(**{rel.field.name: source}).update(
-            **{rel.field.name: target}
-        )
+        values = {rel.field.name: target}
+        if issubclass(model, VersionedModel) and rel.field.name in _EDITABLE[model]:
+            values["version"] = F("version") + 1  # the field shows in its edit form
+        count = model._base_manager.filter(**{rel.field.name: source}).update(**values)
         if count:
             moved[model._meta.label] = count
     for model in (ChangeLog, TimelineEntry):
@@ -243,6 +285,7 @@ def customer_merge(*, actor: User, keep: Customer, merge: Customer, channel: str
         raise PermissionDenied(_("Only the archive custodian can merge customer records."))
     if keep.pk == merge.pk:
         raise ValidationError(_("A customer cannot be merged with itself."))
+    _claim_version(Customer, keep.pk, None)  # an edit form open on `keep` is now out of date
     keep = Customer.objects.select_for_update().get(pk=keep.pk)
     merge = Customer.objects.select_for_update().get(pk=merge.pk)
     if keep.is_archived:
@@ -298,7 +341,14 @@ def _after_child_change(customer: Customer) -> None:
     )
 
 
-def _child_save(*, actor, instance: Model, fields: dict, tracked: list[str], created: bool):
+def _child_save(
+    *, actor, instance: Model, fields: dict, tracked: list[str], created: bool,
+    expected_version: int | None = None,
+):
+    if not created:
+        _claim_version(type(instance), instance.pk, expected_version)
+        # As stored (a ModelForm has already written the new values onto the instance it got).
+        instance = type(instance)._base_manager.select_for_update().get(pk=instance.pk)
     before = {} if created else snapshot(instance, tracked)
     for key, value in fields.items():
         setattr(instance, key, value)
@@ -326,11 +376,16 @@ def contact_create(*, actor: User, customer: Customer, **fields) -> Contact:
 
 
 @transaction.atomic
-def contact_update(*, actor: User, contact: Contact, **fields) -> Contact:
-    """Change a contact; the change is kept in the customer's history."""
+def contact_update(
+    *, actor: User, contact: Contact, expected_version: int | None = None, **fields
+) -> Contact:
+    """Change a contact; the change is kept in the customer's history.
+
+    `expected_version` as for customer_update: a stale save raises StaleEditError.
+    """
     fields = _clean_contact(fields)
     contact = _child_save(actor=actor, instance=contact, fields=fields, tracked=CONTACT_FIELDS,
-                          created=False)
+                          created=False, expected_version=expected_version)
     _after_child_change(contact.customer)
     return contact
 
@@ -349,15 +404,18 @@ def contact_delete(*, actor: User, contact: Contact) -> None:
 
 @transaction.atomic
 def competitor_save(*, actor: User, customer: Customer, entry: CompetitorEntry | None = None,
-                    **fields) -> CompetitorEntry:
-    """Add or change an entry of the customer's competitor file."""
+                    expected_version: int | None = None, **fields) -> CompetitorEntry:
+    """Add or change an entry of the customer's competitor file.
+
+    `expected_version` as for customer_update: a stale change raises StaleEditError.
+    """
     unknown = set(fields) - set(COMPETITOR_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     created = entry is None
     entry = entry or CompetitorEntry(customer=customer)
     return _child_save(actor=actor, instance=entry, fields=fields, tracked=COMPETITOR_FIELDS,
-                       created=created)
+                       created=created, expected_version=expected_version)
 
 
 @transaction.atomic

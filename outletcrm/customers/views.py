@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from outletcrm.core import scoping
+from outletcrm.core.models import ChangeLog
 from outletcrm.customers import selectors, services
 from outletcrm.customers.forms import (
     ArchiveForm,
@@ -31,7 +32,7 @@ from outletcrm.customers.forms import (
 )
 from outletcrm.customers.models import CompetitorEntry, Customer
 from outletcrm.customers.selectors import ORDERINGS, CustomerFilters
-from outletcrm.customers.services import DuplicateCustomerError
+from outletcrm.customers.services import DuplicateCustomerError, StaleEditError
 
 PAGE_SIZE = 25
 # Query values that ask for nothing beyond the default list; left out of addresses and exports.
@@ -116,6 +117,38 @@ def sort_links(filters: CustomerFilters) -> dict:
         else:
             links[column] = {"ordering": first, "arrow": ""}
     return links
+
+
+def render_conflict(
+    request, *, customer: Customer, form, error: StaleEditError, fresh, title: str,
+    reload_url: str, back_url: str,
+) -> HttpResponse:
+    """A refused stale save: what changed since the editor opened the form, and a reload.
+
+    Nothing was saved. The editor's own values are shown beside the current ones so they can
+    be entered again after reloading. A full page answers 409 Conflict; the dialog's fragment
+    answers 200, since htmx swaps no error responses into the page.
+    """
+    current = error.current
+    last = None
+    if current is not None:
+        last = (
+            ChangeLog.objects.filter(object_type=current._meta.model_name, object_id=current.pk)
+            .select_related("actor")
+            .first()
+        )
+    context = {
+        "title": title,
+        "customer": customer,
+        "removed": current is None,
+        "rows": form.conflict_rows(current, fresh) if current is not None else [],
+        "last": last,
+        "reload_url": reload_url,
+        "back_url": back_url,
+    }
+    if is_fragment(request, "modal-content"):
+        return render(request, "customers/_conflict_modal.html", context)
+    return render(request, "customers/conflict.html", context, status=409)
 
 
 # --- list, lookup ------------------------------------------------------------------------
@@ -254,7 +287,24 @@ def customer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, _("Nothing was changed."))
             return redirect(detail_url(customer))
         try:
-            services.customer_update(actor=request.user, customer=customer, tags=tags, **fields)
+            services.customer_update(
+                actor=request.user,
+                customer=customer,
+                tags=tags,
+                expected_version=form.opened_version,
+                **fields,
+            )
+        except StaleEditError as exc:
+            return render_conflict(
+                request,
+                customer=customer,
+                form=form,
+                error=exc,
+                fresh=CustomerForm(instance=exc.current, user=request.user),
+                title=_("Edit customer"),
+                reload_url=reverse("customers:edit", args=[customer.pk]),
+                back_url=detail_url(customer),
+            )
         except DuplicateCustomerError as exc:
             duplicates = duplicate_rows(request.user, exc.matches)
         except ValidationError as exc:
@@ -427,7 +477,23 @@ def contact_form_view(request: HttpRequest, pk: int, contact_pk: int | None = No
             else:
                 fields = form.service_fields(changed_only=True)
                 if fields:
-                    services.contact_update(actor=request.user, contact=contact, **fields)
+                    services.contact_update(
+                        actor=request.user,
+                        contact=contact,
+                        expected_version=form.opened_version,
+                        **fields,
+                    )
+        except StaleEditError as exc:
+            return render_conflict(
+                request,
+                customer=customer,
+                form=form,
+                error=exc,
+                fresh=ContactForm(instance=exc.current),
+                title=_("Edit contact"),
+                reload_url=reverse("customers:contact_edit", args=[customer.pk, contact.pk]),
+                back_url=detail_url(customer) + "#contacts",
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -480,7 +546,22 @@ def competitor_form_view(
     if request.method == "POST" and form.is_valid():
         try:
             services.competitor_save(
-                actor=request.user, customer=customer, entry=entry, **form.service_fields()
+                actor=request.user,
+                customer=customer,
+                entry=entry,
+                expected_version=form.opened_version,
+                **form.service_fields(),
+            )
+        except StaleEditError as exc:
+            return render_conflict(
+                request,
+                customer=customer,
+                form=form,
+                error=exc,
+                fresh=CompetitorForm(instance=exc.current),
+                title=_("Edit competitor entry"),
+                reload_url=reverse("customers:competitor_edit", args=[customer.pk, entry.pk]),
+                back_url=detail_url(customer) + "#competitors",
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

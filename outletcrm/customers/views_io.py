@@ -158,7 +158,6 @@ def _import_page(request: HttpRequest) -> HttpResponse:
     except importexport.ImportFileError as exc:
         return _import_form(request, form, str(exc))
     token = _keep_rejected(request, result.rejected_workbook) if result.rejected_workbook else ""
-    rejected_rows = {e.row for e in result.errors} | {d.row for d in result.duplicates}
     return render(
         request,
         "customers/io/import_result.html",
@@ -166,7 +165,7 @@ def _import_page(request: HttpRequest) -> HttpResponse:
             "result": result,
             "filename": upload.name,
             "skip_invalid": skip_invalid,
-            "rejected_count": len(rejected_rows),
+            "rejected_count": result.rejected_count,
             "duplicates": _duplicate_rows(request.user, result),
             "rejected_token": token,
         },

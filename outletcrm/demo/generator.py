@@ -501,6 +501,64 @@ def _sources(outlets: list[OutletPlan], rng: random.Random) -> None:
         mine.append(i)
 
 
+# The README's walkthrough: "log in as rep01 and type lhcs" finds a 联华超市 of rep01's.
+SHOWCASE_REP = "rep01"
+SHOWCASE_CHAIN = "联华超市"
+SHOWCASE_TYPES = ("supermarket", "convenience", "grocery")
+SHOWCASE_CLASS_RANK = {"key": 0, "ordinary": 1, "potential": 2}
+
+
+def _showcase(outlets: list[OutletPlan]) -> None:
+    """Make sure the README's first suggestion finds something, at any size and seed.
+
+    If rep01 owns no 联华超市 yet, the best-visited of their shops (key customers first, the
+    earliest customer number among equals) becomes a 联华超市 branch named after its street,
+    and it gets a competitor-file entry if it has none, so that opening it shows every part
+    of the customer card. Nothing here draws from the random stream: the rest of the company
+    is exactly what the seed makes.
+    """
+    mine = [(i, o) for i, o in enumerate(outlets) if o.owner == SHOWCASE_REP]
+    if not mine or any(o.name.startswith(SHOWCASE_CHAIN) for _i, o in mine):
+        return
+    shops = [(i, o) for i, o in mine if o.outlet_type in SHOWCASE_TYPES] or mine
+    _index, outlet = min(
+        shops,
+        key=lambda item: (
+            item[1].outlet_type != "supermarket",
+            SHOWCASE_CLASS_RANK.get(item[1].customer_class, 3),
+            item[0],
+        ),
+    )
+    street = STREETS[outlet.street].name
+    taken = {o.name for o in outlets}
+    branch = 1
+    while True:
+        suffix = "" if branch == 1 else _chinese_number(branch)
+        name = f"{SHOWCASE_CHAIN}({street}{suffix}店)"
+        if name not in taken:
+            break
+        branch += 1
+    outlet.name = name
+    outlet.outlet_type = "supermarket"
+    outlet.channel = "modern"
+    if vocab.TAG_CHAIN not in outlet.tags:
+        outlet.tags.append(vocab.TAG_CHAIN)
+    if not outlet.competitors:
+        brand = next(
+            (b for b in outlet.brands if b in vocab.COMPETITOR_PRODUCTS),
+            next(iter(vocab.COMPETITOR_PRODUCTS)),
+        )
+        outlet.competitors.append(
+            CompetitorPlan(
+                brand=brand,
+                products=vocab.COMPETITOR_PRODUCTS[brand],
+                satisfaction=3,
+                competitor_rep=vocab.SURNAMES[0] + vocab.COMPETITOR_REP_TITLES[0],
+                closeness="normal",
+            )
+        )
+
+
 def generate(
     *,
     outlets: int = 2000,
@@ -522,6 +580,7 @@ def generate(
     _assign_owners(placed, plan.reps_by_team())
     _classify(placed, rng)
     _sources(placed, rng)
+    _showcase(placed)
     # Created over the last three years, in customer-number order.
     end = now or datetime.datetime.now(datetime.UTC)
     span = datetime.timedelta(days=3 * 365).total_seconds()

@@ -29,7 +29,7 @@ from outletcrm.customers.models import (
     OutletType,
     Tag,
 )
-from outletcrm.customers.text import build_search_text, normalise
+from outletcrm.customers.text import build_search_text, name_sort_key, normalise
 from outletcrm.demo.generator import DemoPlan, OutletPlan, generate
 from outletcrm.demo.plan import DEMO_REGION_CODES, REGIONS, TEAMS
 from outletcrm.org.models import Region, Team, User
@@ -177,6 +177,7 @@ def _customer(outlet: OutletPlan, pk: int, *, owner: User, refs: dict) -> Custom
     customer.team_id = owner.team_id
     customer.region_id = refs["team_region"][owner.team_id]
     customer.name_norm = normalise(customer.name)[:100]
+    customer.name_sort = name_sort_key(customer.name)
     customer.address_norm = normalise(customer.full_address)[:200]
     customer.search_text = build_search_text(
         name=customer.name,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from outletcrm.core import scoping
+from outletcrm.customers.text import name_sort_key
 from outletcrm.optimise import conf, services
 from outletcrm.optimise.models import JobKind, JobStatus, OptimisationJob
 from outletcrm.org.models import User
@@ -265,7 +266,8 @@ def design_view(job: OptimisationJob) -> dict:
             pattern_of.setdefault(outlet_id, f"{day['week'] % interval}-{day['weekday']}")
     choices_of: dict[int, list] = {}
     rows = []
-    for outlet_id, outlet in sorted(outlets.items(), key=lambda item: item[1]["name"]):
+    for outlet_id, outlet in sorted(outlets.items(),
+                                    key=lambda item: name_sort_key(item[1]["name"])):
         visits = int(outlet["visits"])
         if visits not in choices_of:
             interval = cycle // visits

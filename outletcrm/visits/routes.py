@@ -294,7 +294,7 @@ def frequency_report(*, actor: User, rep: User) -> FrequencyReport:
     design of the routes, not about one month's calendar.
     """
     customers = list(route_customer_choices(actor=actor, rep=rep)
-                     .select_related("customer_class").order_by("name", "pk"))
+                     .select_related("customer_class").order_by("name_sort", "pk"))
     stops = list(RouteStop.objects.filter(route__rep=rep, route__is_active=True)
                  .select_related("route", "customer").order_by("route__name", "position"))
     slots_of: dict[int, set] = defaultdict(set)

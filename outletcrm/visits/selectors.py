@@ -271,7 +271,7 @@ def planned_stop_get(*, user: User, pk) -> PlannedStop:
 def plan_customer_choices(*, user: User, rep: User) -> QuerySet:
     """Customers that may be added to `rep`'s plan by `user`: live, in both their scopes."""
     customers = scoping.restrict(Customer.objects.live(), user)
-    return scoping.restrict(customers, rep).order_by("name", "pk")
+    return scoping.restrict(customers, rep).order_by("name_sort", "pk")
 
 
 def plan_customer_get(*, user: User, rep: User, pk) -> Customer:

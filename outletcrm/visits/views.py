@@ -164,7 +164,7 @@ def route_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stops = list(route.stops.all())
     on_route = {s.customer_id for s in stops}
     own = list(routes.route_customer_choices(actor=request.user, rep=route.rep)
-               .select_related("customer_class").order_by("name", "pk"))
+               .select_related("customer_class").order_by("name_sort", "pk"))
     choices = [c for c in own if c.pk not in on_route] if can_edit else []
     map_stops = [{"id": s.customer_id, "name": s.customer.name, "position": i,
                   "lat": float(s.customer.latitude) if s.customer.latitude is not None else None,

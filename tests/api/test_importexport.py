@@ -77,7 +77,10 @@ def test_good_file_goes_in_with_the_importer_as_owner(cast, api):
         "ok": True,
         "created_count": 2,
         "errors": [],
+        "error_count": 0,
         "duplicates": [],
+        "duplicate_count": 0,
+        "rejected_count": 0,
         "rejected_workbook": None,
     }
     assert set(

@@ -727,6 +727,7 @@ def test_add_edit_and_remove_a_contact_in_the_dialog(cast, page):
             "mobile": "13812345678",
             "birthday": "1975-03-08",
             "birthday_is_lunar": "on",
+            "version": contact.version,
         },
     )
     contact.refresh_from_db()
@@ -798,7 +799,13 @@ def test_competitor_file_add_edit_remove(cast, page):
     assert entry.satisfaction == 2
     client.post(
         reverse("customers:competitor_edit", args=[customer.pk, entry.pk]),
-        {"brand": "统一", "products": "冰红茶、绿茶", "satisfaction": "4", "closeness": "close"},
+        {
+            "brand": "统一",
+            "products": "冰红茶、绿茶",
+            "satisfaction": "4",
+            "closeness": "close",
+            "version": entry.version,
+        },
     )
     entry.refresh_from_db()
     assert entry.products == "冰红茶、绿茶" and entry.closeness == "close"

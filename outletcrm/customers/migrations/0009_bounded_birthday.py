@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0006_search_index'),
+        ('customers', '0008_name_sort_key'),
     ]
 
     operations = [
