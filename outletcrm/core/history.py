@@ -1,18 +1,24 @@
-"""Record who changed what (dynamic management, brief §7)."""
+"""Record who changed what (dynamic management, brief §7).
+
+Values are kept language-neutrally where they have a label (core.i18n): a choice field keeps
+its label's message, a record of a configurable list both its names, so a reader sees the
+history in their own language whoever wrote it.
+"""
 
 import datetime
 import decimal
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import models
 
+from outletcrm.core import i18n
 from outletcrm.core.models import ChangeLog
 
 
 def _plain(value):
     """Turn a field value into something JSON keeps and people can read."""
     if isinstance(value, models.Model):
-        return str(value)
+        return i18n.name(value)
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -35,7 +41,7 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
         elif field.is_relation:
             values[name] = _plain(getattr(instance, name))
         elif field.choices:
-            values[name] = getattr(instance, f"get_{name}_display")()
+            values[name] = i18n.param(i18n.label(instance, name))
         else:
             values[name] = _plain(getattr(instance, name))
     return values
@@ -48,9 +54,14 @@ def diff(before: dict, after: dict) -> dict:
 
 def record_change(
     *, instance: models.Model, action: str, actor, changes: dict | None = None,
-    customer_id: int | None = None, note: str = "",
+    customer_id: int | None = None, note="", note_params: Mapping | None = None,
 ) -> ChangeLog:
-    """Write one history entry."""
+    """Write one history entry.
+
+    `note` is either what a person typed (kept as typed) or the system's own note: a lazy
+    message with its `note_params`, stored language-neutrally (core.i18n).
+    """
+    note, note_message = i18n.store(note, note_params, max_length=300)
     return ChangeLog.objects.create(
         object_type=instance._meta.model_name,
         object_id=instance.pk,
@@ -59,5 +70,6 @@ def record_change(
         action=action,
         changes=changes or {},
         actor=actor if getattr(actor, "pk", None) else None,
-        note=note[:300],
+        note=note,
+        note_message=note_message,
     )

@@ -405,8 +405,10 @@ class ActorMixin(serializers.Serializer):
 class ChangeLogSerializer(ActorMixin, serializers.ModelSerializer):
     action_display = serializers.CharField(source="get_action_display", read_only=True)
     changes = serializers.JSONField(
-        help_text='Changed fields as {"field": [old, new]}.', read_only=True
+        source="changes_text", read_only=True,
+        help_text='Changed fields as {"field": [old, new]}, labels in the reader\'s language.',
     )
+    note = serializers.CharField(source="note_text", read_only=True)
 
     class Meta:
         model = ChangeLog
@@ -427,6 +429,9 @@ class ChangeLogSerializer(ActorMixin, serializers.ModelSerializer):
 
 
 class TimelineEntrySerializer(ActorMixin, serializers.ModelSerializer):
+    title = serializers.CharField(source="title_text", read_only=True,
+                                  help_text="In the reader's language.")
+
     class Meta:
         model = TimelineEntry
         fields = [

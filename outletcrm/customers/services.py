@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from outletcrm.core import scoping
 from outletcrm.core.audit import audit_record
@@ -161,14 +162,16 @@ def customer_create(
         contact = Contact(customer=customer, **row)
         contact.full_clean()
         contact.save()
-    note = _("Created after the custodian confirmed it is not a duplicate") if force_duplicate else ""
+    note = (gettext_lazy("Created after the custodian confirmed it is not a duplicate")
+            if force_duplicate else "")
     record_change(
         instance=customer, action=ChangeLog.Action.CREATE, actor=actor,
         changes={k: [None, v] for k, v in snapshot(customer, CUSTOMER_FIELDS).items()
                  if v not in (None, "", [])},
         customer_id=customer.pk, note=note,
     )
-    timeline_add(customer_id=customer.pk, kind="archive", title=_("Customer record created"), actor=actor)
+    timeline_add(customer_id=customer.pk, kind="archive",
+                 title=gettext_lazy("Customer record created"), actor=actor)
     return customer
 
 
@@ -235,8 +238,8 @@ def customer_archive(*, actor: User, customer: Customer, reason: str) -> Custome
     record_change(instance=customer, action=ChangeLog.Action.ARCHIVE, actor=actor,
                   customer_id=customer.pk, note=reason)
     signals.archived.send(sender=Customer, customer=customer, actor=actor)
-    timeline_add(customer_id=customer.pk, kind="archive", title=_("Customer archived"), body=reason,
-                 actor=actor)
+    timeline_add(customer_id=customer.pk, kind="archive", title=gettext_lazy("Customer archived"),
+                 body=reason, actor=actor)
     return customer
 
 
@@ -254,7 +257,8 @@ def customer_restore(*, actor: User, customer: Customer) -> Customer:
     customer.save(update_fields=["archived_at", "archive_reason", "updated_at"])
     record_change(instance=customer, action=ChangeLog.Action.RESTORE, actor=actor,
                   customer_id=customer.pk)
-    timeline_add(customer_id=customer.pk, kind="archive", title=_("Customer restored"), actor=actor)
+    timeline_add(customer_id=customer.pk, kind="archive", title=gettext_lazy("Customer restored"),
+                 actor=actor)
     return customer
 
 
@@ -312,10 +316,11 @@ def customer_merge(*, actor: User, keep: Customer, merge: Customer, channel: str
     merge.merged_into = keep
     merge.save(update_fields=["archived_at", "archive_reason", "merged_into", "updated_at"])
     changes = diff(before, snapshot(keep, tracked))
-    note = _("Merged customer %(code)s %(name)s") % {"code": merge.code, "name": merge.name}
+    note = gettext_lazy("Merged customer %(code)s %(name)s")
+    merged = {"code": merge.code, "name": merge.name}
     record_change(instance=keep, action=ChangeLog.Action.MERGE, actor=actor, changes=changes,
-                  customer_id=keep.pk, note=note)
-    timeline_add(customer_id=keep.pk, kind="archive", title=note, actor=actor)
+                  customer_id=keep.pk, note=note, note_params=merged)
+    timeline_add(customer_id=keep.pk, kind="archive", title=note, params=merged, actor=actor)
     audit_record(action=AuditEvent.Action.MERGE, actor=actor, object_type="customer",
                  row_count=1, channel=channel,
                  detail={"kept": keep.code, "merged": merge.code, "moved": moved})

@@ -42,8 +42,9 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Count, Max, ProtectedError, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from outletcrm.core import i18n
 from outletcrm.core.models import TimelineEntry
 from outletcrm.customers.dedupe import haversine_m
 from outletcrm.customers.models import Customer
@@ -464,7 +465,7 @@ class _History:
         self.orders: list[tuple[Order, list[OrderLine], Visit | None]] = []
         self.pending_returns: dict[int, list[FollowUpTask]] = defaultdict(list)
         self.seen: set[int] = set()  # customers visited so far (first and second visits)
-        self.labels = {k: str(v) for k, v in VisitKind.choices}
+        self.labels = dict(VisitKind.choices)  # lazy: timeline titles keep them neutral
 
     # times ---------------------------------------------------------------------------
 
@@ -736,7 +737,7 @@ class _History:
         if kind == VisitKind.HOME:
             task = FollowUpTask(
                 rep=rep.user, customer_id=outlet.pk, kind=TaskKind.RETURN_VISIT,
-                title=_("Return visit to %(name)s") % {"name": outlet.name},
+                **_task_title(gettext_lazy("Return visit to %(name)s"), outlet.name),
                 due_date=visit.date + datetime.timedelta(days=self.return_after),
                 source_visit=visit)
             self.pending_returns[rep.user.pk].append(task)
@@ -747,7 +748,7 @@ class _History:
             visit.next_appointment_at = appointment
             record.children.append(FollowUpTask(
                 rep=rep.user, customer_id=outlet.pk, kind=TaskKind.APPOINTMENT,
-                title=_("Appointment with %(name)s") % {"name": outlet.name},
+                **_task_title(gettext_lazy("Appointment with %(name)s"), outlet.name),
                 due_date=appointment.date(), source_visit=visit,
                 done_at=self.capped(appointment + datetime.timedelta(minutes=20)),
             ))
@@ -1020,40 +1021,52 @@ def _supervisor_stops(rng: random.Random, reps: dict[int, _Rep], by_day: dict,
     return created
 
 
+def _task_title(title, name: str) -> dict:
+    """A task title as visits.services writes it: English, and its message (core.i18n)."""
+    text, message = i18n.store(title, {"name": name}, max_length=200)
+    return {"title": text, "title_message": message}
+
+
+def _entry(title, params: dict, **fields) -> TimelineEntry:
+    """A timeline entry as core.timeline.timeline_add writes it (title language-neutral)."""
+    text, message = i18n.store(title, params, max_length=200)
+    return TimelineEntry(title=text, title_message=message, **fields)
+
+
 def _timeline(history: _History, payments: list[Payment]) -> list[TimelineEntry]:
     """The entries the visit and order services write, at the moments they happened."""
-    visit_title = _("%(kind)s by %(rep)s, %(minutes)d min")
     entries = []
     for record in history.records:
         visit = record.visit
-        entries.append(TimelineEntry(
+        entries.append(_entry(
+            gettext_lazy("%(kind)s by %(rep)s, %(minutes)d min"),
+            {"kind": history.labels[visit.kind], "rep": str(visit.rep),
+             "minutes": visit.duration_s // 60},
             customer_id=visit.customer_id, kind="visit", at=visit.checked_in_at,
-            actor=visit.rep, source_type="visit", source_id=visit.pk, body=visit.notes[:500],
-            title=(visit_title % {"kind": history.labels[visit.kind], "rep": visit.rep,
-                                  "minutes": visit.duration_s // 60})[:200]))
+            actor=visit.rep, source_type="visit", source_id=visit.pk, body=visit.notes[:500]))
     codes = {}
     for order, _lines, _visit in history.orders:
         codes[order.pk] = order.code
         common = {"customer_id": order.customer_id, "kind": "order", "actor": order.rep,
                   "source_type": "order", "source_id": order.pk}
-        entries.append(TimelineEntry(at=order.ordered_at, **common, title=_(
-            "Order %(code)s: ¥%(total)s") % {"code": order.code, "total": order.total}))
+        code = {"code": order.code}
+        entries.append(_entry(gettext_lazy("Order %(code)s: ¥%(total)s"),
+                              {**code, "total": order.total}, at=order.ordered_at, **common))
         if order.confirmed_at:
-            entries.append(TimelineEntry(at=order.confirmed_at, **common, title=_(
-                "Order %(code)s confirmed") % {"code": order.code}))
+            entries.append(_entry(gettext_lazy("Order %(code)s confirmed"), code,
+                                  at=order.confirmed_at, **common))
         if order.delivered_at:
-            entries.append(TimelineEntry(at=order.delivered_at, **common, title=_(
-                "Order %(code)s delivered") % {"code": order.code}))
+            entries.append(_entry(gettext_lazy("Order %(code)s delivered"), code,
+                                  at=order.delivered_at, **common))
         if order.cancelled_at:
-            entries.append(TimelineEntry(at=order.cancelled_at, body=order.cancel_reason,
-                                         **common, title=_("Order %(code)s cancelled")
-                                         % {"code": order.code}))
+            entries.append(_entry(gettext_lazy("Order %(code)s cancelled"), code,
+                                  at=order.cancelled_at, body=order.cancel_reason, **common))
     for payment in payments:
-        entries.append(TimelineEntry(
+        entries.append(_entry(
+            gettext_lazy("Payment ¥%(amount)s for %(code)s"),
+            {"amount": payment.amount, "code": codes[payment.order_id]},
             customer_id=payment.customer_id, kind="payment", at=payment.paid_at,
-            actor_id=payment.collected_by_id, source_type="payment", source_id=payment.pk,
-            title=_("Payment ¥%(amount)s for %(code)s") % {
-                "amount": payment.amount, "code": codes[payment.order_id]}))
+            actor_id=payment.collected_by_id, source_type="payment", source_id=payment.pk))
     return entries
 
 

@@ -19,7 +19,10 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from outletcrm.core import i18n
+from outletcrm.core.history import snapshot
 from outletcrm.core.models import ChangeLog, TimelineEntry
 from outletcrm.customers.models import (
     CompetitorEntry,
@@ -37,6 +40,10 @@ from outletcrm.org.services import region_create, team_create, user_create
 
 if TYPE_CHECKING:  # demo.field imports this module; only the annotation needs it here
     from outletcrm.demo.field import FieldSummary
+
+# The fields of a demo customer's "created" history entry (what a rep fills in first).
+CREATED_FIELDS = ["name", "outlet_type", "district", "address", "status", "customer_class",
+                  "owner", "source"]
 
 DEMO_PASSWORD = "outletcrm-demo"  # noqa: S105 - shown on screen by design; demo mode only
 
@@ -188,27 +195,19 @@ def _customer(outlet: OutletPlan, pk: int, *, owner: User, refs: dict) -> Custom
     return customer
 
 
-def _created_entry(customer: Customer, outlet: OutletPlan, refs: dict) -> ChangeLog:
-    """The history entry customer_create would write (the fields a rep fills in first)."""
-    values = {
-        "name": customer.name,
-        "outlet_type": str(refs["types"][outlet.outlet_type]),
-        "district": customer.district,
-        "address": customer.address,
-        "status": customer.get_status_display(),
-        "customer_class": str(customer.customer_class),
-        "owner": str(customer.owner),
-        "source": customer.get_source_display(),
-    }
+def _created_entry(customer: Customer) -> ChangeLog:
+    """The history entry customer_create would write (the fields a rep fills in first), its
+    labels language-neutral as core.history keeps them."""
+    values = snapshot(customer, CREATED_FIELDS)
     return ChangeLog(
         object_type="customer",
         object_id=customer.pk,
         customer_id=customer.pk,
         object_repr=customer.name[:200],
         action=ChangeLog.Action.CREATE,
-        changes={k: [None, str(v)] for k, v in values.items() if v},
+        changes={k: [None, v] for k, v in values.items() if v},
         actor=customer.owner,
-        at=outlet.created_at,
+        at=customer.created_at,
     )
 
 
@@ -219,11 +218,6 @@ def _write_outlets(
         "types": {t.code: t for t in OutletType.objects.all()},
         "classes": {c.code: c for c in CustomerClass.objects.all()},
         "team_region": dict(Team.objects.values_list("pk", "region_id")),
-        # Choice labels resolved once: get_FOO_display() translates again on every call.
-        "labels": {
-            name: {k: str(v) for k, v in Customer._meta.get_field(name).choices}
-            for name in ("status", "source")
-        },
     }
     tag_names = sorted({t for o in plan.outlets for t in o.tags})
     tags = {name: Tag.objects.get_or_create(name=name)[0] for name in tag_names}
@@ -231,7 +225,7 @@ def _write_outlets(
     # Explicit ids: customer numbers follow them (C0000001…), referrals and history entries can
     # point at customers before they exist, and nothing has to be read back after the insert.
     first_id = (Customer.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-    created_title = _("Customer record created")
+    created_title, created_message = i18n.store(gettext_lazy("Customer record created"))
     contacts = competitors = 0
     timestamp_fields = [
         Customer._meta.get_field("created_at"),
@@ -269,12 +263,13 @@ def _write_outlets(
                     for c in outlet.competitors
                 ]
                 rows["tags"] += [TagLink(customer_id=pk, tag_id=tags[t].pk) for t in outlet.tags]
-                rows["log"].append(_created_entry(customer, outlet, refs))
+                rows["log"].append(_created_entry(customer))
                 rows["timeline"].append(
                     TimelineEntry(
                         customer_id=pk,
                         kind="archive",
                         title=created_title,
+                        title_message=created_message,
                         actor=owner,
                         at=outlet.created_at,
                     )

@@ -28,8 +28,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from outletcrm.core import params, scoping
+from outletcrm.core import i18n, params, scoping
 from outletcrm.core.timeline import timeline_add
 from outletcrm.customers.models import Customer
 from outletcrm.orders.models import (
@@ -253,8 +254,8 @@ def order_create(
         line.order = order
     OrderLine.objects.bulk_create(built)
     timeline_add(customer_id=customer.pk, kind="order", at=order.ordered_at, actor=actor,
-                 title=_("Order %(code)s: ¥%(total)s") % {"code": order.code, "total": order.total},
-                 source=order)
+                 title=gettext_lazy("Order %(code)s: ¥%(total)s"),
+                 params={"code": order.code, "total": order.total}, source=order)
     return order, True
 
 
@@ -293,7 +294,7 @@ def order_confirm(*, actor: User, order: Order) -> Order:
     order.confirmed_by = actor
     order.save(update_fields=["status", "confirmed_at", "confirmed_by"])
     timeline_add(customer_id=order.customer_id, kind="order", actor=actor, source=order,
-                 title=_("Order %(code)s confirmed") % {"code": order.code})
+                 title=gettext_lazy("Order %(code)s confirmed"), params={"code": order.code})
     return order
 
 
@@ -312,7 +313,7 @@ def order_deliver(*, actor: User, order: Order) -> Order:
     order.delivered_by = actor
     order.save(update_fields=["status", "delivered_at", "delivered_by"])
     timeline_add(customer_id=order.customer_id, kind="order", actor=actor, source=order,
-                 title=_("Order %(code)s delivered") % {"code": order.code})
+                 title=gettext_lazy("Order %(code)s delivered"), params={"code": order.code})
     return order
 
 
@@ -351,7 +352,8 @@ def order_cancel(*, actor: User, order: Order, reason: str) -> Order:
     order.cancel_reason = reason[:200]
     order.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
     timeline_add(customer_id=order.customer_id, kind="order", actor=actor, source=order,
-                 title=_("Order %(code)s cancelled") % {"code": order.code}, body=reason)
+                 title=gettext_lazy("Order %(code)s cancelled"), params={"code": order.code},
+                 body=reason)
     return order
 
 
@@ -405,8 +407,8 @@ def payment_record(
     except IntegrityError:  # the same client id raced in from a second upload
         return Payment.objects.get(client_id=payment.client_id), False
     timeline_add(customer_id=order.customer_id, kind="payment", at=payment.paid_at, actor=actor,
-                 source=payment, title=_("Payment ¥%(amount)s for %(code)s")
-                 % {"amount": amount, "code": order.code})
+                 source=payment, title=gettext_lazy("Payment ¥%(amount)s for %(code)s"),
+                 params={"amount": amount, "code": order.code})
     return payment, True
 
 
@@ -489,11 +491,10 @@ def return_create(
             claim.save()
     except IntegrityError:
         return ReturnClaim.objects.get(client_id=claim.client_id), False
-    values = {"kind": claim.get_kind_display(), "amount": claim.amount}
-    title = (_("%(kind)s ¥%(amount)s") if approved
-             else _("%(kind)s ¥%(amount)s awaiting approval")) % values
+    title = (gettext_lazy("%(kind)s ¥%(amount)s") if approved
+             else gettext_lazy("%(kind)s ¥%(amount)s awaiting approval"))
     timeline_add(customer_id=customer.pk, kind="return", actor=actor, source=claim,
-                 title=title, body=claim.reason)
+                 title=title, params=_claim_params(claim), body=claim.reason)
     return claim, True
 
 
@@ -539,7 +540,7 @@ def return_approve(*, actor: User, claim: ReturnClaim, note: str = "") -> Return
             "and record a smaller one if needed."
         ) % {"left": account.outstanding}})
     return _decide(actor, claim, ReturnClaim.Status.APPROVED, note,
-                   _("%(kind)s ¥%(amount)s approved"))
+                   gettext_lazy("%(kind)s ¥%(amount)s approved"))
 
 
 @transaction.atomic
@@ -551,16 +552,20 @@ def return_refuse(*, actor: User, claim: ReturnClaim, note: str) -> ReturnClaim:
         raise ValidationError({"note": _("Give a reason for refusing.")})
     claim = _pending_for_decision(actor, claim)
     return _decide(actor, claim, ReturnClaim.Status.REFUSED, note,
-                   _("%(kind)s ¥%(amount)s refused"))
+                   gettext_lazy("%(kind)s ¥%(amount)s refused"))
 
 
-def _decide(actor: User, claim: ReturnClaim, status: str, note: str, title: str) -> ReturnClaim:
+def _claim_params(claim: ReturnClaim) -> dict:
+    """A claim in a timeline title: its kind's label stays translatable (core.i18n)."""
+    return {"kind": i18n.label(claim, "kind"), "amount": claim.amount}
+
+
+def _decide(actor: User, claim: ReturnClaim, status: str, note: str, title) -> ReturnClaim:
     claim.status = status
     claim.decided_by = actor
     claim.decided_at = timezone.now()
     claim.decision_note = (note or "").strip()[:300]
     claim.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     timeline_add(customer_id=claim.customer_id, kind="return", actor=actor, source=claim,
-                 title=title % {"kind": claim.get_kind_display(), "amount": claim.amount},
-                 body=claim.decision_note)
+                 title=title, params=_claim_params(claim), body=claim.decision_note)
     return claim

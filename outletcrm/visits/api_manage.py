@@ -211,6 +211,9 @@ class PlannedStopSerializer(serializers.ModelSerializer):
         many=True, read_only=True,
         help_text="Who had added this customer before the route or the supervisor took the "
                   "stop over.")
+    release_reason = serializers.CharField(
+        source="release_reason_text", read_only=True,
+        help_text="Why the stop was released (handed over, archived), in the reader's language.")
     status = serializers.SerializerMethodField(
         help_text="visited, not_yet, missed (day over, not visited), dropped, rejected, "
                   "off_site (checked in off site, not accepted), phone (phone contact only)")

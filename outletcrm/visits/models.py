@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from outletcrm.core import i18n
 from outletcrm.core.params import validate_business_date
 from outletcrm.visits.choices import (
     NOT_ROUTE_VISIT_KINDS,
@@ -153,7 +154,10 @@ class PlannedStop(models.Model):
     dropped_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     released_at = models.DateTimeField(null=True, blank=True)
+    # The system's reason (customer handed over, archived): English here, the message in
+    # release_reason_message, shown in the reader's language (core.i18n).
     release_reason = models.CharField(max_length=200, blank=True)
+    release_reason_message = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["plan", "position", "pk"]
@@ -167,6 +171,11 @@ class PlannedStop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan}#{self.position}"
+
+    @property
+    def release_reason_text(self) -> str:
+        """Why the stop was released, in the reader's language."""
+        return i18n.render(self.release_reason_message, self.release_reason)
 
     @property
     def counts_as_planned(self) -> bool:
@@ -394,7 +403,10 @@ class FollowUpTask(models.Model):
                                  on_delete=models.CASCADE, related_name="follow_ups",
                                  verbose_name=_("Customer"))
     kind = models.CharField(_("Kind"), max_length=30, choices=task_kind_choices)
+    # What a person typed, or the English of the task the system made (a return visit, an
+    # appointment), whose message is in title_message and shown in the reader's language.
     title = models.CharField(_("Task"), max_length=200)
+    title_message = models.JSONField(default=dict, blank=True)
     due_date = models.DateField(_("Due"), validators=[validate_business_date])
     source_visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="follow_ups")
@@ -415,7 +427,12 @@ class FollowUpTask(models.Model):
                    models.Index(fields=["source_type", "source_id"])]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title_text
+
+    @property
+    def title_text(self) -> str:
+        """The task in the reader's language (a typed task as typed)."""
+        return i18n.render(self.title_message, self.title)
 
     @property
     def is_done(self) -> bool:

@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from outletcrm.core import params, scoping
+from outletcrm.core import i18n, params, scoping
 from outletcrm.core.chinese_dates import due_date_in
 from outletcrm.core.timeline import timeline_add
 from outletcrm.customers.dedupe import haversine_m
@@ -93,8 +94,10 @@ def take_over_stops(stops: list[PlannedStop], *, origin: str, actor: User | None
         stop.route_id = (route_ids or {}).get(stop.pk)
         stop.released_at = None
         stop.release_reason = ""
+        stop.release_reason_message = {}
     PlannedStop.objects.bulk_update(stops, ["origin", "added_by", "added_at", "route",
-                                            "released_at", "release_reason"])
+                                            "released_at", "release_reason",
+                                            "release_reason_message"])
     return stops
 
 
@@ -140,21 +143,23 @@ def plan_add_stop(*, actor: User, rep: User, date: datetime.date, customer: Cust
     return stop
 
 
-def release_stops(*, customer: Customer, reason: str, rep_id: int | None = None,
-                  now=None) -> int:
+def release_stops(*, customer: Customer, reason, reason_params: dict | None = None,
+                  rep_id: int | None = None, now=None) -> int:
     """Stops of `customer` from today on no longer count unless they are visited.
 
     Called when the customer is handed to another rep (only the former rep's stops) or
     archived (everyone's). Nobody can visit it for the former rep any more after that day, so
     an unvisited stop must not count against him; a stop he did visit, whenever the check-in
-    reaches the server, still counts for him (visits/kpis.py).
+    reaches the server, still counts for him (visits/kpis.py). The reason is the system's text
+    (a lazy message and its params), stored language-neutrally (core.i18n).
     """
+    text, message = i18n.store(reason, reason_params, max_length=200)
     now = now or timezone.now()
     stops = PlannedStop.objects.filter(customer=customer, date__gte=timezone.localdate(now),
                                        released_at__isnull=True)
     if rep_id is not None:
         stops = stops.filter(rep_id=rep_id)
-    return stops.update(released_at=now, release_reason=str(reason)[:200])
+    return stops.update(released_at=now, release_reason=text, release_reason_message=message)
 
 
 def on_owner_changed(sender, *, customer: Customer, old_owner_id, actor=None, **kwargs) -> None:
@@ -162,12 +167,13 @@ def on_owner_changed(sender, *, customer: Customer, old_owner_id, actor=None, **
     if old_owner_id is None:
         return
     release_stops(customer=customer, rep_id=old_owner_id,
-                  reason=_("Customer handed over to %(rep)s") % {"rep": customer.owner})
+                  reason=gettext_lazy("Customer handed over to %(rep)s"),
+                  reason_params={"rep": customer.owner})
 
 
 def on_archived(sender, *, customer: Customer, actor=None, **kwargs) -> None:
     """customers.signals.archived: every rep's stops of the customer are released."""
-    release_stops(customer=customer, reason=_("Customer archived"))
+    release_stops(customer=customer, reason=gettext_lazy("Customer archived"))
 
 
 @transaction.atomic
@@ -419,7 +425,8 @@ def visit_record(
             source_visit=visit, kind=TaskKind.APPOINTMENT,
             defaults={"rep": visit.rep, "customer": visit.customer,
                       "due_date": timezone.localdate(next_appointment_at),
-                      "title": _("Appointment with %(name)s") % {"name": visit.customer.name}})
+                      **_task_title(gettext_lazy("Appointment with %(name)s"),
+                                    {"name": visit.customer.name})})
     if steps:
         by_position = {s.position: s for s in visit.steps.all()}
         for key, done in steps.items():
@@ -473,13 +480,13 @@ def visit_check_out(*, actor: User, visit: Visit, device_time=None, lat=None, ln
             source_visit=visit, kind=TaskKind.RETURN_VISIT,
             defaults={"rep": visit.rep, "customer": visit.customer,
                       "due_date": visit.date + datetime.timedelta(days=follow_up_days),
-                      "title": _("Return visit to %(name)s") % {"name": visit.customer.name}})
-    minutes = visit.duration_s // 60
+                      **_task_title(gettext_lazy("Return visit to %(name)s"),
+                                    {"name": visit.customer.name})})
     timeline_add(
         customer_id=visit.customer_id, kind="visit", at=visit.checked_in_at, actor=actor,
-        source=visit,
-        title=_("%(kind)s by %(rep)s, %(minutes)d min") % {
-            "kind": visit.get_kind_display(), "rep": actor, "minutes": minutes},
+        source=visit, title=gettext_lazy("%(kind)s by %(rep)s, %(minutes)d min"),
+        params={"kind": i18n.label(visit, "kind"), "rep": str(actor),
+                "minutes": visit.duration_s // 60},
         body=visit.notes[:500],
     )
     return visit
@@ -694,6 +701,13 @@ def _task_due(value, *, field: str, earliest: datetime.date) -> datetime.date:
     return due
 
 
+def _task_title(title, title_params: dict | None = None) -> dict:
+    """A task title the system writes: its English and its message (core.i18n), so the rep
+    and his supervisor each read it in their own language."""
+    text, message = i18n.store(title, title_params, max_length=200)
+    return {"title": text, "title_message": message}
+
+
 def _task_customer_check(rep: User, customer: Customer | None) -> None:
     if customer is None:
         return
@@ -704,12 +718,14 @@ def _task_customer_check(rep: User, customer: Customer | None) -> None:
 
 
 @transaction.atomic
-def task_add(*, actor: User, rep: User, title: str, due_date=None, customer: Customer | None = None,
+def task_add(*, actor: User, rep: User, title, due_date=None, customer: Customer | None = None,
              kind: str = TaskKind.TODO, client_id=None, source_visit: Visit | None = None,
-             source=None) -> tuple[FollowUpTask, bool]:
+             source=None, title_params: dict | None = None) -> tuple[FollowUpTask, bool]:
     """Put a task on a rep's list (the rep's own, or his supervisor's for him).
 
-    Without a due date the title is read for one (明天, 下周二, 3天后…), else it is due today.
+    `title` is what a person typed, or a higher app's own text: a lazy message with its
+    `title_params`, stored language-neutrally (core.i18n). Without a due date a typed title is
+    read for one (明天, 下周二, 3天后…), else it is due today.
     A replayed client_id returns the first task (created=False), so an offline phone may
     upload the same addition twice.
     """
@@ -726,7 +742,10 @@ def task_add(*, actor: User, rep: User, title: str, due_date=None, customer: Cus
         raise PermissionDenied(_("You cannot change this rep's tasks."))
     if kind not in dict(task_kind_choices()):
         raise ValidationError({"kind": _("Unknown kind of task.")})
-    title = " ".join(str(title or "").split())
+    title, title_message = i18n.store(title, title_params)
+    title = " ".join(title.split())
+    if title_message:
+        title = title[:200]  # the English of the system's text; readers see its message
     if not title:
         raise ValidationError({"title": _("Say what is to be done.")})
     if len(title) > 200:
@@ -734,13 +753,13 @@ def task_add(*, actor: User, rep: User, title: str, due_date=None, customer: Cus
     _task_customer_check(rep, customer)
     today = timezone.localdate()
     if due_date in (None, ""):
-        due_date = due_date_in(title, today) or today
+        due_date = (None if title_message else due_date_in(title, today)) or today
     # A task added offline may reach the server days later: its date is not refused for that.
     due_date = _task_due(due_date, field="due_date", earliest=today - datetime.timedelta(
         days=settings.OFFLINE_MAX_AGE_DAYS))
     task = FollowUpTask(
-        rep=rep, customer=customer, kind=kind, title=title, due_date=due_date,
-        source_visit=source_visit, created_by=actor,
+        rep=rep, customer=customer, kind=kind, title=title, title_message=title_message,
+        due_date=due_date, source_visit=source_visit, created_by=actor,
         source_type=source._meta.label_lower if source is not None else "",
         source_id=source.pk if source is not None else None)
     if client_id is not None:
@@ -770,7 +789,8 @@ def task_complete(*, actor: User, task: FollowUpTask) -> FollowUpTask:
     task.save(update_fields=["done_at", "done_by"])
     if task.customer_id:
         timeline_add(customer_id=task.customer_id, kind="task", actor=actor, source=task,
-                     title=_("Task done: %(title)s") % {"title": task.title})
+                     title=gettext_lazy("Task done: %(title)s"),
+                     params={"title": i18n.as_param(task.title, task.title_message)})
     return task
 
 

@@ -680,7 +680,7 @@ def open_tasks(user: User, *, until: datetime.date | None = None) -> QuerySet:
 def task_json(task: FollowUpTask, today: datetime.date) -> dict:
     """A task as the phone and the API show it (from selectors.with_postponements)."""
     return {"id": task.pk, "client_id": str(task.client_id), "kind": task.kind,
-            "kind_label": str(task.get_kind_display()), "title": task.title,
+            "kind_label": str(task.get_kind_display()), "title": task.title_text,
             "due_date": _iso(task.due_date), "rep": task.rep_id,
             "overdue": task.done_at is None and task.due_date < today,
             "done": task.done_at is not None, "done_at": _iso(task.done_at),
@@ -788,10 +788,10 @@ def visit_detail(visit: Visit) -> dict:
                        "discount": str(line.discount), "amount": str(line.amount)}
                       for line in link.order.lines.all()],
         } for link in links],
-        "commitments": [{"kind": t.kind, "kind_label": t.get_kind_display(), "title": t.title,
+        "commitments": [{"kind": t.kind, "kind_label": t.get_kind_display(), "title": t.title_text,
                          "due_date": _iso(t.due_date)} for t in follow_ups
                         if t.kind == TaskKind.COMMITMENT],
-        "follow_ups": [{"kind": t.kind, "kind_label": t.get_kind_display(), "title": t.title,
+        "follow_ups": [{"kind": t.kind, "kind_label": t.get_kind_display(), "title": t.title_text,
                         "due_date": _iso(t.due_date)} for t in follow_ups],
     }
 

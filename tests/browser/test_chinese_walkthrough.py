@@ -60,8 +60,7 @@ def company(settings, tmp_path):
     settings.ROUTING_DAY_SECONDS = 0.3
     settings.ROUTING_DESIGN_SECONDS = 0.6
     settings.ROUTING_TRAVEL_PROVIDER = "haversine"
-    # In Chinese, as `seed_demo` runs: timeline entries are stored as text in the language
-    # active when they are written, and an earlier test may have left English active here.
+    # In Chinese, as `seed_demo` runs (an earlier test may have left English active here).
     with translation.override("zh-hans"):
         return _company()
 

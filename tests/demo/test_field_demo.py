@@ -6,6 +6,7 @@ the month before holds the Dragon Boat Festival (Monday 2 June, no plans) and we
 
 import datetime
 import io
+import re
 import uuid
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,9 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from outletcrm.core.models import TimelineEntry
+from outletcrm.core.models import ChangeLog, TimelineEntry
+from outletcrm.customers.choices import Status
 from outletcrm.customers.dedupe import haversine_m
 from outletcrm.customers.models import Customer
 from outletcrm.demo.data.products import ALL_PRODUCTS, CORE_PRODUCTS
@@ -239,3 +241,32 @@ def test_seed_demo_without_field_then_if_empty_adds_it(db):
     # A second run finds everything there and changes nothing.
     call_command("seed_demo", if_empty=True, stdout=io.StringIO())
     assert counts == {model: model.objects.count() for model in FIELD_MODELS}
+
+
+
+def test_the_demo_writes_its_system_text_for_every_readers_language(demo):
+    """Seeded while Chinese is active, the timeline, the tasks and the history read in English
+    for an English reader and in Chinese for a Chinese one (core.i18n), as the services write
+    them."""
+    entries = {kind: TimelineEntry.objects.filter(kind=kind).first()
+               for kind in ("archive", "visit", "order", "payment")}
+    task = FollowUpTask.objects.filter(kind="return_visit").select_related("customer").first()
+    created = ChangeLog.objects.filter(action=ChangeLog.Action.CREATE,
+                                       object_type="customer").first()
+    assert "msgid" in created.changes["status"][1]  # neutral, not the seeder's language
+    readings = {}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            readings[language] = {
+                **{kind: entry.title_text for kind, entry in entries.items()},
+                "task": task.title_text, "status": created.changes_text["status"][1],
+                "statuses": {str(label) for label in Status.labels}}
+    english, chinese = readings["en"], readings["zh-hans"]
+    assert english["archive"] == "Customer record created" and chinese["archive"] == "建立客户档案"
+    assert re.fullmatch(r".+ by .+, \d+ min", english["visit"])
+    assert re.fullmatch(r".+，\d+ 分钟", chinese["visit"])
+    assert english["order"].startswith("Order ") and chinese["order"].startswith("订单 ")
+    assert english["payment"].startswith("Payment ¥") and chinese["payment"].startswith("回款 ¥")
+    assert english["task"] == f"Return visit to {task.customer.name}"
+    assert chinese["task"] == f"回访{task.customer.name}"
+    assert english["status"] in english["statuses"] and chinese["status"] in chinese["statuses"]

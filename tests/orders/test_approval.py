@@ -61,7 +61,7 @@ def test_a_credit_above_the_limit_waits_and_does_not_count(cast, big_order):
         Decimal("0.00"), Decimal("500.01"), Decimal("2000.00"))
     entry = TimelineEntry.objects.filter(kind="return").get()
     assert entry.source_id == large.pk and entry.actor == cast.alice
-    assert entry.title == "索赔 ¥500.01（待审批）"
+    assert entry.title_text == "索赔 ¥500.01（待审批）"
 
 
 def test_splitting_a_large_discount_does_not_avoid_the_look(cast, big_order):

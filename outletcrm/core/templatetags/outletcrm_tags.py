@@ -10,7 +10,7 @@ from django.utils import formats
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 from django.utils.translation import gettext as _
 
-from outletcrm.core import scoping
+from outletcrm.core import i18n, scoping
 
 register = template.Library()
 
@@ -100,6 +100,8 @@ def object_type_label(object_type: str) -> str:
 
 def readable(value) -> str:
     """A history value as people read it: lists joined, dates localised, blanks as a dash."""
+    if isinstance(value, dict):  # a label or name stored language-neutrally (core.i18n)
+        value = i18n.render(value)
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
