@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("core", "0003_system_text_language_neutral"),
-        ("customers", "0007_bounded_birthday"),
+        ("customers", "0009_bounded_birthday"),
     ]
 
     operations = [migrations.RunPython(convert, migrations.RunPython.noop)]
