@@ -9,6 +9,7 @@
 """
 
 import datetime
+import json
 import zoneinfo
 from types import SimpleNamespace
 
@@ -99,6 +100,45 @@ def api():
         return client
 
     return _api
+
+
+@pytest.fixture(scope="session")
+def pristine_rows(django_db_setup, django_db_blocker) -> str:
+    """The rows the migrations seed (outlet types, classes, checklists…), serialized.
+
+    Django keeps them on the connection when the test database is built (for serialized
+    rollback); taken here, before any Playwright loop runs, because a running asyncio loop
+    makes Django hand out a different connection object in this thread (asgiref's Local).
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        stored = getattr(connection, "_test_serialized_contents", None)
+        return stored or connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture
+def seed_rows(pristine_rows, transactional_db):
+    """Put back the migration-seeded rows before a transactional test.
+
+    A transactional test (the live server, two threads racing, a migration run) starts from a
+    flushed database, and the flush also removes what the data migrations inserted. Django's
+    serialized_rollback would restore them, but it restores content types too, which a flush
+    has already re-created under new ids: the suite then fails by test order.
+    """
+    from django.apps import apps
+    from django.core import serializers
+    from django.db import connection
+
+    # Only the project's own rows: Django re-creates content types and permissions itself
+    # after a flush (under new ids), so restoring those would collide.
+    ours = {
+        config.label for config in apps.get_app_configs() if config.name.startswith("outletcrm")
+    }
+    rows = [row for row in json.loads(pristine_rows) if row["model"].split(".")[0] in ours]
+    with connection.constraint_checks_disabled():
+        for row in serializers.deserialize("json", json.dumps(rows)):
+            row.save()
 
 
 __all__ = ["PASSWORD"]

@@ -5,7 +5,6 @@ The page assets must be built (npm run build); this conftest builds them when th
 missing or older than their sources, and skips only when npm itself is absent.
 """
 
-import json
 import os
 import shutil
 import subprocess
@@ -56,41 +55,9 @@ def _bundle_is_stale() -> bool:
     return any(p.is_file() and p.stat().st_mtime > built for p in sources)
 
 
-@pytest.fixture(scope="session")
-def pristine_rows(django_db_setup, django_db_blocker) -> str:
-    """The rows the migrations seed (outlet types, classes, checklists…), serialized.
-
-    Django keeps them on the connection when the test database is built (for serialized
-    rollback); taken here, before any Playwright loop runs, because a running asyncio loop
-    makes Django hand out a different connection object in this thread (asgiref's Local).
-    """
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        stored = getattr(connection, "_test_serialized_contents", None)
-        return stored or connection.creation.serialize_db_to_string()
-
-
 @pytest.fixture(autouse=True)
-def reference_rows(pristine_rows, transactional_db):
-    """Put back the migration-seeded rows before each browser test.
-
-    The live server needs a transactional database, which is flushed after every test, and
-    the flush also removes what the data migrations inserted.
-    """
-    from django.apps import apps
-    from django.core import serializers
-    from django.db import connection
-
-    # Only the project's own rows: Django re-creates content types and permissions itself
-    # after a flush (under new ids), so restoring those would collide.
-    ours = {
-        config.label for config in apps.get_app_configs() if config.name.startswith("outletcrm")
-    }
-    rows = [row for row in json.loads(pristine_rows) if row["model"].split(".")[0] in ours]
-    with connection.constraint_checks_disabled():
-        for row in serializers.deserialize("json", json.dumps(rows)):
-            row.save()
+def reference_rows(seed_rows):
+    """Every browser test starts with the migration-seeded rows (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ from outletcrm.orders.models import Order, Payment
 from tests.factories import PASSWORD
 from tests.orders.conftest import catalogue  # noqa: F401 (the products and default price list)
 
-# Transactional (the live server runs in another thread); serialized rollback puts the
-# migrations' reference data back for the tests that follow.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Transactional (the live server runs in another thread); the browser conftest puts the
+# migrations' reference data back before each test (seed_rows).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(tab, username: str) -> None:

@@ -6,7 +6,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -14,25 +13,7 @@ from outletcrm.visits import services
 from outletcrm.visits.models import DailyPlan, Route, Visit
 from tests.factories import PASSWORD, CustomerFactory, customer_class
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture(scope="session")
-def serialized_contents(django_db_setup):
-    """The migrations' reference data, as serialized when the test database was created."""
-    return getattr(connections[DEFAULT_DB_ALIAS], "_test_serialized_contents", None)
-
-
-@pytest.fixture(autouse=True)
-def restorable_reference_data(serialized_contents):
-    """Let serialized_rollback restore outlet types and classes after a browser test.
-
-    Django keeps the serialized data on the connection object, and connections are
-    context-local: once Playwright's sync API runs its loop in this thread, a later test gets a
-    fresh connection object without it, and the rollback silently restores nothing.
-    """
-    if serialized_contents is not None:
-        connections[DEFAULT_DB_ALIAS]._test_serialized_contents = serialized_contents
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)

@@ -154,7 +154,8 @@ def test_a_merge_outdates_forms_open_on_the_kept_record_and_on_its_referrals(cas
     assert keep.version == 2 and referral.version == 2 and referral.referred_by == keep
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seed_rows")
 def test_of_two_simultaneous_saves_from_one_version_exactly_one_gets_through(cast):
     if connection.vendor == "sqlite":
         pytest.skip("SQLite takes one writer at a time (IMMEDIATE transactions): no race")

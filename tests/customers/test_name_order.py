@@ -132,8 +132,9 @@ def _migrate(target):
     return executor.loader.project_state(target).apps
 
 
-# serialized_rollback: the default lists (migration 0003) are back for the tests that follow.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# seed_rows: the default lists (migration 0003) are there, as after migrating.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seed_rows")
 def test_the_migration_fills_the_key_of_customers_already_on_file(monkeypatch):
     monkeypatch.setattr(
         __import__("importlib").import_module("outletcrm.customers.migrations.0008_name_sort_key"),

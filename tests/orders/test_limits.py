@@ -235,7 +235,8 @@ def test_the_credit_record_counts_a_credit_from_the_day_it_was_approved(cast, ma
 
 @pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"],
                     reason="SQLite runs one write transaction at a time anyway")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # seed rows back
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seed_rows")
 @pytest.mark.parametrize("on_order", [True, False])
 def test_two_credits_at_once_cannot_together_pass_the_bound(cast, make_order, on_order):
     """Each credit locks the customer (and its order) before it reads what is owed."""
