@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "axes",
     "outletcrm.core",
     "outletcrm.org",
+    "outletcrm.notifications",
     "outletcrm.customers",
     "outletcrm.orders",
     "outletcrm.visits",
@@ -297,6 +298,14 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "outletcrm.orders.models.Payment.Method",
     },
 }
+
+# Working hours of the company calendar (core/workcal.py): local-time periods of a working day.
+# Complaint service targets are counted in these hours on working days.
+WORKING_HOURS = (("09:00", "12:00"), ("13:00", "18:00"))
+
+# Periodic jobs (core/jobs.py): the scheduler enqueues each task at its local time ("at") or
+# every N minutes ("every_minutes"). Each job is idempotent for its day.
+SCHEDULE: dict[str, dict] = {}
 
 TASKS = {
     "default": {
