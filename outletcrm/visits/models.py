@@ -412,6 +412,11 @@ class FollowUpTask(models.Model):
                                      related_name="follow_ups")
     source_type = models.CharField(max_length=40, blank=True)
     source_id = models.BigIntegerField(null=True, blank=True)
+    # A task the system makes (a care task, a churn action, a complaint's satisfaction call)
+    # carries a key naming what it is for ("care:birthday:contact=12:2027-03-04"), so a
+    # periodic job run twice for the same day creates it once (tasks_create_system).
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True,
+                                  editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")

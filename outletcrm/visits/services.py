@@ -2,6 +2,7 @@
 
 import datetime
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -770,6 +771,65 @@ def task_add(*, actor: User, rep: User, title, due_date=None, customer: Customer
     except IntegrityError:  # a second upload of the same task won the race
         return FollowUpTask.objects.get(client_id=task.client_id), False
     return task, True
+
+
+@dataclass(frozen=True)
+class SystemTask:
+    """A task a periodic job puts on a rep's list (tasks_create_system)."""
+
+    dedupe_key: str
+    rep_id: int
+    kind: str
+    title: object  # a lazy message (gettext_lazy), shown in the reader's language
+    due_date: datetime.date
+    customer_id: int | None = None
+    title_params: dict | None = None
+    source: object = None  # a higher app's record (source_type/source_id)
+
+
+def tasks_create_system(tasks, *, batch_size: int = 2000) -> int:
+    """Create the tasks the system makes, in bulk; return how many were new.
+
+    Idempotent: a task whose `dedupe_key` exists is left alone, so a job run twice (or rerun
+    after a crash) creates each task once. Each batch is one transaction. Callers check scope
+    and rules themselves (a job acts for the company, not for a user).
+    """
+    from outletcrm.visits.choices import task_kind_choices
+
+    kinds = dict(task_kind_choices())
+    created = 0
+    batch: list[FollowUpTask] = []
+
+    def flush():
+        nonlocal created
+        if not batch:
+            return
+        keys = [t.dedupe_key for t in batch]
+        with transaction.atomic():
+            known = set(FollowUpTask.objects.filter(dedupe_key__in=keys)
+                        .values_list("dedupe_key", flat=True))
+            new = [t for t in batch if t.dedupe_key not in known]
+            FollowUpTask.objects.bulk_create(new, ignore_conflicts=True)
+        created += len(new)
+        batch.clear()
+
+    seen: set[str] = set()
+    for spec in tasks:
+        if spec.kind not in kinds:
+            raise ValueError(f"unknown task kind {spec.kind!r}")
+        if spec.dedupe_key in seen:
+            continue
+        seen.add(spec.dedupe_key)
+        title, message = i18n.store(spec.title, spec.title_params, max_length=200)
+        batch.append(FollowUpTask(
+            rep_id=spec.rep_id, customer_id=spec.customer_id, kind=spec.kind, title=title,
+            title_message=message, due_date=spec.due_date, dedupe_key=spec.dedupe_key,
+            source_type=spec.source._meta.label_lower if spec.source is not None else "",
+            source_id=spec.source.pk if spec.source is not None else None))
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    return created
 
 
 def _task_editable(actor: User, task: FollowUpTask) -> None:
