@@ -305,7 +305,32 @@ WORKING_HOURS = (("09:00", "12:00"), ("13:00", "18:00"))
 
 # Periodic jobs (core/jobs.py): the scheduler enqueues each task at its local time ("at") or
 # every N minutes ("every_minutes"). Each job is idempotent for its day.
-SCHEDULE: dict[str, dict] = {}
+SCHEDULE: dict[str, dict] = {
+    # Sends e-mail and group-robot messages of notifications (outletcrm/notifications).
+    "notifications-sweep": {"task": "outletcrm.notifications.tasks.notifications_sweep",
+                            "every_minutes": 1},
+}
+
+# E-mail (notifications): Django's mail framework. Outside production the console backend
+# prints messages instead of sending them; production sends through SMTP unless EMAIL_BACKEND
+# says otherwise.
+EMAIL_BACKEND = env("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if ENVIRONMENT == "production"
+    else "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost") or "localhost"
+EMAIL_PORT = env_number("EMAIL_PORT", 25, int)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = env_number("EMAIL_TIMEOUT", 10, int)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "OutletCRM <noreply@localhost>")
+# The address of this site as its users reach it: links in e-mail and robot messages.
+SITE_URL = (env("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+# Group robots (WeCom, DingTalk): seconds to wait for the robot's answer; plain-http loopback
+# robot addresses are accepted only when this is on (the tests' fake robot server).
+NOTIFICATIONS_ROBOT_TIMEOUT = env_number("NOTIFICATIONS_ROBOT_TIMEOUT", 5.0)
+NOTIFICATIONS_ALLOW_LOOPBACK_ROBOTS = env_bool("NOTIFICATIONS_ALLOW_LOOPBACK_ROBOTS")
 
 TASKS = {
     "default": {

@@ -5,11 +5,13 @@ notifies through `notifications.services.notify`, and this app imports none of t
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from outletcrm.core import i18n
+from outletcrm.notifications.validators import validate_robot_url
 
 
 class Notification(models.Model):
@@ -48,3 +50,116 @@ class Notification(models.Model):
     @property
     def title_text(self) -> str:
         return i18n.render(self.title_message, self.title)
+
+
+class Channel(models.TextChoices):
+    """Where a notification is delivered besides the in-app centre (which always gets it)."""
+
+    EMAIL = "email", _("E-mail")
+    ROBOT = "robot", _("Group robot")
+
+
+class Preference(models.Model):
+    """A user's choice of channels for one kind; without a row the kind's defaults apply."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notification_preferences", verbose_name=_("User"))
+    kind = models.CharField(_("Kind"), max_length=40)
+    email = models.BooleanField(_("E-mail"), default=False)
+    robot = models.BooleanField(_("Group robot"), default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"],
+                                               name="notification_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.kind}"
+
+
+class Profile(models.Model):
+    """Per-user notification settings that are not per kind: the language messages that
+    leave the site (e-mail, robots) are written in; blank means the site's language."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="notification_profile", verbose_name=_("User"))
+    language = models.CharField(_("Language of messages"), max_length=10, blank=True,
+                                choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class RobotChannel(models.Model):
+    """A WeCom (企业微信) or DingTalk (钉钉) group robot: a team's group, or the company's
+    when no team is given. Set up by administrators; the secret is never shown back."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk group robot")
+
+    name = models.CharField(_("Name"), max_length=100)
+    team = models.ForeignKey("org.Team", verbose_name=_("Team"), null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="robot_channels",
+                             help_text=_("Empty: the company-wide group, for people whose "
+                                         "team has no robot of its own."))
+    kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices)
+    url = models.URLField(_("Webhook address"), max_length=500,
+                          validators=[validate_robot_url])
+    # DingTalk's "sign" security setting (加签); WeCom robots have no secret.
+    secret = models.CharField(_("Signing secret"), max_length=200, blank=True)
+    active = models.BooleanField(_("Active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["team__name", "name"]
+        verbose_name = _("Group robot")
+        verbose_name_plural = _("Group robots")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.secret and self.kind == self.Kind.WECOM:
+            raise ValidationError({"secret": _("WeCom group robots have no signing secret: "
+                                               "the key is part of the webhook address.")})
+
+
+class Delivery(models.Model):
+    """One notification on one channel (e-mail, or one robot): sent in the background by the
+    notifications sweep, retried with a growing delay, then marked failed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE,
+                                     related_name="deliveries")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    robot = models.ForeignKey(RobotChannel, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="deliveries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Delivery")
+        verbose_name_plural = _("Deliveries")
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            # One delivery per notification and channel (per robot for robots): planning a
+            # notification's deliveries twice sends nothing twice.
+            models.UniqueConstraint(fields=["notification", "channel"],
+                                    condition=models.Q(robot__isnull=True),
+                                    name="delivery_once_per_channel"),
+            models.UniqueConstraint(fields=["notification", "robot"],
+                                    condition=models.Q(robot__isnull=False),
+                                    name="delivery_once_per_robot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} → {self.channel} ({self.status})"
