@@ -311,19 +311,24 @@ SCHEDULE: dict[str, dict] = {
                             "every_minutes": 1},
 }
 
-# E-mail (notifications): Django's mail framework. Outside production the console backend
-# prints messages instead of sending them; production sends through SMTP unless EMAIL_BACKEND
-# says otherwise.
-EMAIL_BACKEND = env("EMAIL_BACKEND") or (
+# E-mail (notifications): Django's mail framework, configured as MAILERS (Django 6.1; the
+# environment keeps the familiar EMAIL_* names). Outside production the console backend prints
+# messages instead of sending them; production sends through SMTP unless EMAIL_BACKEND says
+# otherwise.
+_EMAIL_BACKEND = env("EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend" if ENVIRONMENT == "production"
     else "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env("EMAIL_HOST", "localhost") or "localhost"
-EMAIL_PORT = env_number("EMAIL_PORT", 25, int)
-EMAIL_HOST_USER = env("EMAIL_HOST_USER", "") or ""
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "") or ""
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
-EMAIL_TIMEOUT = env_number("EMAIL_TIMEOUT", 10, int)
+MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND}}
+if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("EMAIL_HOST", "localhost") or "localhost",
+        "port": env_number("EMAIL_PORT", 25, int),
+        "username": env("EMAIL_HOST_USER", "") or "",
+        "password": env("EMAIL_HOST_PASSWORD", "") or "",
+        "use_tls": env_bool("EMAIL_USE_TLS"),
+        "use_ssl": env_bool("EMAIL_USE_SSL"),
+        "timeout": env_number("EMAIL_TIMEOUT", 10, int),
+    }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "OutletCRM <noreply@localhost>")
 # The address of this site as its users reach it: links in e-mail and robot messages.
 SITE_URL = (env("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outletcrm.core import i18n
 from outletcrm.notifications.validators import validate_robot_url
@@ -18,7 +19,7 @@ class Notification(models.Model):
     """One message to one user. The title is system text, stored language-neutrally."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notifications", verbose_name=_("User"))
+                             related_name="notifications", verbose_name=_("Recipient"))
     # A dotted kind the user can switch channels for: "task.due", "task.overdue",
     # "complaint.breach", "churn.flag"… (registered by the apps that send them).
     kind = models.CharField(_("Kind"), max_length=40)
@@ -63,7 +64,7 @@ class Preference(models.Model):
     """A user's choice of channels for one kind; without a row the kind's defaults apply."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notification_preferences", verbose_name=_("User"))
+                             related_name="notification_preferences", verbose_name=_("Recipient"))
     kind = models.CharField(_("Kind"), max_length=40)
     email = models.BooleanField(_("E-mail"), default=False)
     robot = models.BooleanField(_("Group robot"), default=False)
@@ -81,7 +82,7 @@ class Profile(models.Model):
     leave the site (e-mail, robots) are written in; blank means the site's language."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="notification_profile", verbose_name=_("User"))
+                                related_name="notification_profile", verbose_name=_("Recipient"))
     language = models.CharField(_("Language of messages"), max_length=10, blank=True,
                                 choices=settings.LANGUAGES)
 
@@ -130,9 +131,9 @@ class Delivery(models.Model):
     notifications sweep, retried with a growing delay, then marked failed."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+        PENDING = "pending", pgettext_lazy("delivery status", "Waiting")
+        SENT = "sent", pgettext_lazy("delivery status", "Sent")
+        FAILED = "failed", pgettext_lazy("delivery status", "Failed")
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE,
                                      related_name="deliveries")

@@ -214,17 +214,25 @@ def deliveries_send(*, limit: int = SWEEP_LIMIT, seconds: float = SWEEP_SECONDS)
     Safe to run twice at once: each delivery is claimed with a conditional update (a lease)
     before it is sent, so only one run sends it. A robot or mail server that fails is retried
     later with a growing delay (RETRY_DELAYS), then the delivery is marked failed. Within one
-    run, after a robot has failed once its other deliveries wait for the next run, so a dead
-    robot costs one timeout per run instead of one per message and holds up nobody else.
+    run, after a robot has failed once its other deliveries wait as long as the failed one,
+    so a dead robot costs one timeout per try instead of one per message and holds up nobody
+    else.
     """
     started = time.monotonic()
     now = timezone.now()
     due = list(Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
                .order_by("next_attempt_at", "pk").values_list("pk", "robot_id")[:limit])
     summary = {"sent": 0, "retrying": 0, "failed": 0, "postponed": 0}
-    failing_robots: set[int] = set()
+    failing_robots: dict[int, datetime.datetime] = {}  # robot → when it is tried again
     for pk, robot_id in due:
-        if robot_id in failing_robots or time.monotonic() - started > seconds:
+        if robot_id in failing_robots:
+            # The robot is down: its other messages wait as long as the failed one, without
+            # an attempt counted against them.
+            Delivery.objects.filter(pk=pk, status=Delivery.Status.PENDING).update(
+                next_attempt_at=failing_robots[robot_id])
+            summary["postponed"] += 1
+            continue
+        if time.monotonic() - started > seconds:
             summary["postponed"] += 1
             continue
         claimed = Delivery.objects.filter(
@@ -242,10 +250,10 @@ def deliveries_send(*, limit: int = SWEEP_LIMIT, seconds: float = SWEEP_SECONDS)
         try:
             _send(delivery)
         except channels.DeliveryError as exc:
-            if robot_id:
-                failing_robots.add(robot_id)
             log.warning("delivery %s failed (attempt %s): %s", pk, delivery.attempts, exc)
             status = _finish(delivery, str(exc))
+            if robot_id:
+                failing_robots[robot_id] = max(delivery.next_attempt_at, timezone.now())
             summary["failed" if status == Delivery.Status.FAILED else "retrying"] += 1
         else:
             _finish(delivery, None)
