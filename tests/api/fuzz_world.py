@@ -14,9 +14,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
 from outletcrm.customers.models import CustomerClass, OutletType, Tag
+from outletcrm.notifications.services import notify
 from outletcrm.orders.models import PriceList, PriceListItem
 from outletcrm.orders.services import order_create, payment_record, return_create
 from outletcrm.org.models import Region, Role, Team
@@ -74,6 +76,9 @@ def build_world(*, design: bool = False, territory: bool = False) -> SimpleNames
                               device_time=timezone.now() - datetime.timedelta(minutes=5),
                               lat=HOME[0], lng=HOME[1], accuracy_m=10, fix_age_s=2)
 
+    notification = notify(user=sup, kind="task.due", title=gettext_lazy("A task is due"),
+                          link=f"/customers/{shop.pk}/")
+
     world = SimpleNamespace(**{k: v for k, v in locals().items() if k != "_"})
     world.design = world.territory = None
     # Running the optimiser costs seconds: only the operations on its jobs get them.
@@ -120,6 +125,7 @@ def _ids(world) -> dict[tuple[str, str], object]:
         ("designs", "id"): world.design.pk if world.design else None,
         ("territories", "id"): world.territory.pk if world.territory else None,
         ("jobs", "id"): job.pk if job else None,
+        ("notifications", "id"): world.notification.pk,
     }
 
 
