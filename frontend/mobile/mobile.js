@@ -3,6 +3,7 @@
 import "./mobile.css";
 
 import { initCustomers } from "./customers.js";
+import { refreshNotifications } from "./notifications.js";
 import { initSync, refreshBadge } from "./sync.js";
 import { initSyncPage } from "./syncpage.js";
 import { initTasks } from "./tasks.js";
@@ -29,6 +30,7 @@ async function start() {
   } finally {
     initSync();
     refreshBadge();
+    refreshNotifications();
   }
 }
 
