@@ -9,10 +9,11 @@ from outletcrm.notifications.services import notify
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/notifications/"
+DUE = _("A task is due")
 
 
-def note(user, title=_("A task is due"), **kwargs):
-    return notify(user=user, kind="task.due", title=title, **kwargs)
+def note(user, **kwargs):
+    return notify(user=user, kind="task.due", title=DUE, **kwargs)
 
 
 def test_list_is_own_newest_first_with_unread_filter(cast, api):
