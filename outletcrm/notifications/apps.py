@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "outletcrm.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from outletcrm.notifications import checks  # noqa: F401 - registers the checks

@@ -81,6 +81,6 @@ def test_list_query_count_is_bounded(cast, api, django_assert_max_num_queries):
     for i in range(30):
         note(cast.alice, dedupe_key=f"k{i}")
     client = api(cast.alice)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):  # token+user, count, the page
         assert len(client.get(URL).json()["results"]) == 30
     assert Notification.objects.count() == 30

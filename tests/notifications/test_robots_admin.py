@@ -63,3 +63,13 @@ def test_cli_adds_lists_tests_and_switches_off(cast, fake_robot, monkeypatch):
     bad = RobotChannel.objects.create(name="bad", kind="wecom", url=fake_robot.base + "/error500")
     with pytest.raises(CommandError, match="HTTP 500"):
         call_command("robots", "test", str(bad.pk), stdout=io.StringIO())
+
+
+def test_deploy_check_warns_about_a_missing_site_url(settings):
+    from outletcrm.notifications.checks import site_url_check
+
+    settings.ENVIRONMENT = "production"
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    assert [w.id for w in site_url_check(None)] == ["notifications.W001"]
+    settings.SITE_URL = "https://crm.example.com"
+    assert site_url_check(None) == []
