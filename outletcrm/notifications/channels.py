@@ -41,7 +41,12 @@ MAX_ANSWER_BYTES = 64 * 1024
 
 
 class DeliveryError(Exception):
-    """Sending failed; the message says why (kept on the delivery as its last error)."""
+    """Sending failed; the message says why (kept on the delivery as its last error).
+    `permanent`: trying again cannot help (no address, the robot was switched off)."""
+
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -77,7 +82,7 @@ def message_language(user) -> str:
 def send_email(notification, user, language: str) -> None:
     """Send the notification to the user's e-mail address."""
     if not user.email:
-        raise DeliveryError("The user has no e-mail address.")
+        raise DeliveryError("The user has no e-mail address.", permanent=True)
     with translation.override(language):
         title = notification.title_text
         lines = [title]
@@ -126,7 +131,7 @@ def send_robot(robot, notification, user, language: str) -> None:
     try:
         validate_robot_url(robot.url)
     except ValidationError as exc:
-        raise DeliveryError("The robot's address is not allowed.") from exc
+        raise DeliveryError("The robot's address is not allowed.", permanent=True) from exc
     url = robot.url
     if robot.kind == "dingtalk" and robot.secret:
         url = dingtalk_signed_url(url, robot.secret)

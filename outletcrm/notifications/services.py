@@ -81,6 +81,8 @@ def robots_for(user) -> list[RobotChannel]:
 
 def _plan_deliveries(notification: Notification, user) -> int:
     """Delivery rows for the channels the user chose for the notification's kind."""
+    if not user.is_active:  # a deactivated login keeps its centre, but nothing is sent
+        return 0
     email, robot = _choice(user, notification.kind)
     rows = []
     if email and user.email:
@@ -189,17 +191,17 @@ def _send(delivery: Delivery) -> None:
     if delivery.channel == Channel.EMAIL:
         channels.send_email(notification, user, language)
     elif delivery.robot is None or not delivery.robot.active:
-        raise channels.DeliveryError("The robot was switched off.")
+        raise channels.DeliveryError("The robot was switched off.", permanent=True)
     else:
         channels.send_robot(delivery.robot, notification, user, language)
 
 
-def _finish(delivery: Delivery, error: str | None) -> str:
+def _finish(delivery: Delivery, error: str | None, *, permanent: bool = False) -> str:
     now = timezone.now()
     if error is None:
         delivery.status, delivery.sent_at, delivery.last_error = (
             Delivery.Status.SENT, now, "")
-    elif delivery.attempts >= MAX_ATTEMPTS:
+    elif permanent or delivery.attempts >= MAX_ATTEMPTS:
         delivery.status, delivery.last_error = Delivery.Status.FAILED, error[:500]
     else:
         delivery.last_error = error[:500]
@@ -251,8 +253,8 @@ def deliveries_send(*, limit: int = SWEEP_LIMIT, seconds: float = SWEEP_SECONDS)
             _send(delivery)
         except channels.DeliveryError as exc:
             log.warning("delivery %s failed (attempt %s): %s", pk, delivery.attempts, exc)
-            status = _finish(delivery, str(exc))
-            if robot_id:
+            status = _finish(delivery, str(exc), permanent=exc.permanent)
+            if robot_id and not exc.permanent:
                 failing_robots[robot_id] = max(delivery.next_attempt_at, timezone.now())
             summary["failed" if status == Delivery.Status.FAILED else "retrying"] += 1
         else:

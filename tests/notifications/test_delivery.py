@@ -178,7 +178,17 @@ def test_a_robot_switched_off_after_planning_fails_its_deliveries(cast, fake_rob
     r.active = False
     r.save()
     deliveries_send()
-    assert n.deliveries.get().last_error == "The robot was switched off."
+    delivery = n.deliveries.get()
+    # Trying again cannot help: failed at once, not retried.
+    assert delivery.last_error == "The robot was switched off."
+    assert delivery.status == Delivery.Status.FAILED and delivery.attempts == 1
+
+
+def test_nothing_leaves_for_a_deactivated_login(cast):
+    cast.alice.email = "alice@example.com"
+    cast.alice.is_active = False
+    cast.alice.save()
+    assert breach(cast.alice).deliveries.count() == 0
 
 
 def test_team_robots_first_then_company_wide(cast, fake_robot):
