@@ -230,7 +230,9 @@ def deliveries_send(*, limit: int = SWEEP_LIMIT, seconds: float = SWEEP_SECONDS)
         if robot_id in failing_robots:
             # The robot is down: its other messages wait as long as the failed one, without
             # an attempt counted against them.
-            Delivery.objects.filter(pk=pk, status=Delivery.Status.PENDING).update(
+            # (Only if still due: another sweep may hold its lease.)
+            Delivery.objects.filter(pk=pk, status=Delivery.Status.PENDING,
+                                    next_attempt_at__lte=now).update(
                 next_attempt_at=failing_robots[robot_id])
             summary["postponed"] += 1
             continue

@@ -225,3 +225,21 @@ def test_registered_kinds_have_defaults():
     register_kind("test.kind", _("A task is due"), email=True)
     assert get_kind("test.kind").email is True
     assert get_kind("unknown.kind").email is False
+
+
+def test_two_sweeps_at_once_send_once(cast, monkeypatch):
+    cast.alice.email = "alice@example.com"
+    cast.alice.save()
+    breach(cast.alice)
+    real_send = channels.send_email
+    inner = {}
+
+    def send_while_another_sweep_runs(*args, **kwargs):
+        if not inner:
+            inner["summary"] = deliveries_send()  # the second sweep, mid-send of the first
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(channels, "send_email", send_while_another_sweep_runs)
+    assert deliveries_send()["sent"] == 1
+    assert inner["summary"]["sent"] == 0
+    assert len(mail.outbox) == 1
