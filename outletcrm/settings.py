@@ -305,11 +305,7 @@ WORKING_HOURS = (("09:00", "12:00"), ("13:00", "18:00"))
 
 # Periodic jobs (core/jobs.py): the scheduler enqueues each task at its local time ("at") or
 # every N minutes ("every_minutes"). Each job is idempotent for its day.
-SCHEDULE: dict[str, dict] = {
-    # Sends e-mail and group-robot messages of notifications (outletcrm/notifications).
-    "notifications-sweep": {"task": "outletcrm.notifications.tasks.notifications_sweep",
-                            "every_minutes": 1},
-}
+SCHEDULE: dict[str, dict] = {}
 
 # E-mail (notifications): Django's mail framework, configured as MAILERS (Django 6.1; the
 # environment keeps the familiar EMAIL_* names). Outside production the console backend prints
@@ -336,6 +332,9 @@ SITE_URL = (env("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 # robot addresses are accepted only when this is on (the tests' fake robot server).
 NOTIFICATIONS_ROBOT_TIMEOUT = env_number("NOTIFICATIONS_ROBOT_TIMEOUT", 5.0)
 NOTIFICATIONS_ALLOW_LOOPBACK_ROBOTS = env_bool("NOTIFICATIONS_ALLOW_LOOPBACK_ROBOTS")
+# The notifications sweep sends the e-mail and group-robot messages that are due.
+SCHEDULE["notifications-sweep"] = {"task": "outletcrm.notifications.tasks.notifications_sweep",
+                                   "every_minutes": 1}
 
 TASKS = {
     "default": {

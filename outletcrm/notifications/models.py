@@ -38,7 +38,9 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"]),
+                   # A group robot posts an event told to several people once (services).
+                   models.Index(fields=["dedupe_key"], name="notification_dedupe_key")]
         constraints = [
             models.UniqueConstraint(fields=["user", "dedupe_key"],
                                     condition=~models.Q(dedupe_key=""),

@@ -88,8 +88,16 @@ def _plan_deliveries(notification: Notification, user) -> int:
     if email and user.email:
         rows.append(Delivery(notification=notification, channel=Channel.EMAIL))
     if robot:
+        robots = robots_for(user)
+        if robots and notification.dedupe_key:
+            # One event told to several people (a breach: the assignee and the supervisor)
+            # is posted once to a group they share, not once per person.
+            posted = set(Delivery.objects.filter(
+                robot__in=robots, notification__dedupe_key=notification.dedupe_key,
+            ).values_list("robot_id", flat=True))
+            robots = [r for r in robots if r.pk not in posted]
         rows += [Delivery(notification=notification, channel=Channel.ROBOT, robot=r)
-                 for r in robots_for(user)]
+                 for r in robots]
     Delivery.objects.bulk_create(rows)
     return len(rows)
 

@@ -194,9 +194,9 @@ def test_nothing_leaves_for_a_deactivated_login(cast):
 def test_team_robots_first_then_company_wide(cast, fake_robot):
     company = robot(fake_robot, "/wecom", kind="wecom", name="company")
     team = robot(fake_robot, "/wecom", kind="wecom", team=cast.team_hz, name="team")
-    assert list(breach(cast.alice).deliveries.values_list("robot", flat=True)) == [team.pk]
-    assert list(breach(cast.charlie).deliveries.values_list("robot", flat=True)) == [company.pk]
-    assert list(breach(cast.mgr_zj).deliveries.values_list("robot", flat=True)) == [company.pk]
+    for user, expected in ((cast.alice, team), (cast.charlie, company), (cast.mgr_zj, company)):
+        n = breach(user, key=f"breach-for-{user.username}")
+        assert list(n.deliveries.values_list("robot", flat=True)) == [expected.pk]
 
 
 def test_robot_address_must_be_https(cast, settings):
@@ -243,3 +243,12 @@ def test_two_sweeps_at_once_send_once(cast, monkeypatch):
     assert deliveries_send()["sent"] == 1
     assert inner["summary"]["sent"] == 0
     assert len(mail.outbox) == 1
+
+
+def test_an_event_told_to_several_people_is_posted_once_per_group(cast, fake_robot):
+    team = robot(fake_robot, "/wecom", kind="wecom", team=cast.team_hz)
+    for person in (cast.alice, cast.sup):  # the assignee and her supervisor, one team group
+        breach(person, key="complaint.breach:7:respond:0")
+    assert Delivery.objects.filter(robot=team).count() == 1
+    breach(cast.alice, key="complaint.breach:8:respond:0")  # another event is posted
+    assert Delivery.objects.filter(robot=team).count() == 2
