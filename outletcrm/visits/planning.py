@@ -144,3 +144,46 @@ def generate_plans(*, date: datetime.date, rep_ids=None) -> dict:
     # A check-in can precede its plan (generated on demand mid-day, an early offline upload).
     link_visits(rep_ids=list(plans), date=date)
     return {"date": date.isoformat(), "plans": len(plans), "stops": len(new_stops) + len(taken)}
+
+
+def calendar_gap(day: datetime.date) -> int | None:
+    """The first year the company calendar does not know, when `day` or the next
+    CALENDAR_WARN_DAYS days fall in it (plans there are Monday–Friday guesses); else None."""
+    from django.conf import settings
+
+    horizon = day + datetime.timedelta(days=getattr(settings, "CALENDAR_WARN_DAYS", 30))
+    if workcal.is_known(horizon):
+        return None
+    until = workcal.known_until()
+    return until.year + 1 if until is not None else day.year
+
+
+def nightly_plans(day: datetime.date) -> dict:
+    """The nightly job "plans" (settings.SCHEDULE): the day's plans for every rep, and a
+    warning — logged, in the run's summary, and notified to administrators once per year —
+    when the day or the coming weeks lie beyond what the company calendar knows."""
+    import logging
+
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy
+
+    from outletcrm.notifications.services import notify
+    from outletcrm.org.models import Role, User
+
+    summary = generate_plans(date=day)
+    summary = {"date": day.isoformat(), "plans": summary["plans"], "stops": summary["stops"]}
+    year = calendar_gap(day)
+    if year is not None:
+        logging.getLogger(__name__).warning(
+            "company calendar has no public holidays for %s: plans are Monday–Friday guesses "
+            "until an administrator enters them (/calendar/)", year)
+        summary["calendar_warning"] = (f"the company calendar does not know {year}: "
+                                       "plans follow Monday–Friday")
+        admins = User.objects.filter(is_active=True, role=Role.ADMIN).order_by("pk")
+        for admin in admins:
+            notify(user=admin, kind="calendar.unknown",
+                   title=gettext_lazy("Enter the public holidays of %(year)s in the company "
+                                      "calendar"),
+                   params={"year": year}, link=f"{reverse('calendar')}?year={year}",
+                   dedupe_key=f"calendar.unknown:{year}")
+    return summary

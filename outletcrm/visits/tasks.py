@@ -37,3 +37,12 @@ def generate_plans_task(date: str | None = None, rep_ids: list[int] | None = Non
 def reduce_positions_task(days: int | None = None) -> int:
     """Reduce raw positions older than the retention (default POSITION_RETENTION_DAYS)."""
     return reduce_old_positions(days=days)
+
+
+@task()
+def plans_job(day: str | None = None) -> dict:
+    """The nightly job "plans" (settings.SCHEDULE): recorded, skipped once done, retried."""
+    from outletcrm.core.jobs import run_job
+    from outletcrm.visits.planning import nightly_plans
+
+    return run_job("plans", day, nightly_plans)

@@ -143,6 +143,12 @@ def change_rows(entry) -> list[dict]:
 
 
 @register.filter
+def can_run_platform(user) -> bool:
+    """Administrators see the company calendar and the job runs."""
+    return scoping.can_run_platform(user)
+
+
+@register.filter
 def can_supervise_field(user) -> bool:
     """Supervisors, managers and administrators see the supervision and design pages."""
     return scoping.is_field_supervisor(user)
