@@ -17,12 +17,14 @@ The SCHEDULE key is the job's name (the one the task passes to `run_job`); the t
 
 `run_job` records each run in core.JobRun (start, end, duration, outcome, error with its
 traceback, the function's summary) so administrators see runs and failures on /jobs/:
-  * a job that already succeeded for the day is skipped unless forced (`force=True`, or a
+  * a daily job that already succeeded for the day is skipped unless forced (`force=True`, or a
     queued run asked for with force — the "run now" button, `outletcrm jobs run`);
   * two workers never run the same job and day at once (a partial unique index on the running
     row: the second one is skipped);
   * a failure is recorded and re-raised (the task fails too); the scheduler retries it up to
     settings.JOB_MAX_ATTEMPTS times with a growing pause (core/scheduler.py).
+A job scheduled "every_minutes" runs at each slot (its next slot is its retry); it must be
+idempotent all the same.
 """
 
 import datetime
@@ -80,6 +82,8 @@ def _start(name: str, day: datetime.date, force: bool):
     queued = (JobRun.objects.filter(name=name, for_date=day, status=JobRun.Status.QUEUED)
               .order_by("queued_at", "pk").first())
     force = force or (queued is not None and queued.forced)
+    # A job run every N minutes (a scan) runs at each slot: "once per day" is for daily jobs.
+    force = force or bool(settings.SCHEDULE.get(name, {}).get("every_minutes"))
     if not force and JobRun.objects.filter(name=name, for_date=day,
                                            status=JobRun.Status.SUCCEEDED).exists():
         if queued is not None:

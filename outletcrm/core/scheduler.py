@@ -7,7 +7,7 @@ midnight. Each slot enqueued is remembered in core.ScheduleSlot (unique per job 
   * a slot missed while the scheduler was down (down at 00:30, started at 02:00) is still
     today's latest slot and not yet remembered, so it runs once at start. Only the latest slot
     is caught up: the jobs are per day, and yesterday's was its own slot.
-A failed run is retried: when the latest run of a job and day failed, fewer than
+A failed run of a daily job is retried: when the latest run of a job and day failed, fewer than
 JOB_MAX_ATTEMPTS runs have failed, and JOB_RETRY_MINUTES × 2^(failures−1) have passed since.
 """
 
@@ -76,6 +76,8 @@ def _retry_failed(now: datetime.datetime) -> list[tuple[str, datetime.date, str]
     recent = (JobRun.objects.filter(name__in=list(settings.SCHEDULE), for_date__gte=since)
               .values_list("name", "for_date").distinct())
     for name, day in set(recent):
+        if settings.SCHEDULE[name].get("every_minutes"):
+            continue  # its next slot comes soon enough
         runs = list(JobRun.objects.filter(name=name, for_date=day).order_by("-queued_at", "-pk"))
         latest = runs[0]
         if latest.status != JobRun.Status.FAILED:
@@ -109,7 +111,12 @@ def tick(now: datetime.datetime | None = None) -> list[tuple[str, datetime.date,
 
 
 def prune(days: int = 30) -> None:
-    """Forget slots older than `days` (the scheduler only ever looks at today's)."""
-    from outletcrm.core.models import ScheduleSlot
+    """Forget slots older than `days` (the scheduler only ever looks at today's), and the
+    successful runs of jobs run every few minutes older than a week (hundreds a day)."""
+    from outletcrm.core.models import JobRun, ScheduleSlot
 
-    ScheduleSlot.objects.filter(slot__lt=timezone.now() - datetime.timedelta(days=days)).delete()
+    now = timezone.now()
+    ScheduleSlot.objects.filter(slot__lt=now - datetime.timedelta(days=days)).delete()
+    recurring = [name for name, entry in settings.SCHEDULE.items() if entry.get("every_minutes")]
+    JobRun.objects.filter(name__in=recurring, status=JobRun.Status.SUCCEEDED,
+                          queued_at__lt=now - datetime.timedelta(days=7)).delete()
