@@ -16,8 +16,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from outletcrm.org.models import User
 from outletcrm.core import workcal
+from outletcrm.org.models import User
 from outletcrm.visits.planning import generate_plans, route_day_for
 from outletcrm.visits.tasks import generate_plans_task
 
