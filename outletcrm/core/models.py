@@ -9,6 +9,7 @@ writes into them is stored language-neutrally and shown in the reader's language
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outletcrm.core import i18n
 
@@ -172,7 +173,7 @@ class CalendarYear(models.Model):
     administrator, or seeded from chinese-calendar): `workcal.known_until()` is the last one,
     and plans for later dates carry a warning."""
 
-    year = models.PositiveSmallIntegerField(_("Year"), unique=True)
+    year = models.PositiveSmallIntegerField(pgettext_lazy("calendar", "Year"), unique=True)
     source = models.CharField(max_length=20, default="admin")  # admin, chinese-calendar
     confirmed_at = models.DateTimeField(auto_now_add=True)
     confirmed_by = models.ForeignKey(
@@ -194,11 +195,11 @@ class JobRun(models.Model):
     index, so two workers cannot both start it)."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
-        SKIPPED = "skipped", _("Skipped")
+        QUEUED = "queued", pgettext_lazy("job", "Queued")
+        RUNNING = "running", pgettext_lazy("job", "Running")
+        SUCCEEDED = "succeeded", pgettext_lazy("job", "Succeeded")
+        FAILED = "failed", pgettext_lazy("job", "Failed")
+        SKIPPED = "skipped", pgettext_lazy("job", "Skipped")
 
     name = models.CharField(max_length=60)
     for_date = models.DateField()
