@@ -48,9 +48,14 @@ def _calendar() -> dict:
         days = {(date, region_id): (kind, name) for date, region_id, kind, name in
                 CalendarDay.objects.values_list("date", "region_id", "kind", "name")}
         years = list(CalendarYear.objects.values_list("year", flat=True))
+        # Known until the end of the unbroken run of known years from the first: a later year
+        # confirmed after a gap does not make the gap known.
+        last = min(years) if years else None
+        while last is not None and last + 1 in years:
+            last += 1
         state = {"loaded": time.monotonic(), "days": days,
                  "regional": any(region_id for _, region_id in days),
-                 "known": max(years) if years else None, "chains": {}}
+                 "years": frozenset(years), "known": last, "chains": {}}
         _cache["state"] = state
     return state
 
@@ -129,8 +134,7 @@ def known_until() -> datetime.date | None:
 
 def is_known(day: datetime.date) -> bool:
     """Whether the calendar knows `day`'s year (else its working days are a weekday guess)."""
-    until = known_until()
-    return until is not None and day <= until
+    return day.year in _calendar()["years"]
 
 
 def next_workday(day: datetime.date, *, region=None) -> datetime.date:

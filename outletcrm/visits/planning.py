@@ -152,10 +152,10 @@ def calendar_gap(day: datetime.date) -> int | None:
     from django.conf import settings
 
     horizon = day + datetime.timedelta(days=getattr(settings, "CALENDAR_WARN_DAYS", 30))
-    if workcal.is_known(horizon):
-        return None
-    until = workcal.known_until()
-    return until.year + 1 if until is not None else day.year
+    for year in range(day.year, horizon.year + 1):
+        if not workcal.is_known(datetime.date(year, 1, 1)):
+            return year
+    return None
 
 
 def nightly_plans(day: datetime.date) -> dict:

@@ -114,6 +114,13 @@ def test_the_plan_pages_warn_beyond_known(cast, login):
     assert 'data-testid="calendar-warning"' not in body
 
 
+def test_a_year_confirmed_after_a_gap_leaves_the_gap_unknown(db):
+    calendar.calendar_year_confirm(year=2028)
+    assert workcal.known_until() == datetime.date(2026, 12, 31)
+    assert not workcal.is_known(NEW_YEAR_2027) and workcal.is_known(datetime.date(2028, 3, 1))
+    assert calendar_gap(datetime.date(2026, 12, 20)) == 2027
+
+
 def test_the_cache_sees_edits(db):
     day = datetime.date(2027, 5, 3)
     assert workcal.is_workday(day)
