@@ -56,6 +56,8 @@ def _enqueue_due(now: datetime.datetime) -> list[tuple[str, datetime.date, str]]
         if slot is None:
             continue
         day = due_day(entry, slot)
+        if ScheduleSlot.objects.filter(name=name, slot=slot).exists():
+            continue  # the usual case all day long: no failed insert in the server's log
         try:
             with transaction.atomic():
                 ScheduleSlot.objects.create(name=name, slot=slot)
@@ -112,11 +114,11 @@ def tick(now: datetime.datetime | None = None) -> list[tuple[str, datetime.date,
 
 def prune(days: int = 30) -> None:
     """Forget slots older than `days` (the scheduler only ever looks at today's), and the
-    successful runs of jobs run every few minutes older than a week (hundreds a day)."""
+    successful runs of jobs run every few minutes older than two days (hundreds a day)."""
     from outletcrm.core.models import JobRun, ScheduleSlot
 
     now = timezone.now()
     ScheduleSlot.objects.filter(slot__lt=now - datetime.timedelta(days=days)).delete()
     recurring = [name for name, entry in settings.SCHEDULE.items() if entry.get("every_minutes")]
     JobRun.objects.filter(name__in=recurring, status=JobRun.Status.SUCCEEDED,
-                          queued_at__lt=now - datetime.timedelta(days=7)).delete()
+                          queued_at__lt=now - datetime.timedelta(days=2)).delete()
