@@ -217,3 +217,40 @@ def test_the_nightly_plans_job_is_scheduled_and_recorded(cast, settings):
     recorded = runs("plans")
     assert [r.status for r in recorded] == ["succeeded"]
     assert recorded[0].summary["date"] == "2026-12-07"
+
+
+@pytest.mark.usefixtures("seed_rows")
+def test_two_workers_racing_run_the_job_once():
+    """Two worker threads start the same job and day together: one runs it, the other is
+    skipped while it runs (the partial unique index on the running row)."""
+    import threading
+
+    from django.db import connection as main_connection
+
+    started, release = threading.Event(), threading.Event()
+    results = {}
+
+    def slow(day):
+        started.set()
+        release.wait(10)
+        return {"made": 1}
+
+    def worker(key, fn):
+        try:
+            results[key] = jobs.run_job("race", DAY, fn)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    first = threading.Thread(target=worker, args=("first", slow))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=worker, args=("second", lambda d: {"made": 99}))
+    second.start()
+    second.join(10)
+    release.set()
+    first.join(10)
+    assert results == {"first": {"made": 1}, "second": {"skipped": "already running"}}
+    assert [r.status for r in JobRun.objects.filter(name="race")] == ["succeeded"]
+    main_connection.close()
