@@ -83,8 +83,8 @@ def _start(name: str, day: datetime.date, force: bool):
               .order_by("queued_at", "pk").first())
     force = force or (queued is not None and queued.forced)
     # A job run every N minutes (a scan) runs at each slot: "once per day" is for daily jobs.
-    force = force or bool(settings.SCHEDULE.get(name, {}).get("every_minutes"))
-    if not force and JobRun.objects.filter(name=name, for_date=day,
+    recurring = bool(settings.SCHEDULE.get(name, {}).get("every_minutes"))
+    if not (force or recurring) and JobRun.objects.filter(name=name, for_date=day,
                                            status=JobRun.Status.SUCCEEDED).exists():
         if queued is not None:
             JobRun.objects.filter(pk=queued.pk).update(
@@ -132,7 +132,7 @@ def run_job(name: str, day: datetime.date | str | None, fn: Callable[[datetime.d
         return {"skipped": reason}
     try:
         summary = fn(day) or {}
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit/KeyboardInterrupt too: a stopped worker
         finished = timezone.now()
         JobRun.objects.filter(pk=run.pk).update(
             status=JobRun.Status.FAILED, finished_at=finished,
