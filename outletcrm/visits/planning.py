@@ -177,8 +177,8 @@ def nightly_plans(day: datetime.date) -> dict:
         logging.getLogger(__name__).warning(
             "company calendar has no public holidays for %s: plans are Monday–Friday guesses "
             "until an administrator enters them (/calendar/)", year)
-        summary["calendar_warning"] = (f"the company calendar does not know {year}: "
-                                       "plans follow Monday–Friday")
+        # Language-neutral on the run (the job page shows it as is): the year not known.
+        summary["calendar_unknown_year"] = year
         admins = User.objects.filter(is_active=True, role=Role.ADMIN).order_by("pk")
         for admin in admins:
             notify(user=admin, kind="calendar.unknown",

@@ -91,7 +91,7 @@ def test_a_region_inherits_its_parents_day_and_its_own_wins(cast):
 def test_beyond_known_plans_follow_weekdays_and_warn_admins(cast, caplog):
     plan_route(cast, weekday=4)
     summary = nightly_plans(NEW_YEAR_2027)
-    assert summary["plans"] == 1 and "2027" in summary["calendar_warning"]
+    assert summary["plans"] == 1 and summary["calendar_unknown_year"] == 2027
     assert "2027" in caplog.text
     notes = Notification.objects.filter(kind="calendar.unknown")
     assert [n.user for n in notes] == [cast.admin]
