@@ -30,9 +30,11 @@ demo: install
 	OUTLETCRM_ENV=demo $(OUTLETCRM) seed_demo --if-empty
 	@# bin/outletcrm runs commands on this demo database when it finds the mark.
 	@touch "$${OUTLETCRM_DATA_DIR:-var}/DEMO"
-	@# The task worker runs background jobs (plan generation, optimisation) beside the server.
+	@# The task worker runs background jobs (plan generation, optimisation) beside the server;
+	@# the scheduler queues the nightly jobs of settings.SCHEDULE for it (docs/jobs.md).
 	OUTLETCRM_ENV=demo $(OUTLETCRM) db_worker --no-reload -v0 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	OUTLETCRM_ENV=demo $(OUTLETCRM) scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	OUTLETCRM_ENV=demo $(OUTLETCRM) runserver 127.0.0.1:$(PORT)
 
 lint: install

@@ -303,9 +303,24 @@ SPECTACULAR_SETTINGS = {
 # Complaint service targets are counted in these hours on working days.
 WORKING_HOURS = (("09:00", "12:00"), ("13:00", "18:00"))
 
-# Periodic jobs (core/jobs.py): the scheduler enqueues each task at its local time ("at") or
-# every N minutes ("every_minutes"). Each job is idempotent for its day.
-SCHEDULE: dict[str, dict] = {}
+# Periodic jobs (core/jobs.py, docs/jobs.md): `outletcrm scheduler` enqueues each task at its
+# local time ("at") or every N minutes ("every_minutes"); the key is the job's name. Each job
+# is idempotent for its day.
+SCHEDULE: dict[str, dict] = {
+    "plans": {"task": "outletcrm.visits.tasks.plans_job", "at": "00:30"},
+}
+# A failed run is retried by the scheduler up to this many attempts in all, after
+# JOB_RETRY_MINUTES, then twice as long each time.
+JOB_MAX_ATTEMPTS = env_number("JOB_MAX_ATTEMPTS", 3, int)
+JOB_RETRY_MINUTES = env_number("JOB_RETRY_MINUTES", 5, int)
+# A run still "running" (or "queued") after this long is taken as abandoned (a killed worker).
+JOB_STALE_MINUTES = env_number("JOB_STALE_MINUTES", 180, int)
+SCHEDULER_TICK_SECONDS = env_number("SCHEDULER_TICK_SECONDS", 30, int)
+# The company calendar is cached per process; other processes see an edit after this long.
+WORKCAL_CACHE_SECONDS = env_number("WORKCAL_CACHE_SECONDS", 60, int)
+# Plan pages and the nightly job warn when a date to plan, or the next this many days, lie
+# beyond the last year the company calendar knows.
+CALENDAR_WARN_DAYS = env_number("CALENDAR_WARN_DAYS", 30, int)
 
 # E-mail (notifications): Django's mail framework, configured as MAILERS (Django 6.1; the
 # environment keeps the familiar EMAIL_* names). Outside production the console backend prints

@@ -51,6 +51,17 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def fresh_calendar():
+    """The company calendar is cached per process (core.workcal); a test's rows are rolled
+    back without a signal, so each test starts with the cache empty."""
+    from outletcrm.core import workcal
+
+    workcal.invalidate()
+    yield
+    workcal.invalidate()
+
+
 @pytest.fixture
 def cast(db):
     east = RegionFactory(name="华东大区", code="east")

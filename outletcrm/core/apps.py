@@ -23,3 +23,14 @@ class CoreConfig(AppConfig):
         # Django 6.1 labels an empty choice "- Select an option -", which its own catalogue
         # does not translate yet; Django lets an app's ready() replace the label.
         fields.BLANK_CHOICE_LABEL = _("Choose…")
+
+        # The company calendar is cached per process (core.workcal): any change clears it.
+        from django.db.models.signals import post_delete, post_save
+
+        from outletcrm.core import workcal
+        from outletcrm.core.models import CalendarDay, CalendarYear
+
+        for model in (CalendarDay, CalendarYear):
+            post_save.connect(workcal.invalidate, sender=model, dispatch_uid=f"workcal-{model}")
+            post_delete.connect(workcal.invalidate, sender=model,
+                                dispatch_uid=f"workcal-del-{model}")

@@ -9,6 +9,7 @@ writes into them is stored language-neutrally and shown in the reader's language
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outletcrm.core import i18n
 
@@ -117,3 +118,132 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} ({self.row_count})"
+
+
+class CalendarDay(models.Model):
+    """A day the company calendar says something about (issue 9): a public holiday, a make-up
+    working day (调休), a company rest day or a company working day, company-wide or for one
+    region (a region's own day wins over the company-wide one). Days without a row follow
+    the week: Monday–Friday worked. Read through `core.workcal`, never directly."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday")
+        MAKEUP = "makeup", _("Make-up working day (调休)")
+        REST = "rest", _("Company rest day")
+        WORK = "work", _("Company working day")
+
+    WORKED_KINDS = (Kind.MAKEUP, Kind.WORK)
+
+    date = models.DateField(_("Date"))
+    region = models.ForeignKey(
+        "org.Region", verbose_name=_("Region"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="+",
+        help_text=_("Empty: the whole company."),
+    )
+    kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices)
+    # The holiday the day belongs to (元旦, 春节…): a make-up day carries its holiday's name,
+    # which is how plans find the weekday it replaces (visits.planning.route_day_for).
+    name = models.CharField(_("Name"), max_length=50, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["date", "region_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "region"], name="calendar_day_once_per_region"),
+            models.UniqueConstraint(fields=["date"], condition=models.Q(region__isnull=True),
+                                    name="calendar_day_once_company_wide"),
+        ]
+        verbose_name = _("Calendar day")
+        verbose_name_plural = _("Calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.kind} {self.name}"
+
+    @property
+    def is_workday(self) -> bool:
+        return self.kind in self.WORKED_KINDS
+
+
+class CalendarYear(models.Model):
+    """A year whose public holidays the calendar knows (entered or confirmed by an
+    administrator, or seeded from chinese-calendar): `workcal.known_until()` is the last one,
+    and plans for later dates carry a warning."""
+
+    year = models.PositiveSmallIntegerField(pgettext_lazy("calendar", "Year"), unique=True)
+    source = models.CharField(max_length=20, default="admin")  # admin, chinese-calendar
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class JobRun(models.Model):
+    """One run of a periodic job for one day (core.jobs.run_job): when, how long, the outcome,
+    the job's summary or the error. A job that succeeded for a day is not run again for it
+    unless forced; at most one run of a job and day is running at a time (a partial unique
+    index, so two workers cannot both start it)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("job", "Queued")
+        RUNNING = "running", pgettext_lazy("job", "Running")
+        SUCCEEDED = "succeeded", pgettext_lazy("job", "Succeeded")
+        FAILED = "failed", pgettext_lazy("job", "Failed")
+        SKIPPED = "skipped", pgettext_lazy("job", "Skipped")
+
+    name = models.CharField(max_length=60)
+    for_date = models.DateField()
+    attempt = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    forced = models.BooleanField(default=False)
+    # Who asked: "scheduler", "retry", "page", "cli", or "" when the task was called directly.
+    trigger = models.CharField(max_length=20, blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration = models.DurationField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [models.Index(fields=["name", "for_date", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "for_date"],
+                                    condition=models.Q(status="running"),
+                                    name="job_run_one_running_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.for_date.isoformat()} #{self.attempt} {self.status}"
+
+
+class ScheduleSlot(models.Model):
+    """A slot the scheduler has enqueued (job name and its local due time), so a restarted
+    scheduler neither enqueues a slot twice nor forgets one it missed while down."""
+
+    name = models.CharField(max_length=60)
+    slot = models.DateTimeField()
+    enqueued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-slot"]
+        constraints = [models.UniqueConstraint(fields=["name", "slot"],
+                                               name="schedule_slot_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.slot.isoformat()}"

@@ -119,6 +119,13 @@ def can_view_audit(user: User) -> bool:
     return user.role in ALL_ROLES or user.is_superuser
 
 
+def can_run_platform(user: User) -> bool:
+    """The company calendar and the background job runs are for administrators only; to
+    anyone else those pages do not exist (404)."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role == Role.ADMIN or user.is_superuser)
+
+
 # --- field work: plans, visits and positions belong to the rep who made them -------------
 # Reps see their own; a supervisor their team's; a manager their region subtree's; the
 # administrator all. Positions are the reps' personal data (issue 3, item 9), so the archive

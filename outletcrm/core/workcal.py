@@ -10,15 +10,87 @@ data, company rest days and regional days edited by administrators) and falls ba
 Monday–Friday beyond what the calendar knows (`known_until()` tells where that starts, so pages
 and the nightly job can warn).
 
+Reads the tables core.CalendarDay and core.CalendarYear (edited on /calendar/ and with
+`outletcrm calendar`), cached per process.
+
 Working hours come from settings.WORKING_HOURS: ((start, end), ...) "HH:MM" pairs, local time
 (settings.TIME_ZONE, Asia/Shanghai).
 """
 
 import datetime
+import threading
+import time
 
-import chinese_calendar
 from django.conf import settings
 from django.utils import timezone
+
+# The whole calendar (a few hundred rows a decade) is read once per process and kept: plan
+# generation and working-hour targets ask about thousands of days. An edit through the
+# calendar services (or any save, via the signals connected in CoreConfig.ready) clears it in
+# this process; other processes (worker, scheduler) re-read it after WORKCAL_CACHE_SECONDS.
+_lock = threading.Lock()
+_cache: dict = {}
+
+
+def invalidate(**_kwargs) -> None:
+    """Forget the cached calendar (after an edit; receivers pass signal arguments)."""
+    _cache.clear()
+
+
+def _calendar() -> dict:
+    state = _cache.get("state")
+    ttl = getattr(settings, "WORKCAL_CACHE_SECONDS", 60)
+    if state is not None and time.monotonic() - state["loaded"] < ttl:
+        return state
+    from outletcrm.core.models import CalendarDay, CalendarYear
+
+    with _lock:
+        days = {(date, region_id): (kind, name) for date, region_id, kind, name in
+                CalendarDay.objects.values_list("date", "region_id", "kind", "name")}
+        years = list(CalendarYear.objects.values_list("year", flat=True))
+        # Known until the end of the unbroken run of known years from the first: a later year
+        # confirmed after a gap does not make the gap known.
+        last = min(years) if years else None
+        while last is not None and last + 1 in years:
+            last += 1
+        state = {"loaded": time.monotonic(), "days": days,
+                 "regional": any(region_id for _, region_id in days),
+                 "years": frozenset(years), "known": last, "chains": {}}
+        _cache["state"] = state
+    return state
+
+
+def _chain(state: dict, region) -> list[int]:
+    """The region and its ancestors, nearest first (the nearest region's own day wins)."""
+    if region is None or not state["regional"]:
+        return []
+    region_id = region if isinstance(region, int) else region.pk
+    chain = state["chains"].get(region_id)
+    if chain is None:
+        path = getattr(region, "path", None)
+        if path is None:
+            from outletcrm.org.models import Region
+
+            path = Region.objects.filter(pk=region_id).values_list("path", flat=True).first()
+        ids = [int(part) for part in (path or "").split("/") if part.isdigit()]
+        chain = list(reversed(ids)) or [region_id]
+        state["chains"][region_id] = chain
+    return chain
+
+
+def _entry(day: datetime.date, region) -> tuple[str, str] | None:
+    state = _calendar()
+    days = state["days"]
+    for region_id in _chain(state, region):
+        found = days.get((day, region_id))
+        if found is not None:
+            return found
+    return days.get((day, None))
+
+
+def has_regional_days() -> bool:
+    """Whether any region has days of its own (else one calendar serves every region)."""
+    return _calendar()["regional"]
 
 
 def _parse(hhmm: str) -> datetime.time:
@@ -33,25 +105,36 @@ def working_periods() -> list[tuple[datetime.time, datetime.time]]:
 
 
 def is_workday(day: datetime.date, *, region=None) -> bool:
-    """Whether `day` is a working day (for the region, when given: a region's own days win)."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # beyond what the calendar knows: Monday–Friday
+    """Whether `day` is a working day (for the region, when given: a region's own days win).
+
+    `region` is an org.Region or its id. A day without an entry follows the week
+    (Monday–Friday), which is also the guess beyond `known_until()`.
+    """
+    found = _entry(day, region)
+    if found is None:
         return day.weekday() < 5
+    return found[0] in ("makeup", "work")
 
 
 def holiday_name(day: datetime.date, *, region=None) -> str | None:
     """The holiday `day` belongs to (a rest day or its make-up working day), if any."""
-    try:
-        _, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return None
-    return name
+    found = _entry(day, region)
+    return (found[1] or None) if found is not None else None
 
 
 def known_until() -> datetime.date | None:
-    """The last date the calendar has holiday data for; later dates are Monday–Friday guesses."""
-    return datetime.date(2026, 12, 31)
+    """The last date the calendar has holiday data for; later dates are Monday–Friday guesses.
+
+    A year is known once an administrator has marked it complete (or it was seeded from
+    chinese-calendar): the end of the last such year. None when no year is known.
+    """
+    year = _calendar()["known"]
+    return datetime.date(year, 12, 31) if year else None
+
+
+def is_known(day: datetime.date) -> bool:
+    """Whether the calendar knows `day`'s year (else its working days are a weekday guess)."""
+    return day.year in _calendar()["years"]
 
 
 def next_workday(day: datetime.date, *, region=None) -> datetime.date:

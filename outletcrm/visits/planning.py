@@ -2,11 +2,11 @@
 
 import datetime
 
-import chinese_calendar
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from outletcrm.core import workcal
 from outletcrm.visits.choices import StopOrigin
 from outletcrm.visits.models import DailyPlan, PlannedStop, Route, RouteStop
 
@@ -19,50 +19,57 @@ def cycle_week(date: datetime.date, cycle_weeks: int) -> int:
     return ((date - CYCLE_EPOCH).days // 7) % cycle_weeks + 1
 
 
-def _is_workday(date: datetime.date) -> bool:
-    try:
-        return chinese_calendar.is_workday(date)
-    except NotImplementedError:  # beyond the library's data: fall back to Monday–Friday
-        return date.weekday() < 5
-
-
-def route_day_for(date: datetime.date) -> datetime.date | None:
+def route_day_for(date: datetime.date, *, region=None) -> datetime.date | None:
     """The calendar day whose routes are worked on `date`; None on a rest day.
 
-    Mainland China moves working days around public holidays (调休). On a make-up working day
-    (a Saturday or Sunday that is a working day) the rep works the routes of the weekday lost
-    to the same holiday that lies nearest; public holidays themselves have no plan.
+    The company calendar (core.workcal) says which days are worked. Mainland China moves
+    working days around public holidays (调休): on a make-up working day (a Saturday or Sunday
+    that is a working day) the rep works the routes of the weekday lost to the same holiday
+    that lies nearest; public holidays and company rest days themselves have no plan.
     """
-    if not _is_workday(date):
+    if not workcal.is_workday(date, region=region):
         return None
     if date.weekday() < 5:
         return date
-    try:
-        _, holiday = chinese_calendar.get_holiday_detail(date)
-    except NotImplementedError:
-        holiday = None
+    holiday = workcal.holiday_name(date, region=region)
     for offset in sorted(range(-14, 15), key=abs):
         candidate = date + datetime.timedelta(days=offset)
         if candidate.weekday() >= 5 or offset == 0:
             continue
-        try:
-            on_holiday, name = chinese_calendar.get_holiday_detail(candidate)
-        except NotImplementedError:
+        if workcal.is_workday(candidate, region=region):
             continue
-        if on_holiday and (holiday is None or name == holiday):
+        name = workcal.holiday_name(candidate, region=region)
+        if name is not None and (holiday is None or name == holiday):
             return candidate
     return None
 
 
 def routes_on(date: datetime.date, *, rep_ids=None):
-    """Active routes worked on `date`."""
-    day = route_day_for(date)
-    if day is None:
-        return Route.objects.none()
-    routes = Route.objects.filter(is_active=True, weekday=day.weekday())
+    """Active routes worked on `date`.
+
+    When the company calendar holds regional days (a region's own rest or working day), each
+    rep follows the calendar of their team's region.
+    """
+    routes = Route.objects.filter(is_active=True)
     if rep_ids is not None:
         routes = routes.filter(rep_id__in=rep_ids)
-    return [r for r in routes if r.week_of_cycle == cycle_week(day, r.cycle_weeks)]
+    if not workcal.has_regional_days():
+        day = route_day_for(date)
+        if day is None:
+            return Route.objects.none()
+        return [r for r in routes.filter(weekday=day.weekday())
+                if r.week_of_cycle == cycle_week(day, r.cycle_weeks)]
+    days: dict[int | None, datetime.date | None] = {}
+    worked = []
+    for route in routes.select_related("rep__team"):
+        region_id = route.rep.team.region_id if route.rep.team_id else None
+        if region_id not in days:
+            days[region_id] = route_day_for(date, region=region_id)
+        day = days[region_id]
+        if (day is not None and route.weekday == day.weekday()
+                and route.week_of_cycle == cycle_week(day, route.cycle_weeks)):
+            worked.append(route)
+    return worked
 
 
 @transaction.atomic
@@ -137,3 +144,46 @@ def generate_plans(*, date: datetime.date, rep_ids=None) -> dict:
     # A check-in can precede its plan (generated on demand mid-day, an early offline upload).
     link_visits(rep_ids=list(plans), date=date)
     return {"date": date.isoformat(), "plans": len(plans), "stops": len(new_stops) + len(taken)}
+
+
+def calendar_gap(day: datetime.date) -> int | None:
+    """The first year the company calendar does not know, when `day` or the next
+    CALENDAR_WARN_DAYS days fall in it (plans there are Monday–Friday guesses); else None."""
+    from django.conf import settings
+
+    horizon = day + datetime.timedelta(days=getattr(settings, "CALENDAR_WARN_DAYS", 30))
+    for year in range(day.year, horizon.year + 1):
+        if not workcal.is_known(datetime.date(year, 1, 1)):
+            return year
+    return None
+
+
+def nightly_plans(day: datetime.date) -> dict:
+    """The nightly job "plans" (settings.SCHEDULE): the day's plans for every rep, and a
+    warning — logged, in the run's summary, and notified to administrators once per year —
+    when the day or the coming weeks lie beyond what the company calendar knows."""
+    import logging
+
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy
+
+    from outletcrm.notifications.services import notify
+    from outletcrm.org.models import Role, User
+
+    summary = generate_plans(date=day)
+    summary = {"date": day.isoformat(), "plans": summary["plans"], "stops": summary["stops"]}
+    year = calendar_gap(day)
+    if year is not None:
+        logging.getLogger(__name__).warning(
+            "company calendar has no public holidays for %s: plans are Monday–Friday guesses "
+            "until an administrator enters them (/calendar/)", year)
+        # Language-neutral on the run (the job page shows it as is): the year not known.
+        summary["calendar_unknown_year"] = year
+        admins = User.objects.filter(is_active=True, role=Role.ADMIN).order_by("pk")
+        for admin in admins:
+            notify(user=admin, kind="calendar.unknown",
+                   title=gettext_lazy("Enter the public holidays of %(year)s in the company "
+                                      "calendar"),
+                   params={"year": year}, link=f"{reverse('calendar')}?year={year}",
+                   dedupe_key=f"calendar.unknown:{year}")
+    return summary

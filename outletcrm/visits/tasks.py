@@ -3,15 +3,13 @@
 Tasks take plain values and call services, so the same code runs from the CLI, an API call
 and the worker.
 
-Running them every night — either of:
+Every night `outletcrm scheduler` queues the job "plans" (settings.SCHEDULE, 00:30: that day's
+plans for every rep, recorded on /jobs/, retried on failure, warning when the company calendar
+does not know the dates) for the worker (`outletcrm db_worker`); docs/jobs.md. Without the
+scheduler, cron can run the commands directly:
 
-  * cron runs the commands directly (no worker needed):
-        30 0 * * *  outletcrm generate-plans            # today's plans, for every rep
-        45 0 * * *  outletcrm reduce-positions          # positions older than the retention
-  * cron only queues them and the database worker (`outletcrm db_worker`, django-tasks-db)
-    runs them:
-        30 0 * * *  outletcrm generate-plans --enqueue
-        45 0 * * *  outletcrm reduce-positions --enqueue
+    30 0 * * *  outletcrm jobs run plans            # the recorded job
+    45 0 * * *  outletcrm reduce-positions          # positions older than the retention
 
 Both are safe to run twice: generate_plans never regenerates a plan that exists, and positions
 already reduced are skipped.
@@ -37,3 +35,12 @@ def generate_plans_task(date: str | None = None, rep_ids: list[int] | None = Non
 def reduce_positions_task(days: int | None = None) -> int:
     """Reduce raw positions older than the retention (default POSITION_RETENTION_DAYS)."""
     return reduce_old_positions(days=days)
+
+
+@task()
+def plans_job(day: str | None = None) -> dict:
+    """The nightly job "plans" (settings.SCHEDULE): recorded, skipped once done, retried."""
+    from outletcrm.core.jobs import run_job
+    from outletcrm.visits.planning import nightly_plans
+
+    return run_job("plans", day, nightly_plans)

@@ -248,6 +248,7 @@ def plan_page(request: HttpRequest) -> HttpResponse:
         "can_generate": routes.can_generate_plans(request.user),
         "origins": StopOrigin,
         "holiday": routes_day_note(date),
+        "calendar_gap": planning.calendar_gap(date),
     })
 
 
@@ -371,6 +372,7 @@ def day_page(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
         "can_generate": routes.can_generate_plans(request.user),
         "holiday": routes_day_note(date),
+        "calendar_gap": planning.calendar_gap(date),
         "definition": kpis.DEFINITION_BY_KEY["completion_rate"],
     })
 

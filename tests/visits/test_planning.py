@@ -50,7 +50,7 @@ def planned(rep, day):
                 .values_list("customer__name", flat=True))
 
 
-def test_the_calendar_facts_the_tests_rely_on():
+def test_the_calendar_facts_the_tests_rely_on(db):
     assert (cycle_week(MONDAY_WEEK_1, 2), cycle_week(MONDAY_WEEK_2, 2)) == (1, 2)
     assert route_day_for(NATIONAL_DAY) is None
     assert MAKE_UP_SATURDAY.weekday() == 5 and route_day_for(MAKE_UP_SATURDAY) == LOST_WEDNESDAY

@@ -249,6 +249,7 @@ def test_the_supervisors_day_shows_open_and_overdue_tasks_in_fixed_queries(cast,
     services.task_add(actor=cast.bob, rep=cast.bob, title="下周的任务", due_date=days(7))
     services.task_add(actor=cast.charlie, rep=cast.charlie, title="宁波的任务")
     client.force_login(cast.sup)
+    client.get("/visits/day/")  # the process's first page reads the company calendar once
     with CaptureQueriesContext(connection) as few:
         page = client.get("/visits/day/").content.decode()
     assert "送海报" in page and "今天的任务" in page

@@ -143,6 +143,26 @@ def change_rows(entry) -> list[dict]:
 
 
 @register.filter
+def can_run_platform(user) -> bool:
+    """Administrators see the company calendar and the job runs."""
+    return scoping.can_run_platform(user)
+
+
+@register.filter
 def can_supervise_field(user) -> bool:
     """Supervisors, managers and administrators see the supervision and design pages."""
     return scoping.is_field_supervisor(user)
+
+
+@register.filter
+def run_duration(value) -> str:
+    """A job run's duration, short: "0.4s", "12.0s", "3:05", "1:02:03"."""
+    if value is None:
+        return "—"
+    seconds = value.total_seconds()
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -1,6 +1,7 @@
 """`outletcrm generate-plans [--date YYYY-MM-DD] [--days N] [--rep U ...] [--enqueue]`.
 
-The nightly plan generation (issue 3, item 2). Run it from cron shortly after midnight:
+Plan generation by hand (issue 3, item 2). Every night the scheduler runs it as the job
+"plans" (docs/jobs.md); from cron instead:
 
     30 0 * * *  outletcrm generate-plans              # today's plans, every rep
     30 0 * * *  outletcrm generate-plans --enqueue    # or hand it to `outletcrm db_worker`
@@ -15,6 +16,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from outletcrm.core import workcal
 from outletcrm.org.models import User
 from outletcrm.visits.planning import generate_plans, route_day_for
 from outletcrm.visits.tasks import generate_plans_task
@@ -53,6 +55,10 @@ class Command(BaseCommand):
                 rep_ids.append(rep.pk)
         for offset in range(options["days"]):
             day = first + datetime.timedelta(days=offset)
+            if not workcal.is_known(day):
+                self.stderr.write(f"{day.isoformat()}: the company calendar does not know "
+                                  f"{day.year}; Monday–Friday are taken as working days "
+                                  f"(enter its holidays: outletcrm calendar add …)")
             if options["enqueue"]:
                 result = generate_plans_task.enqueue(date=day.isoformat(), rep_ids=rep_ids)
                 self.stdout.write(f"{day.isoformat()}: queued task {result.id} ({result.status})")

@@ -1,0 +1,256 @@
+"""Periodic jobs (issue 9, item 5): each run recorded, a day's success not repeated, a crash
+recorded and retried without duplicates, one running run per job and day, the scheduler's
+slots remembered in the database, and the job page for administrators only."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.tasks import task
+
+from outletcrm.core import jobs, scheduler
+from outletcrm.core.models import JobRun, ScheduleSlot, TimelineEntry
+
+TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
+DAY = datetime.date(2026, 12, 7)
+CALLS: list[str] = []
+
+
+def make_entries(day: datetime.date, *, fail_after: int | None = None) -> dict:
+    """An idempotent job: one timeline row per unit, each unit its own transaction, a unit
+    already made skipped (the shape every periodic job must have)."""
+    made = 0
+    for unit in range(4):
+        if fail_after is not None and unit == fail_after:
+            raise RuntimeError("crashed halfway")
+        with transaction.atomic():
+            _, created = TimelineEntry.objects.get_or_create(
+                customer_id=unit, kind="job-test", source_type=day.isoformat(),
+                defaults={"title": f"unit {unit}", "at": datetime.datetime(2026, 12, 7, tzinfo=TZ)})
+            made += created
+    return {"made": made}
+
+
+CRASH = {"once": False}
+
+
+@task()
+def sample_task(day: str | None = None) -> dict:
+    CALLS.append(day)
+
+    def work(d):
+        if CRASH["once"]:
+            CRASH["once"] = False
+            return make_entries(d, fail_after=2)
+        return make_entries(d)
+
+    return jobs.run_job("sample", day, work)
+
+
+@task()
+def pulse_task(day: str | None = None) -> dict:
+    return jobs.run_job("pulse", day, lambda d: {"beat": 1})
+
+
+@pytest.fixture
+def sample_schedule(settings):
+    CALLS.clear()
+    CRASH["once"] = False
+    settings.SCHEDULE = {"sample": {"task": "tests.core.test_jobs.sample_task", "at": "02:00"},
+                         "pulse": {"task": "tests.core.test_jobs.pulse_task",
+                                   "every_minutes": 15}}
+    settings.JOB_MAX_ATTEMPTS = 3
+    settings.JOB_RETRY_MINUTES = 5
+    return settings.SCHEDULE
+
+
+def runs(name="sample"):
+    return list(JobRun.objects.filter(name=name).order_by("pk"))
+
+
+def test_run_twice_the_second_is_skipped(db):
+    assert jobs.run_job("sample", DAY, make_entries) == {"made": 4}
+    assert jobs.run_job("sample", DAY, make_entries) == {"skipped": "already succeeded"}
+    assert [r.status for r in runs()] == ["succeeded"]
+    run = runs()[0]
+    assert run.summary == {"made": 4} and run.duration is not None and run.attempt == 1
+    forced = jobs.run_job("sample", DAY, make_entries, force=True)
+    assert forced == {"made": 0}  # ran again, and created nothing twice
+    assert TimelineEntry.objects.filter(kind="job-test").count() == 4
+
+
+def test_a_crash_is_recorded_and_the_retry_completes_without_duplicates(db):
+    with pytest.raises(RuntimeError):
+        jobs.run_job("sample", DAY, lambda d: make_entries(d, fail_after=2))
+    failed = runs()[0]
+    assert failed.status == "failed" and "crashed halfway" in failed.error
+    assert "Traceback" in failed.error and failed.finished_at is not None
+    assert TimelineEntry.objects.filter(kind="job-test").count() == 2  # its committed units
+    assert jobs.run_job("sample", DAY, make_entries) == {"made": 2}
+    assert [(r.status, r.attempt) for r in runs()] == [("failed", 1), ("succeeded", 2)]
+    assert TimelineEntry.objects.filter(kind="job-test").count() == 4
+
+
+def test_two_workers_cannot_run_the_same_job_and_day(db):
+    JobRun.objects.create(name="sample", for_date=DAY, status="running",
+                          started_at=datetime.datetime.now(datetime.UTC))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        JobRun.objects.create(name="sample", for_date=DAY, status="running")
+    assert jobs.run_job("sample", DAY, make_entries) == {"skipped": "already running"}
+    assert not TimelineEntry.objects.filter(kind="job-test").exists()
+
+
+def test_a_run_abandoned_by_a_killed_worker_does_not_block_for_ever(db, settings):
+    settings.JOB_STALE_MINUTES = 60
+    JobRun.objects.create(name="sample", for_date=DAY, status="running",
+                          started_at=datetime.datetime.now(datetime.UTC)
+                          - datetime.timedelta(hours=2))
+    assert jobs.run_job("sample", DAY, make_entries) == {"made": 4}
+    assert [r.status for r in runs()] == ["failed", "succeeded"]
+
+
+def at(hour, minute=0, day=DAY):
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=TZ)
+
+
+def test_scheduler_enqueues_due_jobs_once(db, sample_schedule, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scheduler.tick(at(1, 59)) == [("pulse", DAY, "scheduler")]
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = scheduler.tick(at(2, 0))
+    assert queued == [("sample", DAY, "scheduler"), ("pulse", DAY, "scheduler")]
+    assert CALLS == [DAY.isoformat()]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scheduler.tick(at(2, 5)) == []  # same slots: nothing twice
+        assert scheduler.tick(at(2, 15)) == [("pulse", DAY, "scheduler")]
+    assert [r.status for r in runs()] == ["succeeded"]
+    # A job every N minutes runs at each slot (not once a day).
+    assert [r.status for r in runs("pulse")] == ["succeeded"] * 3
+    assert ScheduleSlot.objects.filter(name="sample").count() == 1
+
+
+def test_a_missed_slot_runs_once_when_the_scheduler_starts(db, sample_schedule,
+                                                            django_capture_on_commit_callbacks):
+    # Down at 02:00, started at 02:30: the 02:00 slot runs once, a restart does not repeat it.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ("sample", DAY, "scheduler") in scheduler.tick(at(2, 30))
+    with django_capture_on_commit_callbacks(execute=True):  # restarted
+        assert ("sample", DAY, "scheduler") not in scheduler.tick(at(2, 31))
+    assert len(runs()) == 1
+    # The next day's slot is due again.
+    with django_capture_on_commit_callbacks(execute=True):
+        next_day = DAY + datetime.timedelta(days=1)
+        assert ("sample", next_day, "scheduler") in scheduler.tick(at(3, 0, next_day))
+
+
+def test_the_scheduler_command_once(db, sample_schedule, capsys):
+    call_command("scheduler", "--once")
+    out = capsys.readouterr().out
+    assert "queued pulse" in out  # "every 15 minutes" is always due
+
+
+def test_a_failed_run_is_retried_with_backoff_up_to_the_limit(db, sample_schedule,
+                                                               django_capture_on_commit_callbacks):
+    CRASH["once"] = True
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduler.tick(at(2, 0))
+    assert [r.status for r in runs()] == ["failed"]
+    assert TimelineEntry.objects.filter(kind="job-test").count() == 2
+    failed_at = at(2, 0)
+    JobRun.objects.filter(name="sample").update(finished_at=failed_at)
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduler.tick(failed_at + datetime.timedelta(minutes=4))
+    assert len(runs()) == 1  # backoff: not before 5 minutes
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = scheduler.tick(failed_at + datetime.timedelta(minutes=6))
+    assert ("sample", DAY, "retry") in retried
+    assert [(r.status, r.attempt, r.trigger) for r in runs()] == [
+        ("failed", 1, "scheduler"), ("succeeded", 2, "retry")]
+    assert TimelineEntry.objects.filter(kind="job-test").count() == 4
+
+
+def test_retries_stop_at_the_limit(db, sample_schedule, settings):
+    settings.JOB_MAX_ATTEMPTS = 2
+    now = datetime.datetime.now(datetime.UTC)
+    for attempt in (1, 2):
+        JobRun.objects.create(name="sample", for_date=DAY, status="failed", attempt=attempt,
+                              finished_at=now - datetime.timedelta(hours=3))
+    assert [q for q in scheduler.tick(at(2, 1)) if q[2] == "retry"] == []
+
+
+def test_job_page_is_for_administrators(cast, login, sample_schedule,
+                                        django_capture_on_commit_callbacks):
+    assert login(cast.alice).get("/jobs/").status_code == 404
+    assert login(cast.sup).post("/jobs/sample/run/").status_code == 404
+    client = login(cast.admin)
+    jobs.run_job("sample", DAY, make_entries)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/jobs/sample/run/", {"day": DAY.isoformat()})
+    assert response.status_code == 302
+    # Run now is forced: it runs although the day already succeeded.
+    assert [(r.status, r.forced, r.trigger) for r in runs()] == [
+        ("succeeded", False, ""), ("succeeded", True, "page")]
+    body = client.get("/jobs/").content.decode()
+    assert "sample" in body and 'data-status="succeeded"' in body
+    assert client.post("/jobs/nope/run/").status_code == 404
+    assert client.post("/jobs/sample/run/", {"day": "2026-99-01"}).status_code == 302
+    assert client.get("/jobs/?job=%00&failed=1").status_code == 200
+
+
+def test_cli_lists_and_runs(db, sample_schedule, capsys):
+    call_command("jobs", "run", "sample", "--day", DAY.isoformat())
+    call_command("jobs")
+    out = capsys.readouterr().out
+    assert "sample" in out and "succeeded" in out and "made=4" in out
+    with pytest.raises(Exception, match="no job"):
+        call_command("jobs", "run", "nope")
+
+
+def test_the_nightly_plans_job_is_scheduled_and_recorded(cast, settings):
+    from outletcrm.visits.tasks import plans_job
+
+    assert settings.SCHEDULE["plans"]["task"] == "outletcrm.visits.tasks.plans_job"
+    plans_job.call(day="2026-12-07")
+    plans_job.call(day="2026-12-07")
+    recorded = runs("plans")
+    assert [r.status for r in recorded] == ["succeeded"]
+    assert recorded[0].summary["date"] == "2026-12-07"
+
+
+@pytest.mark.usefixtures("seed_rows")
+def test_two_workers_racing_run_the_job_once():
+    """Two worker threads start the same job and day together: one runs it, the other is
+    skipped while it runs (the partial unique index on the running row)."""
+    import threading
+
+    from django.db import connection as main_connection
+
+    started, release = threading.Event(), threading.Event()
+    results = {}
+
+    def slow(day):
+        started.set()
+        release.wait(10)
+        return {"made": 1}
+
+    def worker(key, fn):
+        try:
+            results[key] = jobs.run_job("race", DAY, fn)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    first = threading.Thread(target=worker, args=("first", slow))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=worker, args=("second", lambda d: {"made": 99}))
+    second.start()
+    second.join(10)
+    release.set()
+    first.join(10)
+    assert results == {"first": {"made": 1}, "second": {"skipped": "already running"}}
+    assert [r.status for r in JobRun.objects.filter(name="race")] == ["succeeded"]
+    main_connection.close()
