@@ -306,6 +306,12 @@ WORKING_HOURS = (("09:00", "12:00"), ("13:00", "18:00"))
 # Periodic jobs (core/jobs.py): the scheduler enqueues each task at its local time ("at") or
 # every N minutes ("every_minutes"). Each job is idempotent for its day.
 SCHEDULE: dict[str, dict] = {}
+# The to-do list (visits/tasks.py): each rep's morning summary of tasks due and overdue, and
+# the escalation of tasks overdue by more than TASK_ESCALATION_DAYS working days to the
+# rep's team supervisor (run before the summary, so the supervisor's list is current).
+SCHEDULE["tasks-escalate"] = {"task": "outletcrm.visits.tasks.tasks_escalate_task", "at": "06:30"}
+SCHEDULE["tasks-due"] = {"task": "outletcrm.visits.tasks.tasks_due_task", "at": "07:30"}
+TASK_ESCALATION_DAYS = env_number("TASK_ESCALATION_DAYS", 2, int)
 
 TASKS = {
     "default": {
