@@ -318,3 +318,52 @@ def test_escalation_respects_the_setting(cast, settings):
 
 def test_done_actions_are_the_briefs():
     assert set(DoneAction.values) == {"call", "visit", "gift", "message", "other"}
+
+
+# --- API ------------------------------------------------------------------------------------
+
+def test_api_lists_with_filters_retrieves_and_completes_by_id(cast, api, care_kind):
+    today = timezone.localdate()
+    mine = add(cast, kind=care_kind, title="客情电话")
+    add(cast, title="下周", due=today + datetime.timedelta(days=3), customer=None)
+    other = add(cast, rep=cast.bob, title="波的")
+    client = api(cast.alice)
+    body = client.get("/api/v1/tasks/?due=today").json()
+    assert [t["title"] for t in body["results"]] == ["客情电话"]
+    assert body["results"][0]["needs_outcome"] is True
+    assert client.get(f"/api/v1/tasks/?kind={care_kind}&q=联华").json()["count"] == 1
+    assert client.get("/api/v1/tasks/?due=week").json()["count"] == 2
+    for bad in ("due=later", "kind=nope", "escalated=perhaps", "rep=abc", "due_by=2026-13-01"):
+        assert client.get(f"/api/v1/tasks/?{bad}").status_code == 400, bad
+    assert client.get(f"/api/v1/tasks/{mine.pk}/").json()["client_id"] == str(mine.client_id)
+    assert client.get(f"/api/v1/tasks/{mine.client_id}/").json()["id"] == mine.pk
+    assert client.get(f"/api/v1/tasks/{other.pk}/").status_code == 404
+    assert client.get("/api/v1/tasks/999999999999999999/").status_code == 404
+    refused = client.post(f"/api/v1/tasks/{mine.pk}/complete/", {"action": "call"},
+                          format="json")
+    assert refused.status_code == 400 and "outcome" in refused.json()
+    done = client.post(f"/api/v1/tasks/{mine.pk}/complete/",
+                       {"action": "call", "outcome": "老板很满意"}, format="json")
+    assert done.status_code == 200
+    assert done.json()["task"]["action"] == "call" and done.json()["task"]["outcome"] == "老板很满意"
+    assert client.post(f"/api/v1/tasks/{other.pk}/complete/", {}, format="json"
+                       ).status_code == 404
+    assert client.post(f"/api/v1/tasks/{other.client_id}/done/", {}, format="json"
+                       ).status_code == 404
+    later = (today + datetime.timedelta(days=5)).isoformat()
+    moved = client.post(f"/api/v1/tasks/{add(cast).pk}/postpone/",
+                        {"due_date": later, "reason": "客户不在"}, format="json")
+    assert moved.status_code == 200 and moved.json()["task"]["due_date"] == later
+    created = client.post("/api/v1/tasks/", {"title": "明天回访"}, format="json")
+    assert created.status_code == 201
+    other.refresh_from_db()
+    assert other.done_at is None
+
+
+def test_api_supervisor_sees_escalated_tasks(cast, api):
+    with at("2026-12-01"):
+        add(cast, due=datetime.date(2026, 12, 1))
+    with at("2026-12-07"):
+        tasks_escalate_task.call(None)
+        body = api(cast.sup).get("/api/v1/tasks/?escalated=true").json()
+    assert body["count"] == 1 and body["results"][0]["escalated"] is True
