@@ -367,3 +367,47 @@ def test_api_supervisor_sees_escalated_tasks(cast, api):
         tasks_escalate_task.call(None)
         body = api(cast.sup).get("/api/v1/tasks/?escalated=true").json()
     assert body["count"] == 1 and body["results"][0]["escalated"] is True
+
+
+# --- CLI ------------------------------------------------------------------------------------
+
+def run(*args) -> str:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("tasks", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_cli_lists_in_the_users_scope_and_completes_with_an_outcome(cast, care_kind):
+    from django.core.management import CommandError
+
+    today = timezone.localdate()
+    mine = add(cast, kind=care_kind, title="客情电话")
+    add(cast, title="昨天的", due=today - datetime.timedelta(days=1))
+    bobs = add(cast, rep=cast.bob, title="波的任务")
+    out = run("--as", "alice")
+    assert "客情电话" in out and "昨天的" in out and "波的任务" not in out
+    assert "OVERDUE" in out and "2 task(s)" in out
+    out = run("--as", "alice", "--due", "overdue")
+    assert "昨天的" in out and "客情电话" not in out
+    assert "客情电话" in run("--as", "alice", "--kind", care_kind, "--format", "json")
+    assert "波的任务" in run("--as", "sup") and "波的任务" in run()  # the operator: everything
+    with pytest.raises(CommandError, match="outcome"):
+        run("done", str(mine.pk), "--as", "alice", "--action", "call")
+    out = run("done", str(mine.pk), "--as", "alice", "--action", "call", "--outcome", "已问候")
+    assert "done: #" in out and "已问候" in out
+    mine.refresh_from_db()
+    assert (mine.done_action, mine.outcome) == ("call", "已问候")
+    with pytest.raises(CommandError, match="not found"):
+        run("done", str(bobs.pk), "--as", "alice")
+    with pytest.raises(CommandError, match="--as"):
+        run("done", str(bobs.pk))
+    with pytest.raises(CommandError):
+        run("done", "99999999999999999999999", "--as", "alice")
+    with pytest.raises(CommandError, match="kind"):
+        run("--as", "alice", "--kind", "nope")
+    later = (today + datetime.timedelta(days=4)).isoformat()
+    assert "→" in run("postpone", str(bobs.pk), "--as", "sup", "--to", later, "--reason", "出差")
