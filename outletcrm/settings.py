@@ -350,6 +350,12 @@ NOTIFICATIONS_ALLOW_LOOPBACK_ROBOTS = env_bool("NOTIFICATIONS_ALLOW_LOOPBACK_ROB
 # The notifications sweep sends the e-mail and group-robot messages that are due.
 SCHEDULE["notifications-sweep"] = {"task": "outletcrm.notifications.tasks.notifications_sweep",
                                    "every_minutes": 1}
+# The to-do list (visits/tasks.py): each rep's morning summary of tasks due and overdue, and
+# the escalation of tasks overdue by more than TASK_ESCALATION_DAYS working days to the
+# rep's team supervisor (run before the summary, so the supervisor's list is current).
+SCHEDULE["tasks-escalate"] = {"task": "outletcrm.visits.tasks.tasks_escalate_task", "at": "06:30"}
+SCHEDULE["tasks-due"] = {"task": "outletcrm.visits.tasks.tasks_due_task", "at": "07:30"}
+TASK_ESCALATION_DAYS = env_number("TASK_ESCALATION_DAYS", 2, int)
 
 TASKS = {
     "default": {

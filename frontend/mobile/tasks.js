@@ -2,8 +2,10 @@
 // in the today page's "tasks due" list. Every change is queued like a visit's records
 // (task_add carries the new task's client id; task_done and task_postpone name the task by
 // its client id), shown at once from the queue, and uploaded when there is a signal.
+// Done asks what was done (call, visit, gift, message, other) and how it went; both are
+// required for the kinds that say so (needs_outcome, visits.choices.register_task_kind).
 import { allOps, enqueue, getKV, newId, setKV } from "./store.js";
-import { esc, jsonScript, localDate, t } from "./util.js";
+import { esc, jsonScript, localDate, T, t } from "./util.js";
 
 const TASK_OPS = new Set(["task_add", "task_done", "task_postpone"]);
 
@@ -31,7 +33,10 @@ export async function withQueuedChanges(snapshot) {
     }
     const task = tasks.find((item) => item.client_id === op.payload.task);
     if (!task) continue;
-    if (op.op === "task_done") Object.assign(task, { done: true, local: op.state === "pending" });
+    if (op.op === "task_done") {
+      Object.assign(task, { done: true, local: op.state === "pending",
+                            action: op.payload.action || "", outcome: op.payload.outcome || "" });
+    }
     if (op.op === "task_postpone") {
       Object.assign(task, {
         due_date: op.payload.due_date, postponed: (task.postponed || 0) + 1,
@@ -54,14 +59,36 @@ function dueText(task) {
   return t("dueOn", { date: task.due_date });
 }
 
+function doneActionOptions() {
+  const labels = T.doneActions || {};
+  return Object.keys(labels).map((value) => `<option value="${esc(value)}">${esc(labels[value])}</option>`).join("");
+}
+
+function doneText(task) {
+  const labels = T.doneActions || {};
+  const parts = [t("taskIsDone")];
+  if (task.action) parts.push(labels[task.action] || task.action);
+  if (task.outcome) parts.push(task.outcome);
+  return parts.join(" · ");
+}
+
 export function taskHtml(task) {
   const state = task.done ? "done" : task.local ? "pending" : "open";
   const minDate = addDays(task.due_date && task.due_date > localDate() ? task.due_date : localDate(), 1);
+  const required = task.needs_outcome ? " *" : "";
   const actions = task.done
-    ? `<div class="small text-success" data-role="done"><i class="bi bi-check2-circle"></i> ${esc(t("taskIsDone"))}</div>`
+    ? `<div class="small text-success" data-role="done"><i class="bi bi-check2-circle"></i> ${esc(doneText(task))}</div>`
     : `<div class="m-buttons">
         <button type="button" class="btn btn-success m-touch" data-action="task-done"><i class="bi bi-check2"></i> ${esc(t("taskDone"))}</button>
         <button type="button" class="btn btn-outline-secondary m-touch" data-action="task-postpone"><i class="bi bi-calendar-plus"></i> ${esc(t("taskPostpone"))}</button>
+      </div>
+      <div class="m-drop-form" data-role="done-form" hidden>
+        <label class="small m-muted" for="da-${esc(task.client_id)}">${esc(t("taskDoneAction"))}${required}</label>
+        <select class="form-select" id="da-${esc(task.client_id)}" data-role="done-action">
+          <option value="">—</option>${doneActionOptions()}
+        </select>
+        <input class="form-control" data-role="done-outcome" maxlength="1000" placeholder="${esc(t("taskOutcome"))}${required}">
+        <button type="button" class="btn btn-success m-touch" data-action="task-done-confirm">${esc(t("taskDoneConfirm"))}</button>
       </div>
       <div class="m-drop-form" data-role="postpone-form" hidden>
         <label class="small m-muted" for="pp-${esc(task.client_id)}">${esc(t("taskPostponeTo"))}</label>
@@ -105,8 +132,21 @@ export function bindTaskActions(list, tasks) {
     if (!task) return;
     const action = button.dataset.action;
     if (action === "task-done") {
+      const form = li.querySelector("[data-role=done-form]");
+      form.hidden = !form.hidden;
+      if (!form.hidden) li.querySelector("[data-role=done-action]").focus();
+    } else if (action === "task-done-confirm") {
+      const done = li.querySelector("[data-role=done-action]").value;
+      const outcome = li.querySelector("[data-role=done-outcome]").value.trim();
+      if (task.needs_outcome && (!done || !outcome)) {
+        note(li, t("taskNeedsOutcome"));
+        return;
+      }
       button.disabled = true;
-      await enqueue({ op: "task_done", label: task.title, payload: { task: task.client_id } });
+      const payload = { task: task.client_id };
+      if (done) payload.action = done;
+      if (outcome) payload.outcome = outcome;
+      await enqueue({ op: "task_done", label: task.title, payload });
     } else if (action === "task-postpone") {
       const form = li.querySelector("[data-role=postpone-form]");
       form.hidden = !form.hidden;

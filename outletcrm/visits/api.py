@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +26,7 @@ from outletcrm.core.api import Pagination, validation_error_detail
 from outletcrm.core.params import parse_date as parse_param_date
 from outletcrm.core.params import parse_id
 from outletcrm.visits import selectors, services, sync
+from outletcrm.visits.choices import DoneAction
 
 VISIT_ID = OpenApiParameter("client_id", OpenApiTypes.UUID, OpenApiParameter.PATH,
                             description="The visit's client id (generated on the device).")
@@ -403,6 +405,15 @@ class TaskSerializer(serializers.Serializer):
     done_at = serializers.DateTimeField(allow_null=True)
     postponed = serializers.IntegerField(help_text="How many times it was postponed.")
     postpone_reason = serializers.CharField(help_text="The last postponement's reason.")
+    needs_outcome = serializers.BooleanField(
+        help_text="Completing it requires `action` and `outcome` (a care call, a follow-up).")
+    action = serializers.CharField(allow_blank=True,
+                                   help_text="What was done: call, visit, gift, message, "
+                                             "other; empty while open or when not said.")
+    action_label = serializers.CharField(allow_blank=True)
+    outcome = serializers.CharField(allow_blank=True, help_text="How it went.")
+    escalated = serializers.BooleanField(
+        help_text="Overdue past the delay and escalated to the rep's supervisor.")
     customer = TaskCustomerSerializer(allow_null=True)
 
 
@@ -430,6 +441,11 @@ class TaskPostponeRequest(serializers.Serializer):
 
 class TaskDoneRequest(serializers.Serializer):
     client_id = serializers.UUIDField(required=False, help_text=ONCE)
+    action = serializers.ChoiceField(choices=DoneAction.choices, required=False,
+                                     help_text="What was done (required with `outcome` when "
+                                               "the task's needs_outcome is true).")
+    outcome = serializers.CharField(max_length=1000, required=False, allow_blank=True,
+                                    help_text="How it went.")
 
 
 def _task_answer(request, outcome, task_client_id, code) -> Response:
@@ -453,19 +469,36 @@ class TaskListView(APIView):
                                         description="Default: open."),
                        OpenApiParameter("rep", OpenApiTypes.INT, description="One rep's tasks."),
                        OpenApiParameter("due_by", OpenApiTypes.DATE,
-                                        description="Open tasks due on or before this day.")])
+                                        description="Open tasks due on or before this day."),
+                       OpenApiParameter("due", OpenApiTypes.STR,
+                                        enum=list(selectors.TASK_DUE_FILTERS),
+                                        description="overdue (before today), today, week "
+                                                    "(today and the six days after)."),
+                       OpenApiParameter("kind", OpenApiTypes.STR,
+                                        description="One kind of task (return_visit, "
+                                                    "appointment, commitment, todo, and the "
+                                                    "kinds other apps register)."),
+                       OpenApiParameter("q", OpenApiTypes.STR,
+                                        description="Customer name or code, or the task's "
+                                                    "text (at most 100 characters)."),
+                       OpenApiParameter("escalated", OpenApiTypes.BOOL,
+                                        description="Only escalated (true) or not (false).")])
     def get(self, request):
+        query = request.query_params
         try:
-            rep_id = parse_id(request.query_params.get("rep"), field="rep")
-            due_by = parse_param_date(request.query_params.get("due_by"), field="due_by")
+            rep_id = parse_id(query.get("rep"), field="rep")
+            due_by = parse_param_date(query.get("due_by"), field="due_by")
             rep = None
             if rep_id is not None:
                 rep = scoping.reps_in_scope(request.user).filter(pk=rep_id).first()
                 if rep is None:
                     return Response({"rep": [_("Rep not found.")]}, status=404)
+            escalated = _flag(query.get("escalated"), field="escalated")
             tasks = selectors.task_list(user=request.user, rep=rep,
-                                        status=request.query_params.get("status") or "open",
-                                        due_by=due_by)
+                                        status=query.get("status") or "open",
+                                        due_by=due_by, due=query.get("due") or None,
+                                        kind=query.get("kind") or None, q=query.get("q"),
+                                        escalated=escalated)
         except ValidationError as exc:
             return Response(validation_error_detail(exc), status=400)
         paginator = Pagination()
@@ -486,19 +519,78 @@ class TaskListView(APIView):
         return _task_answer(request, outcome, client_id, status.HTTP_201_CREATED)
 
 
+def _flag(raw, *, field: str) -> bool | None:
+    """A yes/no query parameter: true/false (1/0); empty is not given."""
+    text = str(raw or "").strip().lower()
+    if not text:
+        return None
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    raise ValidationError({field: _("Enter true or false.")})
+
+
+TASK_PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH,
+                           description="The task's id.")
+
+
+def _task_ref(request, *, client_id=None, id=None) -> str:  # noqa: A002 - the path's name
+    """The client id of a task in the caller's scope named by its client id or its id; 404
+    (sync.OpError) for one outside the scope, exactly as for one that does not exist."""
+    try:
+        task = selectors.task_get(user=request.user, pk=id, client_id=client_id)
+    except Http404:
+        raise sync.OpError({"task": [_("Task not found.")]}, 404) from None
+    return str(task.client_id)
+
+
+class TaskDetailView(APIView):
+    """One task in the caller's scope."""
+
+    @extend_schema(tags=["field"], summary="A task", operation_id="field_task_by_client_id",
+                   parameters=[TASK_ID], responses={200: TaskSerializer, 404: NOT_FOUND})
+    def get(self, request, client_id=None, id=None):  # noqa: A002
+        try:
+            task = selectors.task_get(user=request.user, pk=id, client_id=client_id)
+        except Http404:
+            return Response({"task": [_("Task not found.")]}, status=404)
+        return Response(sync.task_json(task, timezone.localdate()))
+
+
+class TaskByIdView(TaskDetailView):
+    @extend_schema(tags=["field"], summary="A task", operation_id="field_task",
+                   parameters=[TASK_PK], responses={200: TaskSerializer, 404: NOT_FOUND})
+    def get(self, request, id):  # noqa: A002
+        return super().get(request, id=id)
+
+
 class TaskDoneView(APIView):
-    """Mark a task done (done twice is done once)."""
+    """Mark a task done with what was done (`action`) and how it went (`outcome`); done twice
+    is done once, with the first record. Required both for kinds with needs_outcome."""
 
     @extend_schema(tags=["field"], summary="Complete a task", request=TaskDoneRequest,
                    parameters=[TASK_ID],
                    responses={200: TaskResultSerializer, 400: ERRORS, 404: NOT_FOUND})
-    def post(self, request, client_id):
+    def post(self, request, client_id=None, id=None):  # noqa: A002
+        data = _payload(request)
         try:
+            task_client_id = _task_ref(request, client_id=client_id, id=id)
+            payload = {"task": task_client_id}
+            payload.update({k: data[k] for k in ("action", "outcome") if k in data})
             outcome = sync.apply_op(user=request.user, op="task_done",
-                                    client_id=_client_id(request), payload={"task": client_id})
+                                    client_id=_client_id(request), payload=payload)
         except sync.OpError as exc:
             return error_response(exc)
-        return _task_answer(request, outcome, client_id, status.HTTP_200_OK)
+        return _task_answer(request, outcome, task_client_id, status.HTTP_200_OK)
+
+
+class TaskCompleteByIdView(TaskDoneView):
+    @extend_schema(tags=["field"], summary="Complete a task", request=TaskDoneRequest,
+                   operation_id="field_task_complete", parameters=[TASK_PK],
+                   responses={200: TaskResultSerializer, 400: ERRORS, 404: NOT_FOUND})
+    def post(self, request, id):  # noqa: A002
+        return super().post(request, id=id)
 
 
 class TaskPostponeView(APIView):
@@ -507,11 +599,20 @@ class TaskPostponeView(APIView):
     @extend_schema(tags=["field"], summary="Postpone a task", request=TaskPostponeRequest,
                    parameters=[TASK_ID],
                    responses={200: TaskResultSerializer, 400: ERRORS, 404: NOT_FOUND})
-    def post(self, request, client_id):
-        payload = {**_payload(request), "task": client_id}
+    def post(self, request, client_id=None, id=None):  # noqa: A002
         try:
+            task_client_id = _task_ref(request, client_id=client_id, id=id)
+            payload = {**_payload(request), "task": task_client_id}
             outcome = sync.apply_op(user=request.user, op="task_postpone",
                                     client_id=_client_id(request), payload=payload)
         except sync.OpError as exc:
             return error_response(exc)
-        return _task_answer(request, outcome, client_id, status.HTTP_200_OK)
+        return _task_answer(request, outcome, task_client_id, status.HTTP_200_OK)
+
+
+class TaskPostponeByIdView(TaskPostponeView):
+    @extend_schema(tags=["field"], summary="Postpone a task", request=TaskPostponeRequest,
+                   operation_id="field_task_postpone_by_id", parameters=[TASK_PK],
+                   responses={200: TaskResultSerializer, 400: ERRORS, 404: NOT_FOUND})
+    def post(self, request, id):  # noqa: A002
+        return super().post(request, id=id)

@@ -33,6 +33,16 @@ urlpatterns = [
             name="field-task-done"),
     re_path(r"^tasks/(?P<client_id>[0-9a-fA-F-]{36})/postpone/?$",
             api.TaskPostponeView.as_view(), name="field-task-postpone"),
+    re_path(r"^tasks/(?P<client_id>[0-9a-fA-F-]{36})/?$", api.TaskDetailView.as_view(),
+            name="field-task-by-client-id"),
+    re_path(r"^tasks/(?P<client_id>[0-9a-fA-F-]{36})/complete/?$", api.TaskDoneView.as_view(),
+            name="field-task-complete-by-client-id"),
+    # The same by the task's id (issue 9 §6: /api/v1/tasks/{id}/complete/).
+    re_path(rf"^tasks/(?P<id>{ID})/?$", api.TaskByIdView.as_view(), name="field-task"),
+    re_path(rf"^tasks/(?P<id>{ID})/complete/?$", api.TaskCompleteByIdView.as_view(),
+            name="field-task-complete"),
+    re_path(rf"^tasks/(?P<id>{ID})/postpone/?$", api.TaskPostponeByIdView.as_view(),
+            name="field-task-postpone-by-id"),
     re_path(rf"^customers/(?P<pk>{ID})/capture-coordinates/?$",
             api.CaptureCoordinatesView.as_view(), name="field-capture-coordinates"),
     # Supervision: routes, plans, plan changes, rejection, the day, KPIs (visits/api_manage.py).

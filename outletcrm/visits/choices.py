@@ -53,20 +53,67 @@ class TaskKind(models.TextChoices):
     TODO = "todo", _("To-do")
 
 
+class DoneAction(models.TextChoices):
+    """What the rep did to complete a task (issue 9 §1: call, visit, gift, message)."""
+
+    CALL = "call", _("Phone call")
+    VISIT = "visit", _("Visit")
+    GIFT = "gift", _("Gift")
+    MESSAGE = "message", _("Message")
+    OTHER = "other", _("Other")
+
+
 # Every kind of task on a rep's list. The task list lives in visits, the lowest app that knows
 # reps' days and customers, so that later apps (care, complaints, churn: issue 9) put their own
 # kinds of task on the same list without a migration: they register a kind here and create
-# tasks through visits.services.task_add (docs/architecture.md, "Tasks").
+# tasks through visits.services (task_add, tasks_create_system) (docs/architecture.md, "Tasks").
 _TASK_KINDS: dict[str, object] = dict(TaskKind.choices)
+# Kinds whose completion must say what was done and how it went (a care call, a complaint's
+# satisfaction follow-up): the done form then requires an action and an outcome.
+_NEEDS_OUTCOME: set[str] = set()
 
 
-def register_task_kind(value: str, label) -> None:
-    """Let a higher app add a kind of task (call it from its AppConfig.ready)."""
+def register_task_kind(value: str, label, needs_outcome: bool = False) -> None:
+    """Let a higher app add a kind of task (call it from its AppConfig.ready).
+
+    `needs_outcome`: completing a task of this kind requires the action taken and its outcome.
+    """
     _TASK_KINDS[value] = label
+    if needs_outcome:
+        _NEEDS_OUTCOME.add(value)
+    else:
+        _NEEDS_OUTCOME.discard(value)
 
 
 def task_kind_choices() -> list[tuple[str, object]]:
     return list(_TASK_KINDS.items())
+
+
+def task_kind_needs_outcome(kind: str) -> bool:
+    return kind in _NEEDS_OUTCOME
+
+
+# Where a task's source record is shown: a higher app registers a function from the source id
+# to its page's URL (register_task_source in its AppConfig.ready), so the to-do list links a
+# care rule's task to its contact, a complaint action to the complaint… without visits
+# importing those apps. source_type is the model's label_lower ("complaints.complaint").
+_TASK_SOURCES: dict[str, object] = {}
+
+
+def register_task_source(source_type: str, url_fn) -> None:
+    """Register `url_fn(source_id) -> str | None`, the page of a task's source record."""
+    _TASK_SOURCES[source_type] = url_fn
+
+
+def task_source_url(source_type: str, source_id) -> str | None:
+    """The page of a task's source record, when its app registered one (else None)."""
+    url_fn = _TASK_SOURCES.get(source_type)
+    if url_fn is None or source_id is None:
+        return None
+    try:
+        return url_fn(source_id) or None
+    except Exception:  # noqa: BLE001 - a broken resolver must not break the list
+        return None
 
 
 # The hard- and soft-terminal checklists (brief §2), as (key, label) pairs.

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET
 
 from outletcrm.customers.selectors import CustomerFilters, customer_list
 from outletcrm.visits import sync
-from outletcrm.visits.choices import VisitKind
+from outletcrm.visits.choices import DoneAction, VisitKind
 
 SEARCH_LIMIT = 30
 ICON_SIZES = (192, 512)
@@ -108,6 +108,11 @@ STRINGS = {
     "taskNeedsTitle": gettext_lazy("Say what is to be done."),
     "taskAdded": gettext_lazy("Task added."),
     "taskDueFromText": gettext_lazy("Due date read from the text on upload"),
+    "taskDoneAction": gettext_lazy("What was done"),
+    "taskOutcome": gettext_lazy("Outcome: what happened?"),
+    "taskDoneConfirm": gettext_lazy("Save as done"),
+    "taskNeedsOutcome": gettext_lazy("Say what was done and how it went."),
+    "doneActions": dict(DoneAction.choices),
     "dueOn": gettext_lazy("Due %(date)s"),
     "ops": {
         "check_in": gettext_lazy("Check-in"), "record": gettext_lazy("Visit record"),

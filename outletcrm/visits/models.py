@@ -13,6 +13,7 @@ from outletcrm.core import i18n
 from outletcrm.core.params import validate_business_date
 from outletcrm.visits.choices import (
     NOT_ROUTE_VISIT_KINDS,
+    DoneAction,
     PhotoKind,
     StopOrigin,
     VisitKind,
@@ -423,6 +424,14 @@ class FollowUpTask(models.Model):
     done_at = models.DateTimeField(_("Done at"), null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+")
+    # What was done and how it went (issue 9 §1): a care call, a gift, a visit… Required on
+    # completion for the kinds registered with needs_outcome (visits.choices).
+    done_action = models.CharField(_("What was done"), max_length=20, blank=True,
+                                   choices=DoneAction.choices)
+    outcome = models.TextField(_("Outcome"), max_length=1000, blank=True)
+    # When the overdue task was escalated to the rep's supervisor (the tasks-escalate job);
+    # set once, so the job run twice escalates once.
+    escalated_at = models.DateTimeField(_("Escalated"), null=True, blank=True)
 
     class Meta:
         ordering = ["due_date", "pk"]

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -482,14 +482,30 @@ def with_postponements(tasks: QuerySet) -> QuerySet:
                                  Value("")))
 
 
+TASK_DUE_FILTERS = ("overdue", "today", "week")
+TASK_SEARCH_MAX = 100
+
+
 def task_list(*, user: User, rep: User | None = None, status: str = "open",
-              due_by: datetime.date | None = None) -> QuerySet:
-    """Tasks in the user's scope (a rep: his own; a supervisor: his team's), soonest first.
+              due_by: datetime.date | None = None, kind: str | None = None,
+              due: str | None = None, q: str | None = None, escalated: bool | None = None,
+              today: datetime.date | None = None) -> QuerySet:
+    """Tasks in the user's scope (a rep: his own; a supervisor: his team's; a manager: his
+    region's), soonest first: overdue, then due today, then upcoming.
 
     `due_by` keeps the open tasks due on or before that day: what is due and overdue then.
+    `due`: "overdue" (before today), "today", "week" (today and the six days after it).
+    `q` searches the customer's name and code and the task's title.
     """
+    from outletcrm.visits.choices import task_kind_choices
+
     if status not in TASK_STATUSES:
         raise ValidationError({"status": _("Choose open, done or all.")})
+    if kind and kind not in dict(task_kind_choices()):
+        raise ValidationError({"kind": _("Unknown kind of task.")})
+    if due and due not in TASK_DUE_FILTERS:
+        raise ValidationError({"due": _("Choose overdue, today or week.")})
+    today = today or timezone.localdate()
     tasks = scoping.restrict_to_reps(FollowUpTask.objects.all(), user)
     if rep is not None:
         tasks = tasks.filter(rep=rep)
@@ -499,8 +515,34 @@ def task_list(*, user: User, rep: User | None = None, status: str = "open",
         tasks = tasks.filter(done_at__isnull=False)
     if due_by is not None:
         tasks = tasks.filter(done_at__isnull=True, due_date__lte=due_by)
+    if kind:
+        tasks = tasks.filter(kind=kind)
+    if due == "overdue":
+        tasks = tasks.filter(done_at__isnull=True, due_date__lt=today)
+    elif due == "today":
+        tasks = tasks.filter(due_date=today)
+    elif due == "week":
+        tasks = tasks.filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=6))
+    if escalated is not None:
+        tasks = tasks.filter(escalated_at__isnull=not escalated)
+    q = " ".join(str(q or "").split())[:TASK_SEARCH_MAX]
+    if q:
+        tasks = tasks.filter(Q(customer__name__icontains=q) | Q(customer__code__icontains=q)
+                             | Q(title__icontains=q))
     return with_postponements(tasks.select_related("customer", "rep")).order_by(
         "due_date", "rep_id", "pk")
+
+
+def task_get(*, user: User, pk=None, client_id=None) -> FollowUpTask:
+    """One task in the user's scope, by id or client id, with its postponements; else 404."""
+    tasks = with_postponements(scoping.restrict_to_reps(
+        FollowUpTask.objects.select_related("customer", "rep"), user))
+    try:
+        if pk is not None:
+            return tasks.get(pk=pk)
+        return tasks.get(client_id=client_id)
+    except (FollowUpTask.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        raise Http404 from exc
 
 
 @dataclass

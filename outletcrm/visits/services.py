@@ -837,20 +837,63 @@ def _task_editable(actor: User, task: FollowUpTask) -> None:
         raise PermissionDenied(_("You cannot change this rep's tasks."))
 
 
+OUTCOME_MAX_LENGTH = 1000
+
+
+def _done_record(action, outcome) -> tuple[str, str]:
+    """The action taken and its outcome as given, checked (both optional here)."""
+    from outletcrm.visits.choices import DoneAction
+
+    action = str(action or "").strip()
+    if action and action not in DoneAction.values:
+        raise ValidationError({"action": _("Choose what was done: a call, a visit, a gift, "
+                                           "a message or other.")})
+    outcome = str(outcome or "").strip()
+    if len(outcome) > OUTCOME_MAX_LENGTH:
+        raise ValidationError({"outcome": _("Keep the outcome under %(n)d characters.")
+                               % {"n": OUTCOME_MAX_LENGTH}})
+    return action, outcome
+
+
 @transaction.atomic
-def task_complete(*, actor: User, task: FollowUpTask) -> FollowUpTask:
-    """Mark a task done. Done twice (two devices, a replay) is still done once, at the first."""
+def task_complete(*, actor: User, task: FollowUpTask, action: str | None = None,
+                  outcome: str = "") -> FollowUpTask:
+    """Mark a task done, with what was done (`action`: call, visit, gift, message, other) and
+    how it went (`outcome`). Done twice (two devices, a replay) is still done once, at the
+    first, with the first record. A kind registered with needs_outcome (a care call, a
+    complaint's satisfaction follow-up) cannot be completed without both (issue 9 §1).
+    """
+    from outletcrm.visits.choices import task_kind_needs_outcome
+
     _task_editable(actor, task)
+    action, outcome = _done_record(action, outcome)
     task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
     if task.done_at is not None:
         return task
+    if task_kind_needs_outcome(task.kind):
+        errors = {}
+        if not action:
+            errors["action"] = _("Say what was done.")
+        if not outcome:
+            errors["outcome"] = _("Say how it went.")
+        if errors:
+            raise ValidationError(errors)
     task.done_at = timezone.now()
     task.done_by = actor
-    task.save(update_fields=["done_at", "done_by"])
+    task.done_action = action
+    task.outcome = outcome
+    task.save(update_fields=["done_at", "done_by", "done_action", "outcome"])
     if task.customer_id:
-        timeline_add(customer_id=task.customer_id, kind="task", actor=actor, source=task,
-                     title=gettext_lazy("Task done: %(title)s"),
-                     params={"title": i18n.as_param(task.title, task.title_message)})
+        title = i18n.as_param(task.title, task.title_message)
+        if action:
+            timeline_add(customer_id=task.customer_id, kind="task", actor=actor, source=task,
+                         title=gettext_lazy("Task done (%(action)s): %(title)s"),
+                         params={"title": title, "action": i18n.label(task, "done_action")},
+                         body=outcome)
+        else:
+            timeline_add(customer_id=task.customer_id, kind="task", actor=actor, source=task,
+                         title=gettext_lazy("Task done: %(title)s"), params={"title": title},
+                         body=outcome)
     return task
 
 
@@ -874,5 +917,117 @@ def task_postpone(*, actor: User, task: FollowUpTask, due_date, reason: str) -> 
     TaskPostponement.objects.create(task=task, from_date=task.due_date, to_date=new_date,
                                     reason=reason, by=actor)
     task.due_date = new_date
-    task.save(update_fields=["due_date"])
+    # A postponed task is no longer overdue: should it fall overdue again, it escalates again.
+    task.escalated_at = None
+    task.save(update_fields=["due_date", "escalated_at"])
     return task
+
+
+# --- tasks due and overdue: the daily reminders and the escalation (issue 9 §1, §5) ---------
+# Two periodic jobs (visits/tasks.py, settings.SCHEDULE), both idempotent for the day: the
+# notifications carry dedupe keys, and an escalated task is marked (escalated_at) in the same
+# transaction as its notifications, so a crash leaves a task either escalated and notified or
+# neither, and a rerun finishes the rest.
+
+def tasks_notify_due(day: datetime.date) -> dict:
+    """Tell each rep, once a day, how many of his open tasks are due today and overdue: one
+    summary notification per rep ("task.due"), not one per task. Nothing on a rest day: a rep
+    is not called to work on 春节; the overdue ones come up on the next working day."""
+    from django.db.models import Count, Q
+    from django.urls import reverse
+
+    from outletcrm.core import workcal
+    from outletcrm.notifications.services import notify
+
+    if not workcal.is_workday(day):
+        return {"reps": 0, "notified": 0, "rest_day": True}
+    rows = (FollowUpTask.objects.filter(done_at__isnull=True, due_date__lte=day,
+                                        rep__is_active=True)
+            .values("rep_id").order_by("rep_id")
+            .annotate(due_today=Count("pk", filter=Q(due_date=day)),
+                      overdue=Count("pk", filter=Q(due_date__lt=day))))
+    rows = list(rows)
+    reps = User.objects.in_bulk([row["rep_id"] for row in rows])
+    link = reverse("visits:tasks")
+    notified = 0
+    for row in rows:
+        sent = notify(user=reps[row["rep_id"]], kind="task.due",
+                      title=gettext_lazy("Your tasks: %(due_today)s due today, "
+                                         "%(overdue)s overdue"),
+                      params={"due_today": row["due_today"], "overdue": row["overdue"]},
+                      link=link, dedupe_key=f"task-due:{row['rep_id']}:{day.isoformat()}")
+        notified += sent is not None
+    return {"reps": len(rows), "notified": notified}
+
+
+def escalation_deadline(due_date: datetime.date, days: int) -> datetime.date:
+    """The last day a task due on `due_date` may stay open before it escalates: the `days`-th
+    working day after it (company calendar). Due on a Friday with 2 days: Tuesday, so it
+    escalates on Wednesday; a weekend or a holiday does not count against the rep."""
+    from outletcrm.core import workcal
+
+    deadline = due_date
+    for _step in range(days):
+        deadline = workcal.next_workday(deadline + datetime.timedelta(days=1))
+    return deadline
+
+
+def task_supervisors(rep: User) -> list[User]:
+    """Who an overdue task of `rep` escalates to: his team's supervisors."""
+    from outletcrm.org.models import Role
+
+    if not rep.team_id:
+        return []
+    return list(User.objects.filter(team_id=rep.team_id, role=Role.SUPERVISOR, is_active=True)
+                .exclude(pk=rep.pk).order_by("pk"))
+
+
+def tasks_escalate(day: datetime.date) -> dict:
+    """Escalate each open task overdue by more than settings.TASK_ESCALATION_DAYS working days
+    to the rep's team supervisor ("task.overdue", one notification per task and due date) and
+    mark it escalated, so it shows so on the supervisor's list. A rep without a supervisor is
+    left for a later run (counted as `no_supervisor`)."""
+    from django.urls import reverse
+
+    from outletcrm.notifications.services import notify
+
+    days = int(getattr(settings, "TASK_ESCALATION_DAYS", 2))
+    # N working days after the due date lie at least N calendar days after it.
+    candidates = (FollowUpTask.objects.filter(
+        done_at__isnull=True, escalated_at__isnull=True,
+        due_date__lt=day - datetime.timedelta(days=days))
+        .select_related("rep", "customer").order_by("due_date", "pk"))
+    deadlines: dict[datetime.date, datetime.date] = {}
+    supervisors: dict[int, list[User]] = {}
+    escalated = no_supervisor = 0
+    link = reverse("visits:tasks") + "?escalated=1"
+    for task in list(candidates):  # a list: SQLite does not write while a cursor is open
+        if task.due_date not in deadlines:
+            deadlines[task.due_date] = escalation_deadline(task.due_date, days)
+        if day <= deadlines[task.due_date]:
+            continue
+        if task.rep_id not in supervisors:
+            supervisors[task.rep_id] = task_supervisors(task.rep)
+        bosses = supervisors[task.rep_id]
+        if not bosses:
+            no_supervisor += 1
+            continue
+        with transaction.atomic():
+            # Locked and re-read: a rep completing it now, or a second run, wins cleanly.
+            locked = (FollowUpTask.objects.select_for_update()
+                      .filter(pk=task.pk, done_at__isnull=True, escalated_at__isnull=True)
+                      .first())
+            if locked is None:
+                continue
+            for boss in bosses:
+                notify(user=boss, kind="task.overdue",
+                       title=gettext_lazy("Overdue since %(due)s: %(rep)s – %(title)s"),
+                       params={"due": task.due_date.isoformat(),
+                               "rep": task.rep.display_name or task.rep.username,
+                               "title": i18n.as_param(task.title, task.title_message)},
+                       link=link, customer_id=task.customer_id, source=task,
+                       dedupe_key=f"task-overdue:{task.pk}:{task.due_date.isoformat()}")
+            locked.escalated_at = timezone.now()
+            locked.save(update_fields=["escalated_at"])
+        escalated += 1
+    return {"escalated": escalated, "no_supervisor": no_supervisor}

@@ -35,10 +35,12 @@ from outletcrm.visits import services
 from outletcrm.visits.choices import (
     HARD_TERMINAL,
     SOFT_TERMINAL,
+    DoneAction,
     PhotoKind,
     TaskKind,
     VisitKind,
     VisitStatus,
+    task_kind_needs_outcome,
 )
 from outletcrm.visits.models import (
     FollowUpTask,
@@ -181,11 +183,21 @@ class TaskAddPayload(serializers.Serializer):
                                              "default: the caller.")
 
 
-class TaskDonePayload(serializers.Serializer):
+class TaskRefPayload(serializers.Serializer):
     task = serializers.UUIDField(help_text="The task's client id.")
 
 
-class TaskPostponePayload(TaskDonePayload):
+class TaskDonePayload(TaskRefPayload):
+    action = serializers.ChoiceField(choices=DoneAction.choices, required=False,
+                                     allow_blank=True, allow_null=True,
+                                     help_text="What was done; required with the outcome for "
+                                               "kinds that need one (needs_outcome).")
+    outcome = serializers.CharField(max_length=1000, required=False, allow_blank=True,
+                                    allow_null=True, trim_whitespace=True,
+                                    help_text="How it went.")
+
+
+class TaskPostponePayload(TaskRefPayload):
     due_date = serializers.DateField()
     reason = serializers.CharField(max_length=200)
 
@@ -503,9 +515,12 @@ def _op_task_done(user, client_id, visit_client_id, payload) -> OpResult:
     task = task_for(user, data["task"])
 
     def apply():
-        done = services.task_complete(actor=user, task=task)
+        done = services.task_complete(actor=user, task=task, action=data.get("action"),
+                                      outcome=data.get("outcome") or "")
         return OpResult("applied", {"task": str(done.client_id),
-                                    "done_at": done.done_at.isoformat()}, record=done)
+                                    "done_at": done.done_at.isoformat(),
+                                    "action": done.done_action, "outcome": done.outcome},
+                        record=done)
 
     return _receipted(user, "task_done", client_id, apply)
 
@@ -685,6 +700,9 @@ def task_json(task: FollowUpTask, today: datetime.date) -> dict:
             "overdue": task.done_at is None and task.due_date < today,
             "done": task.done_at is not None, "done_at": _iso(task.done_at),
             "postponed": task.postponed_count, "postpone_reason": task.postpone_reason,
+            "needs_outcome": task_kind_needs_outcome(task.kind),
+            "action": task.done_action, "action_label": str(task.get_done_action_display()),
+            "outcome": task.outcome, "escalated": task.escalated_at is not None,
             "customer": customer_json(task.customer) if task.customer_id else None}
 
 

@@ -20,8 +20,9 @@ import datetime
 from django.tasks import task
 from django.utils import timezone
 
+from outletcrm.core.jobs import run_job
 from outletcrm.visits.planning import generate_plans
-from outletcrm.visits.services import reduce_old_positions
+from outletcrm.visits.services import reduce_old_positions, tasks_escalate, tasks_notify_due
 
 
 @task()
@@ -44,3 +45,15 @@ def plans_job(day: str | None = None) -> dict:
     from outletcrm.visits.planning import nightly_plans
 
     return run_job("plans", day, nightly_plans)
+
+
+@task()
+def tasks_due_task(day: str | None = None) -> dict:
+    """The "tasks-due" job: each rep's one summary of tasks due today and overdue."""
+    return run_job("tasks-due", day, tasks_notify_due)
+
+
+@task()
+def tasks_escalate_task(day: str | None = None) -> dict:
+    """The "tasks-escalate" job: overdue tasks past the delay go to the rep's supervisor."""
+    return run_job("tasks-escalate", day, tasks_escalate)

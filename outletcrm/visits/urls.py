@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from outletcrm.visits import views
+from outletcrm.visits import task_views, views
 
 app_name = "visits"
 urlpatterns = [
@@ -22,4 +22,9 @@ urlpatterns = [
     path("photos/<uuid:client_id>.jpg", views.photo_file, name="photo"),
     path("visit/<id:pk>/accept/", views.visit_accept, name="visit_accept"),
     path("kpis/", views.kpi_page, name="kpis"),
+    # The to-do list (issue 9): every kind of task, the rep's own or his team's.
+    path("tasks/", task_views.task_list, name="tasks"),
+    path("tasks/add/", task_views.task_add, name="task_add"),
+    path("tasks/<id:pk>/complete/", task_views.task_complete, name="task_complete"),
+    path("tasks/<id:pk>/postpone/", task_views.task_postpone, name="task_postpone"),
 ]

@@ -23,7 +23,7 @@ from outletcrm.orders.models import PriceList, PriceListItem
 from outletcrm.orders.services import order_create, payment_record, return_create
 from outletcrm.org.models import Region, Role, Team
 from outletcrm.visits.routes import route_create
-from outletcrm.visits.services import plan_add_stop, visit_check_in
+from outletcrm.visits.services import plan_add_stop, task_add, visit_check_in
 from tests.factories import (
     CompetitorFactory,
     ContactFactory,
@@ -79,6 +79,8 @@ def build_world(*, design: bool = False, territory: bool = False) -> SimpleNames
     notification = notify(user=sup, kind="task.due", title=gettext_lazy("A task is due"),
                           link=f"/customers/{shop.pk}/")
 
+    task, _ = task_add(actor=alice, rep=alice, title="送海报", customer=shop, due_date=today)
+
     world = SimpleNamespace(**{k: v for k, v in locals().items() if k != "_"})
     world.design = world.territory = None
     # Running the optimiser costs seconds: only the operations on its jobs get them.
@@ -122,6 +124,8 @@ def _ids(world) -> dict[tuple[str, str], object]:
         ("users", "id"): world.alice.pk,
         ("visits", "client_id"): str(world.visit.client_id),
         ("visits", "ref"): str(world.visit.client_id),
+        ("tasks", "client_id"): str(world.task.client_id),
+        ("tasks", "id"): world.task.pk,
         ("designs", "id"): world.design.pk if world.design else None,
         ("territories", "id"): world.territory.pk if world.territory else None,
         ("jobs", "id"): job.pk if job else None,

@@ -89,8 +89,12 @@ def test_offline_the_rep_completes_postpones_and_adds_tasks_and_each_syncs_once(
     page.wait_for_selector(f"#tasks-due li[data-task='{poster.client_id}']")
 
     context.set_offline(True)
-    # 1. On the today page: the poster is delivered.
-    card(page, poster).locator("[data-action=task-done]").click()
+    # 1. On the today page: the poster is delivered, and the rep says how it went.
+    poster_card = card(page, poster)
+    poster_card.locator("[data-action=task-done]").click()
+    poster_card.locator("[data-role=done-action]").select_option("visit")
+    poster_card.locator("[data-role=done-outcome]").fill("海报已贴在门口")
+    poster_card.locator("[data-action=task-done-confirm]").click()
     page.wait_for_selector(f"#tasks-due li[data-task='{poster.client_id}'][data-state='done']")
 
     # 2. On the tasks page (from the phone's cache): postpone the report, add a task.
@@ -122,6 +126,7 @@ def test_offline_the_rep_completes_postpones_and_adds_tasks_and_each_syncs_once(
     poster.refresh_from_db()
     report.refresh_from_db()
     assert poster.done_at is not None and poster.done_by_id == poster.rep_id
+    assert (poster.done_action, poster.outcome) == ("visit", "海报已贴在门口")
     assert report.due_date == later and report.done_at is None
     assert list(TaskPostponement.objects.values_list("reason", flat=True)) == ["等月底数据"]
     new = FollowUpTask.objects.get(title="下周二送陈列架")
@@ -142,3 +147,36 @@ def test_offline_the_rep_completes_postpones_and_adds_tasks_and_each_syncs_once(
     page.wait_for_selector(f"#task-list li[data-task='{new.client_id}'][data-state='open']")
     assert card(page, poster).count() == 0  # done: off the open list
     page.screenshot(path=str(SHOTS / "tasks-synced.png"), full_page=True)
+
+
+def test_on_the_web_list_the_rep_completes_a_task_with_what_was_done(chromium, live_server,
+                                                                    cast, tasks):
+    """The desktop to-do list (/visits/tasks/): the rep opens the done form of a task, says
+    what he did and how it went, and the row turns done in place (htmx)."""
+    client = Client()
+    client.force_login(cast.alice)
+    context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                   base_url=live_server.url)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                          "url": live_server.url}])
+    bounded(context)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    poster = tasks["poster"]
+    page.goto("/visits/tasks/")
+    row = page.locator(f"#task-{poster.pk}")
+    row.locator("[data-action=done]").click()
+    form = row.locator("[data-role=done-form]")
+    expect(form).to_be_visible()
+    form.locator("select[name=action]").select_option("call")
+    form.locator("input[name=outcome]").fill("老板说海报下周一起贴")
+    form.locator("[data-role=done-submit]").click()
+    page.wait_for_selector(f"#task-{poster.pk}[data-state='done']")
+    expect(page.locator(f"#task-{poster.pk} [data-role=outcome]")).to_have_text("老板说海报下周一起贴")
+    page.screenshot(path=str(SHOTS / "tasks-web-done.png"), full_page=True)
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+    poster.refresh_from_db()
+    assert (poster.done_action, poster.outcome, poster.done_by) == ("call", "老板说海报下周一起贴",
+                                                                    cast.alice)
