@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "outletcrm.customers",
     "outletcrm.orders",
     "outletcrm.visits",
+    "outletcrm.complaints",
     "outletcrm.routing",
     "outletcrm.optimise",
 ]
@@ -305,7 +306,10 @@ WORKING_HOURS = (("09:00", "12:00"), ("13:00", "18:00"))
 
 # Periodic jobs (core/jobs.py): the scheduler enqueues each task at its local time ("at") or
 # every N minutes ("every_minutes"). Each job is idempotent for its day.
-SCHEDULE: dict[str, dict] = {}
+SCHEDULE: dict[str, dict] = {
+    "complaint-breaches": {"task": "outletcrm.complaints.tasks.scan_breaches_task",
+                           "every_minutes": 5},
+}
 
 TASKS = {
     "default": {
