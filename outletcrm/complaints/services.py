@@ -37,8 +37,8 @@ from outletcrm.core import scoping, workcal
 from outletcrm.core.timeline import timeline_add
 from outletcrm.customers.models import CompetitorEntry, Contact, Customer
 from outletcrm.notifications.services import notify
-from outletcrm.org.models import Role, User
 from outletcrm.orders.models import Order, OrderStatus
+from outletcrm.org.models import Role, User
 
 TIMELINE_KIND = "complaint"
 
@@ -341,7 +341,7 @@ def complaint_reopen(*, actor: User, complaint: Complaint, reason: str) -> Compl
     if complaint.status not in (Status.RESOLVED, Status.CLOSED):
         raise ValidationError({"status": _("Only a resolved or closed complaint can be reopened.")})
     now = timezone.now()
-    _, resolve = target_for(complaint.severity)
+    resolve = target_for(complaint.severity)[1]
     complaint.status = Status.REOPENED
     complaint.reopen_count += 1
     complaint.resolve_due_at = workcal.add_working_minutes(now, resolve)
