@@ -3,11 +3,11 @@ counts bounded, bad input answered without writing."""
 
 import datetime
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from outletcrm.complaints import services
 from outletcrm.complaints.models import Complaint
@@ -99,7 +99,7 @@ def test_htmx_action_returns_the_body_and_bad_input_writes_nothing(cast, login):
     assert bad.status_code == 200 and 'id="complaint-body"' in bad.content.decode()
     complaint.refresh_from_db()
     assert complaint.committed_date is None
-    good = client.post(url, {"commit-date": (datetime.date.today() + datetime.timedelta(days=2))
+    good = client.post(url, {"commit-date": (timezone.localdate() + datetime.timedelta(days=2))
                              .isoformat()}, HTTP_HX_REQUEST="true")
     assert 'data-testid="done"' in good.content.decode()
     assert client.post(reverse("complaints:action", args=[complaint.pk, "close"]),
