@@ -181,3 +181,20 @@ def test_list_filters(cast, kefu, login):
     assert client.get(reverse("complaints:list"), {"soon": "on"}).status_code == 200
     assert client.get(reverse("complaints:list"), {"status": "nonsense", "page": "x"}
                       ).status_code == 200
+
+
+def test_cli_lists_in_scope(cast, kefu):
+    import io
+
+    from django.core.management import call_command
+
+    make(cast), make(cast, cast.charlie, cast.charlie_customer)
+    out = io.StringIO()
+    call_command("complaints", "--as", "alice", "--open", stdout=out)
+    assert "1 complaint(s)" in out.getvalue() and cast.alice_customer.name in out.getvalue()
+    out = io.StringIO()
+    call_command("complaints", "--as", "kefu", "--format", "json", stdout=out)
+    assert len(__import__("json").loads(out.getvalue())) == 2
+    out = io.StringIO()
+    call_command("complaints", "--as", "alice", "--breached", stdout=out)
+    assert "0 complaint(s)" in out.getvalue()
