@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from outletcrm.complaints import forms, selectors, services
@@ -22,6 +23,7 @@ def _render(request, template, context, status=200):
 
 
 @never_cache
+@ensure_csrf_cookie  # set before any form: the field app's pages share one cookie
 @login_required
 @require_http_methods(["GET"])
 def complaints(request):
@@ -34,6 +36,7 @@ def complaints(request):
 
 
 @never_cache
+@ensure_csrf_cookie  # set before any form: the field app's pages share one cookie
 @login_required
 @require_http_methods(["GET", "POST"])
 def complaint(request, pk):
