@@ -4,6 +4,7 @@ Thin: serializers check shape, selectors fetch within the caller's scope (404 ou
 services write. Refusals are 403 {"detail"}, bad input 400 with field errors, nothing written.
 """
 
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -50,7 +51,7 @@ def _user(pk) -> User:
     if found is None:
         from django.core.exceptions import ValidationError
 
-        raise ValidationError({"assignee": "Unknown user."})
+        raise ValidationError({"assignee": _("Unknown user.")})
     return found
 
 
@@ -101,7 +102,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             if contact is None:
                 from django.core.exceptions import ValidationError
 
-                raise ValidationError({"contact": "This contact belongs to another customer."})
+                raise ValidationError({"contact": _("This contact belongs to another customer.")})
         complaint = services.complaint_intake(
             actor=request.user, customer=customer, contact=contact, channel=data["channel"],
             category=data["category"], severity=data["severity"],
@@ -161,7 +162,8 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             if entry is None:
                 from django.core.exceptions import ValidationError
 
-                raise ValidationError({"competitor_entry": "Not this customer's competitor."})
+                raise ValidationError({"competitor_entry": _(
+                    "This competitor entry belongs to another customer.")})
         services.complaint_resolve(
             actor=request.user, complaint=complaint, resolution_type=data["resolution_type"],
             note=data["note"], market_price=data.get("market_price"),

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ComplaintsConfig(AppConfig):
     name = "outletcrm.complaints"
     label = "complaints"
-    verbose_name = _("Complaints")
+    verbose_name = pgettext_lazy("complaint", "Complaints")
 
     def ready(self):
         from outletcrm.complaints.choices import TASK_KIND_SATISFACTION

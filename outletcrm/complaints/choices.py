@@ -38,7 +38,7 @@ SEVERITY_RANK = {Severity.URGENT: 0, Severity.HIGH: 1, Severity.NORMAL: 2, Sever
 
 class Status(models.TextChoices):
     OPEN = "open", pgettext_lazy("complaint", "Open")
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("complaint", "In progress")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", pgettext_lazy("complaint", "Closed")
     REOPENED = "reopened", _("Reopened")
@@ -62,7 +62,7 @@ class EventKind(models.TextChoices):
     INTAKE = "intake", _("Logged")
     ASSIGN = "assign", _("Assigned")
     RESPOND = "respond", _("First response")
-    NOTE = "note", _("Note")
+    NOTE = "note", pgettext_lazy("complaint", "Note")
     COMMIT = "commit", _("Date committed to the customer")
     RESOLVE = "resolve", _("Resolved")
     CLOSE = "close", _("Closed")
@@ -78,11 +78,11 @@ class Target(models.TextChoices):
 
 
 class Satisfaction(models.IntegerChoices):
-    VERY_UNHAPPY = 1, _("Very dissatisfied")
-    UNHAPPY = 2, _("Dissatisfied")
-    NEUTRAL = 3, _("Neutral")
-    HAPPY = 4, _("Satisfied")
-    VERY_HAPPY = 5, _("Very satisfied")
+    VERY_UNHAPPY = 1, pgettext_lazy("complaint", "Very dissatisfied")
+    UNHAPPY = 2, pgettext_lazy("complaint", "Dissatisfied")
+    NEUTRAL = 3, pgettext_lazy("complaint", "Neutral")
+    HAPPY = 4, pgettext_lazy("complaint", "Satisfied")
+    VERY_HAPPY = 5, pgettext_lazy("complaint", "Very satisfied")
 
 
 TASK_KIND_SATISFACTION = "complaint_satisfaction"

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outletcrm.complaints.choices import (
     Category,
@@ -31,11 +32,11 @@ class ComplaintFilterForm(forms.Form):
 
 
 class IntakeForm(forms.Form):
-    contact = forms.ModelChoiceField(label=_("Contact"), queryset=None, required=False,
+    contact = forms.ModelChoiceField(label=pgettext_lazy("complaint", "Contact"), queryset=None, required=False,
                                      widget=forms.Select(attrs=SELECT))
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices,
+    channel = forms.ChoiceField(label=pgettext_lazy("complaint", "Channel"), choices=Channel.choices,
                                 widget=forms.Select(attrs=SELECT))
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices,
+    category = forms.ChoiceField(label=pgettext_lazy("complaint", "Category"), choices=Category.choices,
                                  widget=forms.Select(attrs=SELECT))
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices,
                                  initial=Severity.NORMAL, widget=forms.Select(attrs=SELECT))
@@ -44,7 +45,7 @@ class IntakeForm(forms.Form):
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=None, required=False,
                                       empty_label=_("The customer's rep"),
                                       widget=forms.Select(attrs=SELECT))
-    photo = forms.FileField(label=_("Photo"), required=False,
+    photo = forms.FileField(label=pgettext_lazy("complaint", "Photo"), required=False,
                             widget=forms.ClearableFileInput(attrs={"class": "form-control",
                                                                    "accept": "image/*"}))
 
@@ -63,7 +64,7 @@ class CommitForm(forms.Form):
     date = BoundedDateField(label=_("Date promised to the customer"),
                             widget=forms.DateInput(attrs={"class": "form-control",
                                                           "type": "date"}))
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False,
+    note = forms.CharField(label=pgettext_lazy("complaint", "Note"), max_length=2000, required=False,
                            widget=forms.TextInput(attrs={"class": "form-control"}))
 
 
@@ -78,7 +79,7 @@ class ResolveForm(forms.Form):
     competitor_quote = forms.DecimalField(label=_("Competitor's quote"), required=False,
                                           min_value=0, max_value=10_000_000, decimal_places=2,
                                           max_digits=10, widget=forms.NumberInput(attrs=MONEY))
-    competitor_entry = forms.ModelChoiceField(label=_("Competitor"), queryset=None,
+    competitor_entry = forms.ModelChoiceField(label=pgettext_lazy("complaint", "Competitor"), queryset=None,
                                               required=False, widget=forms.Select(attrs=SELECT))
 
     def __init__(self, *args, complaint, price_check: bool, **kwargs):
@@ -95,14 +96,14 @@ class ReasonForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False,
+    note = forms.CharField(label=pgettext_lazy("complaint", "Note"), max_length=2000, required=False,
                            widget=forms.TextInput(attrs={"class": "form-control"}))
 
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label=_("Hand to"), queryset=None,
                                       widget=forms.Select(attrs=SELECT))
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False,
+    note = forms.CharField(label=pgettext_lazy("complaint", "Note"), max_length=2000, required=False,
                            widget=forms.TextInput(attrs={"class": "form-control"}))
 
     def __init__(self, *args, assignees, **kwargs):
@@ -113,12 +114,12 @@ class AssignForm(forms.Form):
 class SatisfactionForm(forms.Form):
     score = forms.TypedChoiceField(label=_("Satisfaction"), choices=Satisfaction.choices,
                                    coerce=int, widget=forms.Select(attrs=SELECT))
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False,
+    note = forms.CharField(label=pgettext_lazy("complaint", "Note"), max_length=2000, required=False,
                            widget=forms.TextInput(attrs={"class": "form-control"}))
 
 
 class PhotoForm(forms.Form):
-    image = forms.FileField(label=_("Photo"), widget=forms.ClearableFileInput(
+    image = forms.FileField(label=pgettext_lazy("complaint", "Photo"), widget=forms.ClearableFileInput(
         attrs={"class": "form-control", "accept": "image/*"}))
 
 

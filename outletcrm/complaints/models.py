@@ -71,9 +71,9 @@ class Complaint(models.Model):
                                  related_name="complaints", verbose_name=_("Customer"))
     contact = models.ForeignKey("customers.Contact", null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="complaints",
-                                verbose_name=_("Contact"))
-    channel = models.CharField(_("Channel"), max_length=10, choices=Channel.choices)
-    category = models.CharField(_("Category"), max_length=10, choices=Category.choices)
+                                verbose_name=pgettext_lazy("complaint", "Contact"))
+    channel = models.CharField(pgettext_lazy("complaint", "Channel"), max_length=10, choices=Channel.choices)
+    category = models.CharField(pgettext_lazy("complaint", "Category"), max_length=10, choices=Category.choices)
     severity = models.CharField(_("Severity"), max_length=10, choices=Severity.choices,
                                 default=Severity.NORMAL)
     description = models.TextField(_("What the customer says"), max_length=2000)
@@ -109,7 +109,7 @@ class Complaint(models.Model):
                                            decimal_places=2, null=True, blank=True,
                                            validators=[MinValueValidator(0),
                                                        MaxValueValidator(10_000_000)])
-    competitor_brand = models.CharField(_("Competitor brand"), max_length=50, blank=True)
+    competitor_brand = models.CharField(pgettext_lazy("complaint", "Competitor brand"), max_length=50, blank=True)
     competitor_entry = models.ForeignKey("customers.CompetitorEntry", null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+",
                                          verbose_name=_("Competitor file entry"))
@@ -120,7 +120,7 @@ class Complaint(models.Model):
     class Meta:
         ordering = ["-received_at", "-pk"]
         verbose_name = _("Complaint")
-        verbose_name_plural = _("Complaints")
+        verbose_name_plural = pgettext_lazy("complaint", "Complaints")
         indexes = [models.Index(fields=["status", "respond_due_at"]),
                    models.Index(fields=["status", "resolve_due_at"]),
                    models.Index(fields=["assignee", "status"])]
@@ -155,11 +155,11 @@ class ComplaintEvent(models.Model):
     """One line of a complaint's handling log: who did what, when, and what they wrote."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("Action"), max_length=15, choices=EventKind.choices)
+    kind = models.CharField(pgettext_lazy("complaint", "Action"), max_length=15, choices=EventKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(_("When"))
-    text = models.TextField(_("Note"), max_length=2000, blank=True)
+    at = models.DateTimeField(pgettext_lazy("complaint", "When"))
+    text = models.TextField(pgettext_lazy("complaint", "Note"), max_length=2000, blank=True)
     # Structured facts of the action (assignee, committed date, target), language-neutral.
     data = models.JSONField(default=dict, blank=True)
 

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from outletcrm.complaints import forms, selectors, services
@@ -171,10 +172,11 @@ def _run(action: str, request, complaint: Complaint, form):
 
 
 DONE = {
-    "respond": "Response recorded.", "note": "Note added.", "commit": "Date recorded.",
-    "resolve": "Complaint resolved.", "close": "Complaint closed; a satisfaction call is on the list.",
-    "reopen": "Complaint reopened.", "assign": "Complaint handed over.",
-    "satisfaction": "Satisfaction recorded.", "photo": "Photo added.",
+    "respond": gettext_lazy("Response recorded."), "note": gettext_lazy("Note added."),
+    "commit": gettext_lazy("Date recorded."), "resolve": gettext_lazy("Complaint resolved."),
+    "close": gettext_lazy("Complaint closed; a satisfaction call is on the list."),
+    "reopen": gettext_lazy("Complaint reopened."), "assign": gettext_lazy("Complaint handed over."),
+    "satisfaction": gettext_lazy("Satisfaction recorded."), "photo": gettext_lazy("Photo added."),
 }
 
 
@@ -205,11 +207,11 @@ def complaint_action_view(request: HttpRequest, pk: int, action: str) -> HttpRes
     htmx = request.headers.get("HX-Request") == "true"
     if ok:
         if not htmx:
-            messages.success(request, _(DONE[action]))
+            messages.success(request, str(DONE[action]))
             return redirect(complaint.get_absolute_url())
         complaint = selectors.complaint_get(user=request.user, pk=pk)
         context = _detail_context(request, complaint)
-        context["done"] = _(DONE[action])
+        context["done"] = str(DONE[action])
         return render(request, "complaints/_detail_body.html", context)
     context = _detail_context(request, complaint, {action: form})
     context["open_action"] = action
