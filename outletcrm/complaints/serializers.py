@@ -39,6 +39,10 @@ class ComplaintSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     assignee_username = serializers.CharField(source="assignee.username", read_only=True)
     breached = serializers.BooleanField(source="is_breached", read_only=True)
+    # Empty until resolved: a plain string, so the schema's enum does not refuse "".
+    resolution_type = serializers.CharField(
+        read_only=True, help_text="fixed, explained, returned, compensated, other; empty until "
+                                  "resolved.")
 
     class Meta:
         model = Complaint

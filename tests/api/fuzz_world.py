@@ -74,6 +74,13 @@ def build_world(*, design: bool = False, territory: bool = False) -> SimpleNames
                               device_time=timezone.now() - datetime.timedelta(minutes=5),
                               lat=HOME[0], lng=HOME[1], accuracy_m=10, fix_age_s=2)
 
+    from outletcrm.complaints.models import ServiceTarget
+    from outletcrm.complaints.services import complaint_intake
+
+    complaint = complaint_intake(actor=alice, customer=shop, contact=contact, channel="phone",
+                                 category="product", severity="high", description="漏液")
+    target = ServiceTarget.objects.order_by("pk").first()
+
     world = SimpleNamespace(**{k: v for k, v in locals().items() if k != "_"})
     world.design = world.territory = None
     # Running the optimiser costs seconds: only the operations on its jobs get them.
@@ -120,6 +127,8 @@ def _ids(world) -> dict[tuple[str, str], object]:
         ("designs", "id"): world.design.pk if world.design else None,
         ("territories", "id"): world.territory.pk if world.territory else None,
         ("jobs", "id"): job.pk if job else None,
+        ("complaints", "id"): world.complaint.pk,
+        ("service-targets", "id"): world.target.pk,
     }
 
 
