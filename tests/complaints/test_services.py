@@ -198,3 +198,40 @@ def test_service_targets_are_for_administrators(cast):
     services.service_target_update(actor=cast.admin, target=target, respond_minutes=60,
                                    resolve_minutes=600)
     assert services.target_for("low") == (60, 600)
+
+
+def test_a_breach_scan_that_crashes_midway_leaves_no_half_work_and_the_rerun_finishes(
+        cast, kefu, monkeypatch):
+    with time_machine.travel(at(2026, 11, 4, 10, 0), tick=False) as clock:
+        first, second = intake(cast, kefu), intake(cast, kefu)
+        clock.shift(datetime.timedelta(minutes=31))
+        real_notify, calls = services.notify, []
+
+        def flaky(**kwargs):
+            calls.append(kwargs["source"].pk)
+            if kwargs["source"].pk == second.pk:
+                raise RuntimeError("mail server gone")
+            return real_notify(**kwargs)
+
+        monkeypatch.setattr(services, "notify", flaky)
+        with pytest.raises(RuntimeError):
+            services.scan_breaches()
+        second.refresh_from_db()
+        assert second.respond_breached_at is None  # its transaction rolled back whole
+        assert not second.events.filter(kind=EventKind.BREACH).exists()
+        monkeypatch.setattr(services, "notify", real_notify)
+        assert services.scan_breaches() == {"respond": 1, "resolve": 0}
+        assert services.scan_breaches() == {"respond": 0, "resolve": 0}
+    for complaint in (first, second):
+        assert complaint.events.filter(kind=EventKind.BREACH).count() == 1
+        assert Notification.objects.filter(source_id=complaint.pk,
+                                           kind="complaint.breach").count() == 2
+
+
+def test_the_job_is_scheduled_every_five_minutes_and_runs_through_run_job(cast, settings):
+    from outletcrm.complaints.tasks import scan_breaches_task
+
+    entry = settings.SCHEDULE["complaint-breaches"]
+    assert entry == {"task": "outletcrm.complaints.tasks.scan_breaches_task", "every_minutes": 5}
+    result = scan_breaches_task.enqueue()
+    assert result.return_value == {"respond": 0, "resolve": 0}
