@@ -17,7 +17,7 @@ from outletcrm.complaints.models import Complaint
 from outletcrm.demo.complaints import working_minutes_ago
 from outletcrm.org.models import Role
 from outletcrm.visits.models import FollowUpTask
-from tests.browser.conftest import bounded
+from tests.browser.conftest import bounded, note_csp_violation
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -33,6 +33,7 @@ def _session(chromium, live_server, user, **options):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda message: note_csp_violation(message, errors))  # CSP too
     return context, page, errors
 
 
