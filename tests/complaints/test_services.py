@@ -235,3 +235,28 @@ def test_the_job_is_scheduled_every_five_minutes_and_runs_through_run_job(cast, 
     assert entry == {"task": "outletcrm.complaints.tasks.scan_breaches_task", "every_minutes": 5}
     result = scan_breaches_task.enqueue()
     assert result.return_value == {"respond": 0, "resolve": 0}
+
+
+def test_report_counts_medians_in_working_time_breach_rate_and_satisfaction(cast, kefu):
+    from outletcrm.complaints.selectors import complaint_report
+
+    with time_machine.travel(at(2026, 11, 6, 17, 0), tick=False) as clock:  # Friday
+        quick = intake(cast, kefu, severity="normal")
+        slow = intake(cast, kefu, severity="urgent", category="delivery")
+        clock.shift(datetime.timedelta(minutes=20))
+        services.complaint_resolve(actor=cast.alice, complaint=quick, resolution_type="fixed",
+                                   note="好了")
+        services.complaint_close(actor=kefu, complaint=quick)
+        services.complaint_record_satisfaction(actor=kefu, complaint=quick, score=4)
+        clock.move_to(at(2026, 11, 9, 9, 40))  # Monday: the weekend does not count
+        services.complaint_respond(actor=cast.alice, complaint=slow, text="致歉")
+        report = complaint_report(user=cast.sup, since=datetime.date(2026, 11, 1),
+                                  until=datetime.date(2026, 11, 30))
+    total = report["total"]
+    assert total["count"] == 2 and total["breached"] == 1 and total["breach_rate"] == 50
+    assert total["median_respond"] == 60  # of 20 and 100 (60 on Friday + 40 on Monday)
+    assert total["satisfaction"] == 4.0 and total["rated"] == 1
+    delivery = next(r for r in report["by_category"] if r["key"] == "delivery")
+    assert delivery["count"] == 1 and delivery["breach_rate"] == 100
+    assert complaint_report(user=cast.charlie, since=datetime.date(2026, 11, 1),
+                            until=datetime.date(2026, 11, 30))["total"]["count"] == 0
