@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "outletcrm.customers",
     "outletcrm.orders",
     "outletcrm.visits",
+    "outletcrm.complaints",
     "outletcrm.routing",
     "outletcrm.optimise",
 ]
@@ -356,6 +357,8 @@ SCHEDULE["notifications-sweep"] = {"task": "outletcrm.notifications.tasks.notifi
 SCHEDULE["tasks-escalate"] = {"task": "outletcrm.visits.tasks.tasks_escalate_task", "at": "06:30"}
 SCHEDULE["tasks-due"] = {"task": "outletcrm.visits.tasks.tasks_due_task", "at": "07:30"}
 TASK_ESCALATION_DAYS = env_number("TASK_ESCALATION_DAYS", 2, int)
+SCHEDULE["complaint-breaches"] = {"task": "outletcrm.complaints.tasks.scan_breaches_task",
+                           "every_minutes": 5}
 
 TASKS = {
     "default": {

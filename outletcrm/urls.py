@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("outletcrm.core.urls")),
     path("customers/", include("outletcrm.customers.urls")),
     path("visits/", include("outletcrm.visits.urls")),
+    path("complaints/", include("outletcrm.complaints.urls")),
+    path("m/complaints/", include("outletcrm.complaints.mobile_urls")),
     path("m/", include("outletcrm.visits.mobile_urls")),
     path("orders/", include("outletcrm.orders.urls")),
     path("optimise/", include("outletcrm.optimise.urls")),
@@ -17,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("outletcrm.orders.api_urls")),
     path("api/v1/", include("outletcrm.optimise.api_urls")),
     path("api/v1/", include("outletcrm.notifications.api_urls")),
+    path("api/v1/", include("outletcrm.complaints.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(

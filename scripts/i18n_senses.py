@@ -48,7 +48,7 @@ _PAGES = {
 
 # Records and people: the name of a kind of record, or of a role, is the same record everywhere.
 _RECORDS = {
-    "Customer", "Payment", "Product", "Rep", "Team", "Region", "Visit", "Outlets", "Map",
+    "Customer", "Payment", "Product", "Rep", "Team", "Region", "Visit", "Outlets", "Map", "User",
 }
 
 # Field labels that describe the same attribute on every record that has it. "Class" is always

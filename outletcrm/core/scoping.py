@@ -8,6 +8,8 @@ same answer as for a record that does not exist, so scope never leaks existence.
   supervisor – their team's customers
   manager    – customers of their region and every region below it
   custodian, administrator – all customers
+  customer service – all customers (to log a complaint for anyone), but no field data and
+                     no trading (complaints section below)
 
 Customer rows carry denormalised `team` and `region` (kept true by the customer services when
 the owner changes) so each rule is one indexed column.
@@ -49,6 +51,8 @@ def customer_scope_q(user: User, *, via: str = "") -> Q | None:
         return Q(pk__in=[])
     role = user.role
     if role in ALL_ROLES or user.is_superuser:
+        return None
+    if role == Role.CUSTOMER_SERVICE:  # the hotline takes complaints about any customer
         return None
     if role == Role.MANAGER and user.region_id:
         return Q(**{f"{via}region_id__in": _managed_region_ids(user)})
@@ -271,3 +275,59 @@ def can_work_own_planned_stop(user: User, *, stop_rep_id: int, stop_date,
     A stop released before its day (a later day's plan at the hand-over) is not.
     """
     return user.pk == stop_rep_id and (released_on is None or released_on >= stop_date)
+
+
+# --- complaints (投诉, issue 9 item 2) -----------------------------------------------------
+# A complaint follows its customer: whoever sees the customer sees its complaints (rep, his
+# supervisor, the manager of the region, the custodian, the administrator). Customer service
+# (the hotline, 客服) sees every customer's basic record and every complaint, since a caller
+# may be anyone's customer; it sees no field data (rep_scope_q gives it nothing) and does not
+# trade (not in TRADING_ROLES). The person a complaint is assigned to sees it too, even when
+# the customer is someone else's (a colleague standing in).
+
+def complaint_scope_q(user: User, *, via: str = "") -> Q | None:
+    """Filter for complaints `user` may see; None means no restriction. `via` is the path
+    from the queried model to the complaint ("complaint__" for its photos)."""
+    condition = customer_scope_q(user, via=f"{via}customer__")
+    if condition is None:
+        return None
+    if not user or not user.is_authenticated or not user.is_active:
+        return condition
+    return condition | Q(**{f"{via}assignee_id": user.pk})
+
+
+def restrict_complaints(queryset: QuerySet, user: User, *, via: str = "") -> QuerySet:
+    """Limit complaints (or their photos and log, `via="complaint__"`) to `user`'s scope."""
+    condition = complaint_scope_q(user, via=via)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def complaint_assignees(user: User) -> QuerySet:
+    """People `user` may hand a complaint to: customer service and administrators any rep or
+    supervisor (and customer service colleagues); others the people in their own scope."""
+    if not getattr(user, "is_authenticated", False):
+        return User.objects.none()
+    if user.role in {Role.CUSTOMER_SERVICE, Role.ADMIN} or user.is_superuser:
+        return User.objects.filter(is_active=True, role__in=[
+            Role.REP, Role.SUPERVISOR, Role.CUSTOMER_SERVICE])
+    return users_in_scope(user)
+
+
+def can_take_complaints(user: User) -> bool:
+    """Log, handle and resolve complaints: everyone who works with customers; the archive
+    custodian keeps the archive and does not."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role != Role.CUSTODIAN or user.is_superuser)
+
+
+def can_manage_service_targets(user: User) -> bool:
+    """Service targets are company policy: administrators."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.role == Role.ADMIN or user.is_superuser)
+
+
+def can_see_complaint_report(user: User) -> bool:
+    """The complaints report: supervisors, managers, customer service and administrators."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.role in {Role.SUPERVISOR, Role.MANAGER, Role.CUSTOMER_SERVICE, Role.ADMIN}
+        or user.is_superuser)

@@ -322,6 +322,11 @@ def demo_seed(
         from outletcrm.demo.field import seed_field
 
         summary = seed_field(now=now, seed=seed)
+        from outletcrm.demo.complaints import seed_complaints
+
+        # Complaints near and past their deadlines, and the customer-service login (kefu01).
+        # At the clock the services read (they stamp responses and closings with now).
+        users["kefu01"] = seed_complaints(password=password)["login"]
     return SeedResult(
         outlets=len(plan.outlets),
         contacts=contacts,
@@ -336,8 +341,10 @@ def demo_seed(
 def demo_reset() -> dict[str, int]:
     """Delete the demo company: its customers (with their history), logins, teams and regions."""
     require_demo_allowed()
+    from outletcrm.demo.complaints import complaints_reset
     from outletcrm.demo.field import field_reset  # see demo_seed
 
+    complaints_reset()  # complaints protect their customers and assignees
     # Field rows first: plans, visits, orders and payments protect the logins and customers.
     field_deleted = field_reset()
     demo_users = User.objects.filter(is_demo=True)

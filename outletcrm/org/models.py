@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     MANAGER = "manager", _("Manager")
     CUSTODIAN = "custodian", _("Archive custodian")
+    CUSTOMER_SERVICE = "customer_service", _("Customer service")
     ADMIN = "admin", _("Administrator")
 
 

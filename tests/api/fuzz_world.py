@@ -81,6 +81,13 @@ def build_world(*, design: bool = False, territory: bool = False) -> SimpleNames
 
     task, _ = task_add(actor=alice, rep=alice, title="送海报", customer=shop, due_date=today)
 
+    from outletcrm.complaints.models import ServiceTarget
+    from outletcrm.complaints.services import complaint_intake
+
+    complaint = complaint_intake(actor=alice, customer=shop, contact=contact, channel="phone",
+                                 category="product", severity="high", description="漏液")
+    target = ServiceTarget.objects.order_by("pk").first()
+
     world = SimpleNamespace(**{k: v for k, v in locals().items() if k != "_"})
     world.design = world.territory = None
     # Running the optimiser costs seconds: only the operations on its jobs get them.
@@ -130,6 +137,8 @@ def _ids(world) -> dict[tuple[str, str], object]:
         ("territories", "id"): world.territory.pk if world.territory else None,
         ("jobs", "id"): job.pk if job else None,
         ("notifications", "id"): world.notification.pk,
+        ("complaints", "id"): world.complaint.pk,
+        ("service-targets", "id"): world.target.pk,
     }
 
 

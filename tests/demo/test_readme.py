@@ -43,6 +43,7 @@ OUTLETS, REPS = 320, 18
 LOGINS = {
     "admin": Role.ADMIN,
     "custodian": Role.CUSTODIAN,
+    "kefu01": Role.CUSTOMER_SERVICE,
     **{f"mgr{n:02d}": Role.MANAGER for n in range(1, 4)},
     **{f"sup{n:02d}": Role.SUPERVISOR for n in range(1, 7)},
     **{f"rep{n:02d}": Role.REP for n in range(1, 19)},
@@ -56,6 +57,7 @@ CHECKED_ITEMS = {
     5: "test_5_sup01_sees_routes_the_day_and_the_kpis_with_definitions",
     6: "test_6_a_supervisor_optimises_a_day_and_designs_routes",
     7: "test_7_the_rest_api_with_a_token",
+    8: "test_8_customer_service_sees_complaints_near_and_past_their_deadline",
 }
 
 
@@ -294,3 +296,14 @@ def test_7_the_rest_api_with_a_token(at_seed_time):
     assert customers.status_code == 200 and customers.json()["count"] > 0
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_8_customer_service_sees_complaints_near_and_past_their_deadline(at_seed_time):
+    page = log_in("kefu01").get("/complaints/")
+    assert page.status_code == 200
+    rows = [remaining for _, remaining in page.context["rows"]]
+    assert any(r and not r["overdue"] and r["minutes"] <= 30 for r in rows)
+    assert any(r and r["overdue"] for r in rows)
+    assert 'data-testid="breached"' in page.content.decode()
+    phone = log_in("rep01").get("/m/complaints/")
+    assert phone.status_code == 200 and phone.context["rows"]

@@ -22,7 +22,8 @@ from outletcrm.demo.services import (
 )
 from outletcrm.org.models import Role, User
 
-ROLE_ORDER = (Role.ADMIN, Role.CUSTODIAN, Role.MANAGER, Role.SUPERVISOR, Role.REP)
+ROLE_ORDER = (Role.ADMIN, Role.CUSTODIAN, Role.CUSTOMER_SERVICE, Role.MANAGER,
+              Role.SUPERVISOR, Role.REP)
 
 
 def _columns(text: str) -> int:
