@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "outletcrm.customers",
     "outletcrm.orders",
     "outletcrm.visits",
+    "outletcrm.churn",
     "outletcrm.routing",
     "outletcrm.optimise",
 ]
@@ -306,6 +307,8 @@ WORKING_HOURS = (("09:00", "12:00"), ("13:00", "18:00"))
 # Periodic jobs (core/jobs.py): the scheduler enqueues each task at its local time ("at") or
 # every N minutes ("every_minutes"). Each job is idempotent for its day.
 SCHEDULE: dict[str, dict] = {}
+# Churn watch (outletcrm/churn, docs/churn.md): flags, dormant/lost statuses, win-backs.
+SCHEDULE["churn-scan"] = {"task": "outletcrm.churn.tasks.churn_scan_task", "at": "02:00"}
 
 TASKS = {
     "default": {

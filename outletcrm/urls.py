@@ -10,11 +10,13 @@ urlpatterns = [
     path("visits/", include("outletcrm.visits.urls")),
     path("m/", include("outletcrm.visits.mobile_urls")),
     path("orders/", include("outletcrm.orders.urls")),
+    path("churn/", include("outletcrm.churn.urls")),
     path("optimise/", include("outletcrm.optimise.urls")),
     path("api/v1/", include("outletcrm.api_urls")),
     path("api/v1/", include("outletcrm.visits.api_urls")),
     path("api/v1/", include("outletcrm.orders.api_urls")),
     path("api/v1/", include("outletcrm.optimise.api_urls")),
+    path("api/v1/", include("outletcrm.churn.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(
