@@ -382,11 +382,16 @@ def _message(text, params) -> dict:
     return i18n.message(text, params)
 
 
+def may_handle(user: User, flag: ChurnFlag) -> bool:
+    """Whether `user` may handle `flag`, given it is in their scope: an open flag, anyone but
+    the archive custodian (who keeps the archive and does not work customers)."""
+    return flag.status == FlagStatus.OPEN and user.role != Role.CUSTODIAN
+
+
 def can_handle(user: User, flag: ChurnFlag) -> bool:
-    """The owner rep and those above him in scope may handle an open flag; the archive
-    custodian keeps the archive and does not work customers."""
-    return (flag.status == FlagStatus.OPEN and user.role != Role.CUSTODIAN
-            and scoping.restrict(Customer.objects.filter(pk=flag.customer_id), user).exists())
+    """The owner rep and those above him in scope may handle an open flag."""
+    return may_handle(user, flag) and scoping.restrict(
+        Customer.objects.filter(pk=flag.customer_id), user).exists()
 
 
 @transaction.atomic

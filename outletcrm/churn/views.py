@@ -28,7 +28,7 @@ def _row(request, flag, form=None) -> dict:
 
         days = (timezone.localdate() - datetime.date.fromisoformat(last)).days
     return {"flag": flag, "evidence": evidence_lines(flag), "days_since": days,
-            "form": form or HandleForm(), "can_handle": services.can_handle(request.user, flag)}
+            "form": form or HandleForm(), "can_handle": services.may_handle(request.user, flag)}
 
 
 def _is_admin(user) -> bool:
