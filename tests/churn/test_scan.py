@@ -36,7 +36,8 @@ def test_interval_rule_flags_a_customer_silent_beyond_k_times_their_interval(chu
     assert task.rep_id == churn_cast.alice.pk and task.kind == "churn_action"
     assert task.customer_id == customer.pk and task.due_date > DAY
     note = Notification.objects.get(user=churn_cast.alice, kind="churn.flag")
-    assert note.dedupe_key == f"churn.flag:{flag.pk}"
+    assert note.dedupe_key == f"churn.flag:{DAY.isoformat()}"
+    assert note.link == "/churn/"
     assert TimelineEntry.objects.filter(customer_id=customer.pk, kind="churn").count() == 1
 
 
@@ -217,7 +218,9 @@ def test_a_crash_midway_leaves_whole_batches_and_the_rerun_completes(churn_cast,
     tasks = list(FollowUpTask.objects.filter(kind="churn_action").values_list("source_id",
                                                                                flat=True))
     assert sorted(tasks) == sorted(flags)
-    assert Notification.objects.filter(kind="churn.flag").count() == 5
+    # one notification per rep and day, however many of their customers were flagged
+    assert Notification.objects.filter(kind="churn.flag").count() == 1
+    assert Notification.objects.get(kind="churn.flag").title_message["params"]["count"] == 5
     assert TimelineEntry.objects.filter(kind="churn").count() == 5
 
 
