@@ -82,7 +82,7 @@ class ChurnFlag(models.Model):
                                    verbose_name=_("Handled by"))
     handled_at = models.DateTimeField(_("Handled at"), null=True, blank=True)
     outcome = models.CharField(_("Outcome"), max_length=10, choices=Outcome.choices, blank=True)
-    note = models.CharField(_("Note"), max_length=500, blank=True)
+    note = models.CharField(pgettext_lazy("churn", "Note"), max_length=500, blank=True)
     cleared_on = models.DateField(_("Cleared on"), null=True, blank=True)
 
     class Meta:
