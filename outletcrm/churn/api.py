@@ -34,7 +34,10 @@ class ChurnFlagSerializer(serializers.ModelSerializer):
     evidence_text = serializers.ListField(child=serializers.CharField(),
                                           source="evidence_lines", read_only=True)
     evidence = serializers.DictField(read_only=True)
-    reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    reasons = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                    help_text="interval, value_drop")
+    outcome = serializers.CharField(read_only=True,
+                                    help_text="contacted, ordered, lost, other; empty while open")
 
     class Meta:
         model = ChurnFlag

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from outletcrm.churn.models import ChurnFlag
 from outletcrm.customers.models import CustomerClass, OutletType, Tag
 from outletcrm.orders.models import PriceList, PriceListItem
 from outletcrm.orders.services import order_create, payment_record, return_create
@@ -74,6 +75,13 @@ def build_world(*, design: bool = False, territory: bool = False) -> SimpleNames
                               device_time=timezone.now() - datetime.timedelta(minutes=5),
                               lat=HOME[0], lng=HOME[1], accuracy_m=10, fix_age_s=2)
 
+    churn_flag = ChurnFlag.objects.create(
+        customer=shop, raised_on=today, reasons=["interval"],
+        evidence={"last_order": (today - datetime.timedelta(days=30)).isoformat(),
+                  "days_since": 30, "usual_interval_days": 7.0, "order_days_12m": 40,
+                  "value_last_90": "100.00", "value_previous_90": "300.00",
+                  "drop_percent": 66.7, "interval_multiple": "2.0", "drop_threshold": 50})
+
     world = SimpleNamespace(**{k: v for k, v in locals().items() if k != "_"})
     world.design = world.territory = None
     # Running the optimiser costs seconds: only the operations on its jobs get them.
@@ -120,6 +128,7 @@ def _ids(world) -> dict[tuple[str, str], object]:
         ("designs", "id"): world.design.pk if world.design else None,
         ("territories", "id"): world.territory.pk if world.territory else None,
         ("jobs", "id"): job.pk if job else None,
+        ("churn-flags", "id"): world.churn_flag.pk,
     }
 
 
