@@ -341,6 +341,7 @@ def run_child(args) -> dict:
         "seed_seconds": seed_seconds, "care_available": care is not None,
         "first": first, "second": second, "forced_rescan": forced,
         "load": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "measured_at": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
@@ -379,8 +380,9 @@ def table(r: dict) -> str:
         f"{met_second} |",
         f"| churn scan forced to recompute (info) | – | {fmt(forced['churn_s'])} | – | – | – |",
         "",
-        f"First run: {c['flags_raised']:,} churn flags raised (with as many tasks and "
-        f"notifications), {c['dormant']:,} customers dormant, {c['lost']:,} lost. "
+        f"First run: {c['flags_raised']:,} churn flags raised, each with its task and "
+        f"timeline entry, one notification for each of {c['notified']:,} reps; "
+        f"{c['dormant']:,} customers dormant, {c['lost']:,} lost. "
         f"Second run: {json.dumps(second['churn'])}; forced rescan: "
         f"{json.dumps(forced['churn'])}."
         + (f" Care, first run: {json.dumps(first.get('care'), default=str)}; second: "
@@ -422,7 +424,14 @@ def main() -> int:
                         help="keep the database an earlier run seeded (same sizes)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--render", type=Path, help=argparse.SUPPRESS)  # JSON lines → table
     args = parser.parse_args()
+    if args.render:
+        results = [json.loads(line) for line in args.render.read_text().splitlines() if line]
+        facts = machine()
+        facts["date"] = results[0].get("measured_at", facts["date"])
+        args.out.write_text(report(results, facts, args) + "\n", encoding="utf-8")
+        return 0
 
     if args.child:
         print(json.dumps(run_child(args), default=str))
