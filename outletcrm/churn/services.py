@@ -56,7 +56,8 @@ from outletcrm.customers.services import customers_set_status_by_rule
 from outletcrm.notifications.services import notify
 from outletcrm.orders.models import Order, OrderStatus
 from outletcrm.org.models import Role, User
-from outletcrm.visits.services import SystemTask, tasks_create_system
+from outletcrm.visits.models import FollowUpTask
+from outletcrm.visits.services import SystemTask, task_complete, tasks_create_system
 
 BATCH = 1000
 WINDOW_DAYS = 365  # the "last 12 months" of the interval rule; also the longest D2
@@ -469,6 +470,15 @@ def flag_handle(*, actor: User, flag: ChurnFlag, outcome: str, note: str = "") -
     timeline_add(customer_id=flag.customer_id, kind="churn", actor=actor, body=note,
                  title=gettext_lazy("Churn flag handled: %(outcome)s"),
                  params={"outcome": Outcome(outcome).label}, source=flag)
+    # The owner's task for this flag is done too, when the handler may tick it off (the rep,
+    # or whoever manages his tasks); otherwise it stays on his list for him to close.
+    task = FollowUpTask.objects.filter(dedupe_key=f"churn:{flag.pk}", done_at__isnull=True).first()
+    if task is not None:
+        try:
+            with transaction.atomic():
+                task_complete(actor=actor, task=task)
+        except (PermissionDenied, ValidationError):
+            pass
     return flag
 
 

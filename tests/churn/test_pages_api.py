@@ -12,6 +12,7 @@ from django.utils import translation
 from outletcrm.churn.models import ChurnFlag, ChurnSettings
 from outletcrm.churn.services import scan_churn
 from outletcrm.core.models import TimelineEntry
+from outletcrm.visits.models import FollowUpTask
 from tests.churn.conftest import DAY, place_orders
 from tests.churn.test_scan import WEEKLY_UNTIL_A_MONTH_AGO
 from tests.factories import CustomerFactory
@@ -75,6 +76,8 @@ def test_handle_from_the_page_with_htmx(flagged, login):
     assert flag.outcome == "contacted" and flag.note == "老板说下周进货"
     assert TimelineEntry.objects.filter(customer_id=flag.customer_id,
                                         title__startswith="Churn flag handled").exists()
+    task = FollowUpTask.objects.get(dedupe_key=f"churn:{flag.pk}")
+    assert task.done_at is not None and task.done_by == flagged.sup
 
 
 def test_handle_other_outcome_needs_a_note(flagged, login):
