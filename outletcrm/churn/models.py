@@ -155,8 +155,8 @@ def evidence_lines(flag: ChurnFlag) -> list[str]:
         line = gettext("Order value ¥%(last)s in the last 90 days against ¥%(previous)s in "
                        "the 90 days before.") % {"last": ev.get("value_last_90"),
                                                  "previous": ev.get("value_previous_90")}
-        if ev.get("drop_percent") is not None and ev["drop_percent"] > 0:
-            line += " " + gettext("Down %(drop)s%% (flagged from %(threshold)s%%).") % {
-                "drop": ev["drop_percent"], "threshold": ev.get("drop_threshold")}
         lines.append(line)
+        if ev.get("drop_percent") is not None and ev["drop_percent"] > 0:
+            lines.append(gettext("Down %(drop)s%% (flagged from %(threshold)s%%).") % {
+                "drop": ev["drop_percent"], "threshold": ev.get("drop_threshold")})
     return lines
