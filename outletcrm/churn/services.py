@@ -57,7 +57,12 @@ from outletcrm.notifications.services import notify
 from outletcrm.orders.models import Order, OrderStatus
 from outletcrm.org.models import Role, User
 from outletcrm.visits.models import FollowUpTask
-from outletcrm.visits.services import SystemTask, task_complete, tasks_create_system
+from outletcrm.visits.services import (
+    SystemTask,
+    task_complete,
+    tasks_close_system,
+    tasks_create_system,
+)
 
 BATCH = 1000
 WINDOW_DAYS = 365  # the "last 12 months" of the interval rule; also the longest D2
@@ -354,6 +359,7 @@ def _clear_flags(flag_ids: list[int], day: datetime.date) -> int:
     timeline_add_bulk({"customer_id": cid, "kind": "churn", "at": now,
                        "title": gettext_lazy("Churn flag cleared: ordering is back to normal"),
                        "source": ChurnFlag(pk=pk)} for pk, cid in flags)
+    tasks_close_system(f"churn:{pk}" for pk, _cid in flags)
     return len(flags)
 
 

@@ -146,6 +146,8 @@ def test_a_flag_clears_when_the_customer_orders_again(churn_cast):
     flag = ChurnFlag.objects.get(customer=customer)
     assert summary["flags_cleared"] == 1
     assert flag.status == "cleared" and flag.cleared_on == later
+    task = FollowUpTask.objects.get(dedupe_key=f"churn:{flag.pk}")
+    assert task.done_at is not None and task.done_by is None
 
 
 def test_a_handled_flag_is_not_raised_again_without_a_new_order(churn_cast):
