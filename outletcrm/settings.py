@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "outletcrm.orders",
     "outletcrm.visits",
     "outletcrm.complaints",
+    "outletcrm.churn",
     "outletcrm.routing",
     "outletcrm.optimise",
 ]
@@ -359,6 +360,8 @@ SCHEDULE["tasks-due"] = {"task": "outletcrm.visits.tasks.tasks_due_task", "at": 
 TASK_ESCALATION_DAYS = env_number("TASK_ESCALATION_DAYS", 2, int)
 SCHEDULE["complaint-breaches"] = {"task": "outletcrm.complaints.tasks.scan_breaches_task",
                            "every_minutes": 5}
+# Churn watch (outletcrm/churn, docs/churn.md): flags, dormant/lost statuses, win-backs.
+SCHEDULE["churn-scan"] = {"task": "outletcrm.churn.tasks.churn_scan_task", "at": "02:00"}
 
 TASKS = {
     "default": {

@@ -12,6 +12,7 @@ urlpatterns = [
     path("m/complaints/", include("outletcrm.complaints.mobile_urls")),
     path("m/", include("outletcrm.visits.mobile_urls")),
     path("orders/", include("outletcrm.orders.urls")),
+    path("churn/", include("outletcrm.churn.urls")),
     path("optimise/", include("outletcrm.optimise.urls")),
     path("notifications/", include("outletcrm.notifications.urls")),
     path("api/v1/", include("outletcrm.api_urls")),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("outletcrm.optimise.api_urls")),
     path("api/v1/", include("outletcrm.notifications.api_urls")),
     path("api/v1/", include("outletcrm.complaints.api_urls")),
+    path("api/v1/", include("outletcrm.churn.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(

@@ -43,7 +43,7 @@ _ACTIONS = {
 _PAGES = {
     "Audit log", "Breadcrumb", "Customer archive", "Customers", "Day plan", "Field app",
     "New customer", "New order", "Orders", "Pages", "Product catalogue", "Routes",
-    "Supervisor's day", "Team territories", "Visit KPIs", "Approvals",
+    "Supervisor's day", "Team territories", "Visit KPIs", "Approvals", "Churn watch",
 }
 
 # Records and people: the name of a kind of record, or of a role, is the same record everywhere.
@@ -58,7 +58,7 @@ _RECORDS = {
 _FIELDS = {
     "Amount", "Brand", "Class", "Code", "Created at", "Date", "Discount", "Discount (%%)",
     "Enabled", "English name", "Full name", "Kind", "Method", "Mobile", "Name", "Notes", "Price",
-    "Quantity", "Reason", "Sort order", "Total", "Unit price",
+    "Quantity", "Reason", "Sort order", "Total", "Unit price", "Owner rep",
 }
 
 # Weekdays, answers and generic fillers.

@@ -223,6 +223,40 @@ def customer_update(
 
 
 @transaction.atomic
+def customers_set_status_by_rule(*, changes, note, note_params=None) -> int:
+    """Move customers between statuses by a rule of the system (the churn watch: active →
+    dormant → lost, and back when they order again), in bulk and without an actor.
+
+    `changes` holds (customer_id, old_status, new_status, name) tuples. One UPDATE per new
+    status raises each version (an edit form opened before is refused as stale) and each
+    customer gets a history entry with `note`. Returns the number of customers changed.
+    """
+    from outletcrm.core import i18n
+    from outletcrm.customers.choices import Status
+
+    changes = list(changes)
+    labels = dict(Status.choices)
+    by_status: dict[str, list[int]] = {}
+    for customer_id, _old, new, _name in changes:
+        by_status.setdefault(new, []).append(customer_id)
+    now = timezone.now()
+    changed = 0
+    for status, ids in by_status.items():
+        for start in range(0, len(ids), 2000):
+            changed += Customer.objects.filter(pk__in=ids[start:start + 2000]).update(
+                status=status, version=F("version") + 1, updated_at=now)
+    text, message = i18n.store(note, note_params, max_length=300)
+    ChangeLog.objects.bulk_create([
+        ChangeLog(object_type="customer", object_id=customer_id, customer_id=customer_id,
+                  object_repr=str(name)[:200], action=ChangeLog.Action.UPDATE,
+                  changes={"status": [i18n.param(labels.get(old, old)),
+                                      i18n.param(labels.get(new, new))]},
+                  note=text, note_message=message)
+        for customer_id, old, new, name in changes], batch_size=2000)
+    return changed
+
+
+@transaction.atomic
 def customer_archive(*, actor: User, customer: Customer, reason: str) -> Customer:
     """Archive a former customer (never deleted, brief §3); it leaves lists but stays on file."""
     if not scoping.can_archive_customer(actor):

@@ -19,6 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from outletcrm.core import scoping
 from outletcrm.core.models import ChangeLog
+from outletcrm.core.panels import customer_panels
 from outletcrm.customers import selectors, services
 from outletcrm.customers.forms import (
     ArchiveForm,
@@ -227,6 +228,7 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "referrer_visible": customer.referred_by_id in visible,
         "merged_into_visible": customer.merged_into_id in visible,
         "archive_form": ArchiveForm(),
+        "customer_panels": customer_panels(request, customer),
     }
     return render(request, "customers/detail.html", context)
 

@@ -832,6 +832,19 @@ def tasks_create_system(tasks, *, batch_size: int = 2000) -> int:
     return created
 
 
+def tasks_close_system(dedupe_keys) -> int:
+    """Mark open tasks the system made as done, with no one as their doer, when what they asked
+    for happened by itself (a churn flag cleared because the customer ordered again). Returns
+    how many were open. The caller owns the transaction."""
+    keys = list(dedupe_keys)
+    closed = 0
+    for start in range(0, len(keys), 2000):
+        closed += FollowUpTask.objects.filter(
+            dedupe_key__in=keys[start:start + 2000], done_at__isnull=True,
+        ).update(done_at=timezone.now())
+    return closed
+
+
 def _task_editable(actor: User, task: FollowUpTask) -> None:
     if not scoping.can_manage_tasks_of(actor, task.rep):
         raise PermissionDenied(_("You cannot change this rep's tasks."))

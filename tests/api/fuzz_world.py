@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
+from outletcrm.churn.models import ChurnFlag
 from outletcrm.customers.models import CustomerClass, OutletType, Tag
 from outletcrm.notifications.services import notify
 from outletcrm.orders.models import PriceList, PriceListItem
@@ -87,6 +88,12 @@ def build_world(*, design: bool = False, territory: bool = False) -> SimpleNames
     complaint = complaint_intake(actor=alice, customer=shop, contact=contact, channel="phone",
                                  category="product", severity="high", description="漏液")
     target = ServiceTarget.objects.order_by("pk").first()
+    churn_flag = ChurnFlag.objects.create(
+        customer=shop, raised_on=today, reasons=["interval"],
+        evidence={"last_order": (today - datetime.timedelta(days=30)).isoformat(),
+                  "days_since": 30, "usual_interval_days": 7.0, "order_days_12m": 40,
+                  "value_last_90": "100.00", "value_previous_90": "300.00",
+                  "drop_percent": 66.7, "interval_multiple": "2.0", "drop_threshold": 50})
 
     world = SimpleNamespace(**{k: v for k, v in locals().items() if k != "_"})
     world.design = world.territory = None
@@ -139,6 +146,7 @@ def _ids(world) -> dict[tuple[str, str], object]:
         ("notifications", "id"): world.notification.pk,
         ("complaints", "id"): world.complaint.pk,
         ("service-targets", "id"): world.target.pk,
+        ("churn-flags", "id"): world.churn_flag.pk,
     }
 
 

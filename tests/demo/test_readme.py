@@ -58,6 +58,7 @@ CHECKED_ITEMS = {
     6: "test_6_a_supervisor_optimises_a_day_and_designs_routes",
     7: "test_7_the_rest_api_with_a_token",
     8: "test_8_customer_service_sees_complaints_near_and_past_their_deadline",
+    9: "test_9_sup01_sees_churn_flags_with_their_evidence",
 }
 
 
@@ -307,3 +308,21 @@ def test_8_customer_service_sees_complaints_near_and_past_their_deadline(at_seed
     assert 'data-testid="breached"' in page.content.decode()
     phone = log_in("rep01").get("/m/complaints/")
     assert phone.status_code == 200 and phone.context["rows"]
+def test_9_sup01_sees_churn_flags_with_their_evidence(at_seed_time):
+    from outletcrm.churn.models import ChurnFlag
+    from outletcrm.demo.churn import seed_churn
+
+    seed_churn(now=NOW)  # what seed_demo runs after the field month
+    client = log_in("sup01")
+    page = client.get("/churn/")
+    assert page.status_code == 200
+    rows = page.context["rows"]
+    assert rows, "sup01's churn list is empty"
+    supervisor = User.objects.get(username="sup01")
+    assert all(row["flag"].customer.team_id == supervisor.team_id for row in rows)
+    assert all(row["evidence"] for row in rows)
+    assert client.get("/churn/rules/").status_code == 200
+    flagged = ChurnFlag.objects.filter(customer__owner__username="rep01").first()
+    if flagged:
+        detail = log_in("rep01").get(reverse("customers:detail", args=[flagged.customer_id]))
+        assert 'data-testid="churn-banner"' in detail.content.decode()

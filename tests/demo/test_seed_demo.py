@@ -57,7 +57,7 @@ def test_seed_writes_the_company_and_prints_the_logins(seeded):
     )
     assert TimelineEntry.objects.filter(kind="archive").count() == OUTLETS
     first = Customer.objects.get(code="C0000001")
-    assert ChangeLog.objects.get(customer_id=first.pk).at == first.created_at
+    assert ChangeLog.objects.get(customer_id=first.pk, action=ChangeLog.Action.CREATE).at == first.created_at
     assert Contact.objects.count() >= OUTLETS
     for login in ("admin", "custodian", "mgr01", "sup06", "rep01", "rep18", default_password()):
         assert login in seeded

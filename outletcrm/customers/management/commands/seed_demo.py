@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from outletcrm.customers.models import Customer
+from outletcrm.demo.churn import churn_exists, seed_churn
 from outletcrm.demo.field import field_exists, seed_field
 from outletcrm.demo.plan import TEAMS
 from outletcrm.demo.services import (
@@ -111,6 +112,9 @@ class Command(BaseCommand):
             # existing database shows routes and plans too.
             if not options["no_field"] and demo_exists() and not field_exists():
                 self._field_line(seed_field(seed=options["seed"]))
+                self._churn_line(seed_churn(seed=options["seed"]))
+            elif not options["no_field"] and demo_exists() and not churn_exists():
+                self._churn_line(seed_churn(seed=options["seed"]))
             else:
                 self.stdout.write(_("The database already has data; nothing was loaded."))
             self._print_logins(User.objects.filter(is_demo=True, is_active=True), password=None)
@@ -152,7 +156,17 @@ class Command(BaseCommand):
         )
         if result.field is not None:
             self._field_line(result.field)
+            self._churn_line(seed_churn(seed=options["seed"]))
         self._print_logins(result.people, password=result.password)
+
+    def _churn_line(self, summary: dict) -> None:
+        if summary:
+            self.stdout.write(_(
+                "Churn watch: a year of orders (%(orders)s more), %(flags)s churn flags, "
+                "%(dormant)s dormant, %(lost)s lost, %(won_back)s won back.") % {
+                "orders": summary["orders"], "flags": summary["flags_raised"],
+                "dormant": summary["dormant"], "lost": summary["lost"],
+                "won_back": summary["won_back"]})
 
     def _field_line(self, summary) -> None:
         self.stdout.write(
