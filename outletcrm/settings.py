@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "outletcrm.customers",
     "outletcrm.orders",
     "outletcrm.visits",
+    "outletcrm.care",
     "outletcrm.routing",
     "outletcrm.optimise",
 ]
@@ -306,6 +307,13 @@ WORKING_HOURS = (("09:00", "12:00"), ("13:00", "18:00"))
 # Periodic jobs (core/jobs.py): the scheduler enqueues each task at its local time ("at") or
 # every N minutes ("every_minutes"). Each job is idempotent for its day.
 SCHEDULE: dict[str, dict] = {}
+SCHEDULE["care-tasks"] = {"task": "outletcrm.care.tasks.generate_care_tasks", "at": "01:00"}
+
+# Customer care (docs/care.md): care tasks are made this many days before they are due, and a
+# customer's gifts of a year are compared with a budget (yuan; by class code, else the default).
+CARE_LOOKAHEAD_DAYS = env_number("CARE_LOOKAHEAD_DAYS", 7, int)
+CARE_GIFT_BUDGET_YUAN = env_number("CARE_GIFT_BUDGET_YUAN", 500, int)
+CARE_GIFT_BUDGET_BY_CLASS = {"key": 2000, "ordinary": 500, "potential": 200}
 
 TASKS = {
     "default": {

@@ -264,3 +264,12 @@ def can_work_own_planned_stop(user: User, *, stop_rep_id: int, stop_date,
     A stop released before its day (a later day's plan at the hand-over) is not.
     """
     return user.pk == stop_rep_id and (released_on is None or released_on >= stop_date)
+
+
+# --- customer care (issue 9) --------------------------------------------------------------
+
+def can_manage_care_rules(user: User) -> bool:
+    """Care rules (which customers get which greetings, how often) are company policy:
+    managers and administrators set them; everyone may read them."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.is_superuser or user.role in {Role.MANAGER, Role.ADMIN})
