@@ -11,10 +11,12 @@ urlpatterns = [
     path("m/", include("outletcrm.visits.mobile_urls")),
     path("orders/", include("outletcrm.orders.urls")),
     path("optimise/", include("outletcrm.optimise.urls")),
+    path("care/", include("outletcrm.care.urls")),
     path("api/v1/", include("outletcrm.api_urls")),
     path("api/v1/", include("outletcrm.visits.api_urls")),
     path("api/v1/", include("outletcrm.orders.api_urls")),
     path("api/v1/", include("outletcrm.optimise.api_urls")),
+    path("api/v1/", include("outletcrm.care.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(
