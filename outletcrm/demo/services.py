@@ -322,6 +322,10 @@ def demo_seed(
         from outletcrm.demo.field import seed_field
 
         summary = seed_field(now=now, seed=seed)
+        # Customer care on rep01's list: a lunar birthday, gifts, today's care tasks.
+        from outletcrm.demo.care import seed_care
+
+        seed_care(now=now)
     return SeedResult(
         outlets=len(plan.outlets),
         contacts=contacts,
