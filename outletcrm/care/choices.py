@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 class CareKind(models.TextChoices):
     """What a care rule is about."""
 
-    BIRTHDAY = "birthday", _("Birthday")
+    BIRTHDAY = "birthday", pgettext_lazy("care kind", "Birthday")
     FAMILY_EVENT = "family_event", _("Family event")
     FESTIVAL = "festival", _("Festival greeting")
     RETURN_VISIT = "return_visit", _("Periodic return visit")

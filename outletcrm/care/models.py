@@ -116,7 +116,7 @@ class FamilyEvent(models.Model):
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
                                  related_name="family_events", editable=False)
-    contact = models.ForeignKey("customers.Contact", verbose_name=_("Contact"),
+    contact = models.ForeignKey("customers.Contact", verbose_name=_("Contact person"),
                                 on_delete=models.CASCADE, related_name="family_events")
     kind = models.CharField(_("Kind"), max_length=20, choices=FamilyEventKind.choices)
     date = models.DateField(_("Date"), validators=[validate_event_date])
@@ -128,7 +128,7 @@ class FamilyEvent(models.Model):
         _("Every year"), default=False,
         help_text=_("Remind every year on this day (an anniversary), not only once."),
     )
-    note = models.CharField(_("Note"), max_length=200, blank=True)
+    note = models.CharField(_("Notes"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -161,7 +161,7 @@ class Gift(models.Model):
                                   null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
     story = models.TextField(_("Why this gift"), max_length=2000, blank=True)
-    task = models.ForeignKey("visits.FollowUpTask", verbose_name=_("Task"), null=True,
+    task = models.ForeignKey("visits.FollowUpTask", verbose_name=_("Care task"), null=True,
                              blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+", editable=False)

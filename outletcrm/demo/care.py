@@ -1,7 +1,7 @@
 """The demo company's customer care: what `make demo` shows on rep01's to-do list.
 
-A few of rep01's customers get what care needs to show itself today: a lunar birthday that
-falls tomorrow (on a key customer: a gift, due today), a solar birthday later this week, a
+A few of rep01's customers get what care needs to show itself today: a lunar birthday within
+its rule's days ahead (on a key customer: a gift, due today), a solar birthday later this week, a
 wedding coming up in a contact's family, busy hours, and two gifts with their story. Then the
 nightly care job runs for today, so the list is filled as it will be every night at 01:00:
 birthdays, return visits, emotional calls, a festival greeting when one is near.
@@ -14,7 +14,7 @@ from django.utils import timezone
 from lunar_python import Solar
 
 from outletcrm.care import services as care
-from outletcrm.care.choices import FamilyEventKind
+from outletcrm.care.choices import CareKind, FamilyEventKind
 from outletcrm.customers.models import Contact, Customer, CustomerClass
 from outletcrm.demo.services import require_demo_allowed
 from outletcrm.org.models import Role, User
@@ -45,16 +45,18 @@ def seed_care(*, now: datetime.datetime | None = None) -> dict:
     supervisor = User.objects.filter(is_demo=True, role=Role.SUPERVISOR,
                                      team_id=rep.team_id).first()
     key = CustomerClass.objects.filter(code="key").first()
-    customers = list(Customer.objects.live().filter(owner=rep, contacts__isnull=False)
-                     .distinct().order_by("pk")[:4])
+    # Customers with contacts, key customers first (their birthdays are a gift, days ahead).
+    # Classes stay as the archive has them: the routes were designed for them.
+    customers = sorted(Customer.objects.live().filter(owner=rep, contacts__isnull=False)
+                       .distinct().order_by("pk")[:40],
+                       key=lambda c: (c.customer_class_id != getattr(key, "pk", None), c.pk))
     if len(customers) < 4:
         return {"created": 0}
-    lunar_customer, solar_customer, family_customer, gift_customer = customers
-    if key:
-        Customer.objects.filter(pk__in=[lunar_customer.pk, gift_customer.pk]).update(
-            customer_class=key)
-    # The lunar birthday: tomorrow, or the first day after it that a lunar date can name.
-    for offset in range(1, 6):
+    lunar_customer, solar_customer, family_customer, gift_customer = customers[:4]
+    # The lunar birthday falls within the rule's days ahead, so its task is due today.
+    rule = care._Rules().get(CareKind.BIRTHDAY, lunar_customer.customer_class_id)
+    lead = rule.lead_days if rule else 0
+    for offset in range(lead, -1, -1):
         stored = _lunar_birthday_on(today + offset * ONE_DAY)
         if stored:
             contact = lunar_customer.contacts.order_by("-is_primary", "pk").first()

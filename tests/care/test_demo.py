@@ -24,7 +24,7 @@ def test_demo_care_for_rep01():
                                        due_date__lte=today + datetime.timedelta(days=7))
     assert care.filter(due_date=today).exists()
     lunar = care.get(kind=TASK_BIRTHDAY, title__startswith="Lunar birthday")
-    assert lunar.due_date == today  # a key customer's gift, 3 days ahead of tomorrow's birthday
+    assert lunar.due_date == today  # within the rule's days ahead of the birthday
     assert care.filter(kind="care_family_event").exists()
     assert Gift.objects.filter(customer__owner=rep01).count() == 2
     assert FamilyEvent.objects.exists()
