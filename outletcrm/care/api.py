@@ -180,14 +180,15 @@ class GiftCreatedSerializer(GiftSerializer):
         fields = [*GiftSerializer.Meta.fields, "budget"]
 
 
-def budget_answer(budget: services.GiftBudget) -> dict:
+def budget_answer(budget: services.GiftBudget):
     warning = ""
     if budget.over:
         warning = _("Over this customer's gift budget for %(year)s: ¥%(total)s of "
                     "¥%(budget)s.") % {"year": budget.year, "total": budget.total,
                                        "budget": budget.budget}
-    return {"year": budget.year, "total": budget.total, "budget": budget.budget,
-            "over": budget.over, "warning": warning}
+    return GiftBudgetSerializer({"year": budget.year, "total": budget.total,
+                                 "budget": budget.budget, "over": budget.over,
+                                 "warning": warning}).data
 
 
 class GiftFilterSet(FilterSet):

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from outletcrm.care.models import CareRule
 from outletcrm.customers.models import CustomerClass, OutletType, Tag
 from outletcrm.orders.models import PriceList, PriceListItem
 from outletcrm.orders.services import order_create, payment_record, return_create
@@ -74,6 +75,13 @@ def build_world(*, design: bool = False, territory: bool = False) -> SimpleNames
                               device_time=timezone.now() - datetime.timedelta(minutes=5),
                               lat=HOME[0], lng=HOME[1], accuracy_m=10, fix_age_s=2)
 
+    from outletcrm.care.services import family_event_add, gift_record
+
+    family_event = family_event_add(actor=alice, contact=contact, kind="wedding",
+                                    date=today + datetime.timedelta(days=30))
+    gift, _ = gift_record(actor=alice, customer=shop, contact=contact, date=today,
+                          description="西湖龙井", value=Decimal("200"), story="老板爱喝茶")
+
     world = SimpleNamespace(**{k: v for k, v in locals().items() if k != "_"})
     world.design = world.territory = None
     # Running the optimiser costs seconds: only the operations on its jobs get them.
@@ -120,6 +128,9 @@ def _ids(world) -> dict[tuple[str, str], object]:
         ("designs", "id"): world.design.pk if world.design else None,
         ("territories", "id"): world.territory.pk if world.territory else None,
         ("jobs", "id"): job.pk if job else None,
+        ("care-rules", "id"): CareRule.objects.order_by("pk").first().pk,
+        ("family-events", "id"): world.family_event.pk,
+        ("gifts", "id"): world.gift.pk,
     }
 
 
