@@ -39,7 +39,7 @@ from outletcrm.core.timeline import timeline_add
 from outletcrm.customers.choices import Status
 from outletcrm.customers.models import Contact, Customer
 from outletcrm.org.models import User
-from outletcrm.visits.choices import TaskKind, VisitStatus
+from outletcrm.visits.choices import VisitStatus
 from outletcrm.visits.models import FollowUpTask, Visit
 from outletcrm.visits.services import SystemTask, tasks_create_system
 
@@ -293,7 +293,9 @@ def generate_care_tasks(day: datetime.date) -> dict:
     fresh = _not_yet_made(specs)
     for spec in fresh:
         counts[spec.kind] += 1
-    created = tasks_create_system(fresh)
+    # Big batches: fewer commits (each batch is still one transaction, so a crash leaves
+    # whole tasks only).
+    created = tasks_create_system(fresh, batch_size=10_000)
     return {"day": day.isoformat(), "considered": len(specs), "created": created,
             "by_kind": dict(counts), "seconds": round(time.monotonic() - started, 2)}
 
@@ -307,6 +309,13 @@ def _not_yet_made(specs: list[SystemTask]) -> list[SystemTask]:
                     .values_list("dedupe_key", flat=True))
         fresh += [s for s in chunk if s.dedupe_key not in known]
     return fresh
+
+
+def _made_by(rules: list[CareRule]):
+    """Tasks made from these rules (the task's source is its rule)."""
+    return FollowUpTask.objects.filter(source_type=CareRule._meta.label_lower,
+                                       source_id__in=[r.pk for r in rules],
+                                       customer_id__isnull=False)
 
 
 def _action(rule: CareRule):
@@ -421,9 +430,11 @@ def _return_visits(day, horizon, rules, calendar, customers) -> list[SystemTask]
     last: dict[int, datetime.date] = dict(
         Visit.objects.filter(date__gte=since).exclude(status=VisitStatus.REJECTED).order_by()
         .values_list("customer_id").annotate(last=Max("date")))
-    for customer_id, due in (FollowUpTask.objects.filter(
-            kind__in=[TASK_RETURN_VISIT, TaskKind.RETURN_VISIT], due_date__gte=since,
-            customer_id__isnull=False).order_by().values_list("customer_id")
+    # The return visits this job made (found through their rule: the (source_type,
+    # source_id) index, not a scan of every task); the field's own return visits follow a
+    # visit, which the visits above already count.
+    for customer_id, due in (_made_by(visit_rules).filter(
+            kind=TASK_RETURN_VISIT, due_date__gte=since).order_by().values_list("customer_id")
             .annotate(last=Max("due_date"))):
         if due > last.get(customer_id, datetime.date.min):
             last[customer_id] = due
@@ -456,9 +467,9 @@ def _calls(day, horizon, rules, calendar, customers, primary) -> list[SystemTask
         return []
     longest = max(r.every_days for r in call_rules)
     history: dict[int, list[datetime.date]] = defaultdict(list)
-    for customer_id, due in (FollowUpTask.objects.filter(
-            kind=TASK_CALL, due_date__gte=day - datetime.timedelta(days=3 * longest),
-            customer_id__isnull=False).order_by("customer_id", "due_date")
+    for customer_id, due in (_made_by(call_rules).filter(
+            kind=TASK_CALL, due_date__gte=day - datetime.timedelta(days=3 * longest))
+            .order_by("customer_id", "due_date")
             .values_list("customer_id", "due_date").iterator(chunk_size=10_000)):
         history[customer_id].append(due)
     profiles = {row[0]: row[1:] for row in CareProfile.objects.values_list(

@@ -100,10 +100,12 @@ def test_return_visit_when_the_last_visit_is_older_than_the_interval(cast, key):
     only("return_visit")
     cast.alice_customer.customer_class = key
     cast.alice_customer.save()
+    rule = CareRule.objects.get(kind="return_visit", customer_classes=key)
     FollowUpTask.objects.create(rep=cast.alice, customer=cast.alice_customer,
-                                kind="return_visit", title="回访", due_date=D(2027, 2, 1))
+                                kind=TASK_RETURN_VISIT, title="回访", due_date=D(2027, 2, 1),
+                                source_type="care.carerule", source_id=rule.pk)
     services.generate_care_tasks(D(2027, 2, 26))
-    task = tasks(TASK_RETURN_VISIT).get()
+    task = tasks(TASK_RETURN_VISIT).exclude(due_date=D(2027, 2, 1)).get()
     assert task.due_date == D(2027, 3, 3)  # 1 February + 30 days
     # Once made, it is the last return visit: the next run adds nothing.
     assert services.generate_care_tasks(D(2027, 2, 27))["created"] == 0
