@@ -222,3 +222,30 @@ def test_query_count_does_not_grow_with_customers(cast, key, django_assert_max_n
         ContactFactory(customer=c, birthday=D(1980, 9, 3))
     with django_assert_max_num_queries(30):
         services.generate_care_tasks(D(2027, 9, 1))
+
+
+def test_schedule_names_the_care_task():
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    entry = settings.SCHEDULE["care-tasks"]
+    assert entry["at"] == "01:00"
+    assert import_string(entry["task"]) is care_task
+
+
+def test_care_task_kinds_are_registered():
+    from outletcrm.visits.choices import task_kind_choices
+
+    kinds = dict(task_kind_choices())
+    assert {TASK_BIRTHDAY, TASK_CALL, TASK_FESTIVAL, TASK_RETURN_VISIT,
+            "care_family_event"} <= set(kinds)
+
+
+def test_lunar_one_off_family_event(cast):
+    only("family_event")
+    contact = ContactFactory(customer=cast.alice_customer)
+    # Lunar 2027-08-15 (中秋) is 15 September 2027.
+    FamilyEvent.objects.create(customer=cast.alice_customer, contact=contact, kind="other",
+                               date=D(2027, 8, 15), is_lunar=True)
+    services.generate_care_tasks(D(2027, 9, 10))
+    assert tasks("care_family_event").get().dedupe_key.endswith("2027-09-15")
