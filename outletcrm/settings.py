@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "outletcrm.visits",
     "outletcrm.complaints",
     "outletcrm.churn",
+    "outletcrm.care",
     "outletcrm.routing",
     "outletcrm.optimise",
 ]
@@ -362,6 +363,13 @@ SCHEDULE["complaint-breaches"] = {"task": "outletcrm.complaints.tasks.scan_breac
                            "every_minutes": 5}
 # Churn watch (outletcrm/churn, docs/churn.md): flags, dormant/lost statuses, win-backs.
 SCHEDULE["churn-scan"] = {"task": "outletcrm.churn.tasks.churn_scan_task", "at": "02:00"}
+SCHEDULE["care-tasks"] = {"task": "outletcrm.care.tasks.generate_care_tasks", "at": "01:00"}
+
+# Customer care (docs/care.md): care tasks are made this many days before they are due, and a
+# customer's gifts of a year are compared with a budget (yuan; by class code, else the default).
+CARE_LOOKAHEAD_DAYS = env_number("CARE_LOOKAHEAD_DAYS", 7, int)
+CARE_GIFT_BUDGET_YUAN = env_number("CARE_GIFT_BUDGET_YUAN", 500, int)
+CARE_GIFT_BUDGET_BY_CLASS = {"key": 2000, "ordinary": 500, "potential": 200}
 
 TASKS = {
     "default": {

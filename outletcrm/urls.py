@@ -15,6 +15,7 @@ urlpatterns = [
     path("churn/", include("outletcrm.churn.urls")),
     path("optimise/", include("outletcrm.optimise.urls")),
     path("notifications/", include("outletcrm.notifications.urls")),
+    path("care/", include("outletcrm.care.urls")),
     path("api/v1/", include("outletcrm.api_urls")),
     path("api/v1/", include("outletcrm.visits.api_urls")),
     path("api/v1/", include("outletcrm.orders.api_urls")),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("outletcrm.notifications.api_urls")),
     path("api/v1/", include("outletcrm.complaints.api_urls")),
     path("api/v1/", include("outletcrm.churn.api_urls")),
+    path("api/v1/", include("outletcrm.care.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(

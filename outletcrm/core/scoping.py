@@ -331,3 +331,10 @@ def can_see_complaint_report(user: User) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and (
         user.role in {Role.SUPERVISOR, Role.MANAGER, Role.CUSTOMER_SERVICE, Role.ADMIN}
         or user.is_superuser)
+# --- customer care (issue 9) --------------------------------------------------------------
+
+def can_manage_care_rules(user: User) -> bool:
+    """Care rules (which customers get which greetings, how often) are company policy:
+    managers and administrators set them; everyone may read them."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.is_superuser or user.role in {Role.MANAGER, Role.ADMIN})

@@ -327,6 +327,10 @@ def demo_seed(
         # Complaints near and past their deadlines, and the customer-service login (kefu01).
         # At the clock the services read (they stamp responses and closings with now).
         users["kefu01"] = seed_complaints(password=password)["login"]
+        # Customer care on rep01's list: a lunar birthday, gifts, today's care tasks.
+        from outletcrm.demo.care import seed_care
+
+        seed_care(now=now)
     return SeedResult(
         outlets=len(plan.outlets),
         contacts=contacts,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
+from outletcrm.care.models import CareRule
 from outletcrm.churn.models import ChurnFlag
 from outletcrm.customers.models import CustomerClass, OutletType, Tag
 from outletcrm.notifications.services import notify
@@ -94,6 +95,12 @@ def build_world(*, design: bool = False, territory: bool = False) -> SimpleNames
                   "days_since": 30, "usual_interval_days": 7.0, "order_days_12m": 40,
                   "value_last_90": "100.00", "value_previous_90": "300.00",
                   "drop_percent": 66.7, "interval_multiple": "2.0", "drop_threshold": 50})
+    from outletcrm.care.services import family_event_add, gift_record
+
+    family_event = family_event_add(actor=alice, contact=contact, kind="wedding",
+                                    date=today + datetime.timedelta(days=30))
+    gift, _ = gift_record(actor=alice, customer=shop, contact=contact, date=today,
+                          description="西湖龙井", value=Decimal("200"), story="老板爱喝茶")
 
     world = SimpleNamespace(**{k: v for k, v in locals().items() if k != "_"})
     world.design = world.territory = None
@@ -147,6 +154,9 @@ def _ids(world) -> dict[tuple[str, str], object]:
         ("complaints", "id"): world.complaint.pk,
         ("service-targets", "id"): world.target.pk,
         ("churn-flags", "id"): world.churn_flag.pk,
+        ("care-rules", "id"): CareRule.objects.order_by("pk").first().pk,
+        ("family-events", "id"): world.family_event.pk,
+        ("gifts", "id"): world.gift.pk,
     }
 
 

@@ -308,6 +308,8 @@ def test_8_customer_service_sees_complaints_near_and_past_their_deadline(at_seed
     assert 'data-testid="breached"' in page.content.decode()
     phone = log_in("rep01").get("/m/complaints/")
     assert phone.status_code == 200 and phone.context["rows"]
+
+
 def test_9_sup01_sees_churn_flags_with_their_evidence(at_seed_time):
     from outletcrm.churn.models import ChurnFlag
     from outletcrm.demo.churn import seed_churn
