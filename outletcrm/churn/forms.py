@@ -9,7 +9,7 @@ from outletcrm.churn.models import ChurnSettings
 
 
 class HandleForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    outcome = forms.ChoiceField(label=pgettext_lazy("churn", "Outcome"), choices=Outcome.choices)
     note = forms.CharField(label=pgettext_lazy("churn", "Note"), max_length=500, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 

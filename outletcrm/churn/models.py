@@ -81,7 +81,7 @@ class ChurnFlag(models.Model):
                                    on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("Handled by"))
     handled_at = models.DateTimeField(_("Handled at"), null=True, blank=True)
-    outcome = models.CharField(_("Outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(pgettext_lazy("churn", "Outcome"), max_length=10, choices=Outcome.choices, blank=True)
     note = models.CharField(pgettext_lazy("churn", "Note"), max_length=500, blank=True)
     cleared_on = models.DateField(_("Cleared on"), null=True, blank=True)
 

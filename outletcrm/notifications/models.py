@@ -150,7 +150,7 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("Delivery")
+        verbose_name = pgettext_lazy("notification", "Delivery")
         verbose_name_plural = _("Deliveries")
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
         constraints = [

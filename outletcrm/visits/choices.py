@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class VisitKind(models.TextChoices):
@@ -58,7 +59,7 @@ class DoneAction(models.TextChoices):
 
     CALL = "call", _("Phone call")
     VISIT = "visit", _("Visit")
-    GIFT = "gift", _("Gift")
+    GIFT = "gift", pgettext_lazy("done action", "Gift")
     MESSAGE = "message", _("Message")
     OTHER = "other", _("Other")
 
