@@ -100,6 +100,7 @@ def test_next_call_is_deterministic_and_irregular():
     assert 29 <= (first - D(2027, 3, 3)).days <= 55
 
 
+@pytest.mark.django_db
 def test_next_call_avoids_holidays_of_the_company_calendar():
     # Around 国庆 2026 (1–7 October rest days): never on one of them.
     for n in range(50):

@@ -181,7 +181,9 @@ def test_run_twice_creates_nothing_twice(cast, key, ordinary):
     first = care_task.call("2027-09-09")
     assert first["created"] >= 3  # bob's birthday, 中秋 for both
     count = FollowUpTask.objects.count()
-    second = care_task.call("2027-09-09")
+    # The recorded job is not run twice for a day; forced, the generation itself adds nothing.
+    assert care_task.call("2027-09-09") == {"skipped": "already succeeded"}
+    second = services.generate_care_tasks(D(2027, 9, 9))
     assert second["created"] == 0 and FollowUpTask.objects.count() == count
     # The next day adds only what newly entered the window.
     third = services.generate_care_tasks(D(2027, 9, 10))

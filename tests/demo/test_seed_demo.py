@@ -47,6 +47,7 @@ def test_seed_writes_the_company_and_prints_the_logins(seeded):
         Role.MANAGER: 3,
         Role.CUSTODIAN: 1,
         Role.ADMIN: 1,
+        Role.CUSTOMER_SERVICE: 1,
     }
     assert users.get(username="rep01").check_password(default_password())
     assert sorted(Customer.objects.values_list("code", flat=True))[:2] == ["C0000001", "C0000002"]
@@ -162,7 +163,7 @@ def test_second_seed_refuses_and_reset_replaces(seeded):
     with pytest.raises(CommandError):
         seed(outlets=10)
     out = seed(outlets=50, reset=True, seed=9)
-    assert Customer.objects.count() == 50 and User.objects.filter(is_demo=True).count() == 29
+    assert Customer.objects.count() == 50 and User.objects.filter(is_demo=True).count() == 30
     assert "50" in out
     seed(outlets=10, if_empty=True)  # already has data: does nothing
     assert Customer.objects.count() == 50
@@ -185,6 +186,6 @@ def test_deactivating_demo_users_lets_production_start(db, settings):
         refuse_unsafe_production()
     out = io.StringIO()
     call_command("deactivate_demo_users", stdout=out)
-    assert "29" in out.getvalue()
+    assert "30" in out.getvalue()
     assert not User.objects.filter(is_demo=True, is_active=True).exists()
     refuse_unsafe_production()

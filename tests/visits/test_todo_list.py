@@ -227,7 +227,9 @@ def test_each_rep_gets_one_summary_a_day(cast):
         add(cast, rep=cast.bob, due=datetime.date(2026, 12, 9), title="以后")
     with at("2026-12-09"):
         assert tasks_due_task.call("2026-12-09") == {"reps": 2, "notified": 2}
-        assert tasks_due_task.call("2026-12-09") == {"reps": 2, "notified": 0}
+        # The recorded job runs once a day; the summary itself, run again, notifies nobody.
+        assert tasks_due_task.call("2026-12-09") == {"skipped": "already succeeded"}
+        assert services.tasks_notify_due(datetime.date(2026, 12, 9)) == {"reps": 2, "notified": 0}
     notes = Notification.objects.filter(kind="task.due")
     assert notes.count() == 2
     alice = notes.get(user=cast.alice)
@@ -253,7 +255,10 @@ def test_an_overdue_task_escalates_after_two_working_days_across_a_weekend(cast,
             assert tasks_escalate_task.call(None)["escalated"] == 0, day
     with at("2026-12-09", "06:30"):  # Wednesday: Mon and Tue have passed
         assert tasks_escalate_task.call(None) == {"escalated": 1, "no_supervisor": 0}
-        assert tasks_escalate_task.call(None) == {"escalated": 0, "no_supervisor": 0}
+        # Recorded once a day; the escalation itself, run again, escalates nothing twice.
+        assert tasks_escalate_task.call(None) == {"skipped": "already succeeded"}
+        assert services.tasks_escalate(datetime.date(2026, 12, 9)) == {
+            "escalated": 0, "no_supervisor": 0}
     task.refresh_from_db()
     assert task.escalated_at is not None
     note = Notification.objects.get(kind="task.overdue")
