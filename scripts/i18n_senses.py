@@ -43,7 +43,7 @@ _ACTIONS = {
 _PAGES = {
     "Audit log", "Breadcrumb", "Customer archive", "Customers", "Day plan", "Field app",
     "New customer", "New order", "Orders", "Pages", "Product catalogue", "Routes",
-    "Supervisor's day", "Team territories", "Visit KPIs", "Approvals",
+    "Supervisor's day", "Team territories", "Visit KPIs", "Approvals", "Account security",
 }
 
 # Records and people: the name of a kind of record, or of a role, is the same record everywhere.

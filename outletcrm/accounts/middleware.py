@@ -1,0 +1,68 @@
+"""Session expiry and the signed-in sessions list, at low cost per request.
+
+After AuthenticationMiddleware. For a signed-in browser session:
+
+- idle: more than SESSION_IDLE_MINUTES since the last request (SESSION_IDLE_MINUTES_MOBILE once
+  the session has opened the field app under /m/) → signed out;
+- absolute: more than SESSION_ABSOLUTE_HOURS since the login → signed out;
+- ended: the session's UserSession row was deleted (by its user, an administrator, or the
+  user's deactivation) → signed out.
+
+A signed-out request carries on as anonymous: pages send it to the login page, the API answers
+401/403 and the field app keeps its queue until the rep logs in again.
+
+Cost: one indexed read of UserSession per request; the session and the row are written at most
+once a minute (the last-seen time is only as exact as that).
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+
+from outletcrm.accounts import services
+from outletcrm.accounts.models import UserSession, key_hash
+
+WRITE_EVERY_SECONDS = 60
+
+
+class SessionSecurityMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        self.check(request)
+        return self.get_response(request)
+
+    def check(self, request) -> None:
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        if session is None or user is None or not user.is_authenticated:
+            return
+        now = time.time()
+        if request.path.startswith("/m/") and not session.get(services.MOBILE):
+            session[services.MOBILE] = True
+        idle_minutes = (settings.SESSION_IDLE_MINUTES_MOBILE if session.get(services.MOBILE)
+                        else settings.SESSION_IDLE_MINUTES)
+        seen = session.get(services.SEEN)
+        started = session.get(services.STARTED)
+        expired = (
+            (idle_minutes > 0 and seen is not None and now - seen > idle_minutes * 60)
+            or (settings.SESSION_ABSOLUTE_HOURS > 0 and started is not None
+                and now - started > settings.SESSION_ABSOLUTE_HOURS * 3600))
+        row = (UserSession.objects.filter(key_hash=key_hash(session.session_key))
+               .only("id", "last_seen", "user_id").first() if session.session_key else None)
+        if expired or (row is None and session.get(services.TRACKED)) \
+                or (row is not None and row.user_id != user.pk):
+            if row is not None:
+                UserSession.objects.filter(pk=row.pk).delete()
+            logout(request)
+            return
+        if row is None:  # a session from before this middleware: start tracking it
+            services.session_track(request=request, user=user)
+            return
+        if seen is None or now - seen >= WRITE_EVERY_SECONDS:
+            session[services.SEEN] = now
+            session.setdefault(services.STARTED, now)
+            UserSession.objects.filter(pk=row.pk).update(
+                last_seen=services.timezone.now())
