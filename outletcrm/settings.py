@@ -106,6 +106,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "outletcrm.core",
     "outletcrm.org",
     "outletcrm.accounts",
@@ -126,6 +129,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed its second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     # Idle and absolute session expiry, the list of signed-in sessions (accounts.middleware).
     "outletcrm.accounts.middleware.SessionSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -202,6 +207,10 @@ SESSION_IDLE_MINUTES_MOBILE = env_number("SESSION_IDLE_MINUTES_MOBILE", 720, int
 SESSION_ABSOLUTE_HOURS = env_number("SESSION_ABSOLUTE_HOURS", 24, int)
 SESSION_COOKIE_AGE = max(SESSION_ABSOLUTE_HOURS, 1) * 3600
 TOKEN_LIFETIME_DAYS = env_number("TOKEN_LIFETIME_DAYS", 30, int)
+# Two-factor authentication (TOTP, accounts.twofactor): managers, custodians and administrators
+# may enrol; TWO_FACTOR_REQUIRED=on makes it compulsory for them (enrolment at the next login).
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", False)
+OTP_TOTP_ISSUER = "OutletCRM"
 # Argon2 (argon2-cffi) for every new or changed password; PBKDF2 stays so that passwords
 # stored before verify, and Django rehashes them with Argon2 at their next login.
 STRONG_PASSWORD_HASHERS = [

@@ -5,6 +5,8 @@ After AuthenticationMiddleware. For a signed-in browser session:
 - idle: more than SESSION_IDLE_MINUTES since the last request (SESSION_IDLE_MINUTES_MOBILE once
   the session has opened the field app under /m/) → signed out;
 - absolute: more than SESSION_ABSOLUTE_HOURS since the login → signed out;
+- second factor: a session that logged in by password and must pass TOTP reaches only the
+  verify and enrolment pages until it has (accounts.twofactor);
 - ended: the session's UserSession row was deleted (by its user, an administrator, or the
   user's deactivation) → signed out.
 
@@ -16,11 +18,16 @@ once a minute (the last-seen time is only as exact as that).
 """
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext
 
-from outletcrm.accounts import services
+from outletcrm.accounts import services, twofactor
 from outletcrm.accounts.models import UserSession, key_hash
 
 WRITE_EVERY_SECONDS = 60
@@ -32,7 +39,29 @@ class SessionSecurityMiddleware:
 
     def __call__(self, request):
         self.check(request)
+        blocked = self.second_factor(request)
+        if blocked is not None:
+            return blocked
         return self.get_response(request)
+
+    def second_factor(self, request):
+        """A session waiting for its second factor reaches only the verify/enrol pages."""
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is None or not session.get(twofactor.PENDING) or user is None \
+                or not user.is_authenticated or user.is_verified():
+            return None
+        allowed = {reverse("accounts:two_factor_verify"), reverse("accounts:two_factor"),
+                   reverse("logout")}
+        if request.path in allowed or request.path.startswith(("/static/", "/i18n/")):
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": gettext("Two-factor verification is needed: "
+                                                   "finish the login in the browser."),
+                                 "code": "otp_required"}, status=403)
+        target = ("accounts:two_factor_verify" if twofactor.enrolled(user)
+                  else "accounts:two_factor")
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
 
     def check(self, request) -> None:
         user = getattr(request, "user", None)

@@ -5,7 +5,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from outletcrm.accounts import services
+from outletcrm.accounts import services, twofactor
 from outletcrm.core.audit import audit_record
 from outletcrm.core.logins import attempted_username, client_ip
 from outletcrm.core.models import AuditEvent
@@ -23,6 +23,8 @@ def on_login(sender, request, user, **kwargs):
         return
     if hasattr(request, "session"):
         services.session_track(request=request, user=user)
+        if twofactor.needs_verification(user):
+            request.session[twofactor.PENDING] = True
     audit_record(action=AuditEvent.Action.LOGIN, actor=user, object_type="user",
                  channel=_channel(request), detail={"ip": client_ip(request)})
 

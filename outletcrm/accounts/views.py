@@ -1,18 +1,21 @@
 """Account security pages: own sessions and token, password change; administrators' lists."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from outletcrm.accounts import selectors, services
+from outletcrm.accounts import selectors, services, twofactor
 from outletcrm.accounts.models import UserSession, key_hash
 from outletcrm.core.audit import audit_record
 from outletcrm.core.models import AuditEvent
+from outletcrm.org.models import User
 
 
 def _annotate_tokens(tokens):
@@ -32,6 +35,8 @@ def security(request: HttpRequest) -> HttpResponse:
         "tokens": _annotate_tokens(list(selectors.token_list(request.user))),
         "current_hash": current,
         "can_manage": selectors.can_manage_accounts(request.user),
+        "may_enrol": twofactor.may_enrol(request.user),
+        "enrolled": twofactor.enrolled(request.user),
     })
 
 
@@ -45,6 +50,8 @@ def sessions_all(request: HttpRequest) -> HttpResponse:
         "sessions": selectors.session_list(request.user, everyone=True)[:500],
         "tokens": _annotate_tokens(list(selectors.token_list(request.user, everyone=True)[:500])),
         "current_hash": key_hash(request.session.session_key or ""),
+        "enrolled_users": User.objects.filter(totpdevice__confirmed=True).distinct()
+                          .order_by("username"),
     })
 
 
@@ -91,3 +98,60 @@ class PasswordChangeView(auth_views.PasswordChangeView):
                      object_type="user", detail={"user": self.request.user.username})
         messages.success(self.request, _("Your password was changed."))
         return response
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Set up two-factor authentication: scan the QR code, confirm with a code."""
+    if not twofactor.may_enrol(request.user):
+        raise Http404
+    device = twofactor.pending_device(request.user)
+    error = ""
+    if request.method == "POST":
+        codes = twofactor.enrol_confirm(request=request, device=device,
+                                        code=request.POST.get("code", ""))
+        if codes is not None:
+            return render(request, "accounts/two_factor_codes.html",
+                          {"codes": codes, "next": _next_url(request)})
+        error = _("That code is not right. Check the phone's clock and enter the code shown now.")
+    return render(request, "accounts/two_factor.html", {
+        "enrolled": twofactor.enrolled(request.user),
+        "required": twofactor.required_for(request.user),
+        "qr": twofactor.qr_data_uri(device), "secret": twofactor.secret_text(device),
+        "error": error, "next": request.GET.get("next") or request.POST.get("next", ""),
+    })
+
+
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The login's second step: a code from the authenticator app, or a backup code."""
+    if not twofactor.enrolled(request.user):
+        return redirect("accounts:two_factor")
+    error = ""
+    if request.method == "POST":
+        if twofactor.verify(request=request, code=request.POST.get("code", "")):
+            return redirect(_next_url(request))
+        error = _("That code is not right.")
+    return render(request, "accounts/two_factor_verify.html",
+                  {"error": error, "next": request.GET.get("next") or request.POST.get("next", "")})
+
+
+@login_required
+@require_POST
+def two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An administrator removes a user's second factor (a lost phone)."""
+    if not selectors.can_manage_accounts(request.user):
+        raise Http404
+    user = get_object_or_404(User, pk=user_id)
+    twofactor.reset(actor=request.user, user=user)
+    messages.success(request, _("Two-factor authentication was reset for %(user)s.")
+                     % {"user": user})
+    return redirect("accounts:sessions_all")

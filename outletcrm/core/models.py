@@ -108,6 +108,8 @@ class AuditEvent(models.Model):
         TOKEN_REVOKED = "token_revoked", _("API token revoked")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
         USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor authentication set up")
+        TWO_FACTOR_RESET = "2fa_reset", _("Two-factor authentication reset")
 
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
