@@ -13,8 +13,11 @@ After AuthenticationMiddleware. For a signed-in browser session:
 A signed-out request carries on as anonymous: pages send it to the login page, the API answers
 401/403 and the field app keeps its queue until the rep logs in again.
 
-Cost: one indexed read of UserSession per request; the session and the row are written at most
-once a minute (the last-seen time is only as exact as that).
+Cost: nothing per request but reading the session Django loads anyway; at most once a minute
+one UPDATE of the UserSession row (which also tells that it still exists) and a session save.
+Ending a session deletes the session itself (services.end_sessions), so it takes effect at the
+browser's next request; the missing row is the backstop for session engines that cannot be
+searched.
 """
 
 import time
@@ -69,9 +72,9 @@ class SessionSecurityMiddleware:
         if session is None or user is None or not user.is_authenticated:
             return
         now = time.time()
-        if request.path.startswith("/m/") and not session.get(services.MOBILE):
-            session[services.MOBILE] = True
-        idle_minutes = (settings.SESSION_IDLE_MINUTES_MOBILE if session.get(services.MOBILE)
+        # Kept with the once-a-minute write below, so the field app's pages cost no write.
+        mobile = bool(session.get(services.MOBILE)) or request.path.startswith("/m/")
+        idle_minutes = (settings.SESSION_IDLE_MINUTES_MOBILE if mobile
                         else settings.SESSION_IDLE_MINUTES)
         seen = session.get(services.SEEN)
         started = session.get(services.STARTED)
@@ -79,19 +82,23 @@ class SessionSecurityMiddleware:
             (idle_minutes > 0 and seen is not None and now - seen > idle_minutes * 60)
             or (settings.SESSION_ABSOLUTE_HOURS > 0 and started is not None
                 and now - started > settings.SESSION_ABSOLUTE_HOURS * 3600))
-        row = (UserSession.objects.filter(key_hash=key_hash(session.session_key))
-               .only("id", "last_seen", "user_id").first() if session.session_key else None)
-        if expired or (row is None and session.get(services.TRACKED)) \
-                or (row is not None and row.user_id != user.pk):
-            if row is not None:
-                UserSession.objects.filter(pk=row.pk).delete()
+        if expired:
+            UserSession.objects.filter(key_hash=key_hash(session.session_key)).delete()
             logout(request)
             return
-        if row is None:  # a session from before this middleware: start tracking it
+        if not session.get(services.TRACKED):  # a session from before this middleware
             services.session_track(request=request, user=user)
             return
         if seen is None or now - seen >= WRITE_EVERY_SECONDS:
+            # One UPDATE a minute at most; no row means the session was ended meanwhile
+            # (services.session_end also deletes the session itself, so this is the backstop).
+            found = UserSession.objects.filter(
+                key_hash=key_hash(session.session_key), user=user).update(
+                last_seen=services.timezone.now())
+            if not found:
+                logout(request)
+                return
             session[services.SEEN] = now
             session.setdefault(services.STARTED, now)
-            UserSession.objects.filter(pk=row.pk).update(
-                last_seen=services.timezone.now())
+            if mobile and not session.get(services.MOBILE):
+                session[services.MOBILE] = True

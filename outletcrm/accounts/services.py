@@ -39,11 +39,30 @@ def session_track(*, request, user) -> UserSession | None:
     return row
 
 
+def end_sessions(hashes: set[str]) -> int:
+    """Delete the stored sessions whose key hashes are given (database session engine).
+
+    UserSession keeps only a hash of the key, so the live sessions are scanned; ending is rare
+    and an installation has at most a few thousand live sessions. With another engine the
+    middleware's once-a-minute check signs the browser out instead.
+    """
+    if not hashes or settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return 0
+    from django.contrib.sessions.models import Session
+
+    doomed = [key for key in Session.objects.filter(expire_date__gt=timezone.now())
+              .values_list("session_key", flat=True).iterator(chunk_size=2000)
+              if key_hash(key) in hashes]
+    Session.objects.filter(session_key__in=doomed).delete()
+    return len(doomed)
+
+
 def session_end(*, actor, session: UserSession, reason: str = "ended",
                 channel: str = "web") -> None:
     """End a signed-in session: its browser is signed out at its next request."""
     with transaction.atomic():
         deleted, _ = UserSession.objects.filter(pk=session.pk).delete()
+        end_sessions({session.key_hash})
         if deleted:
             audit_record(action=AuditEvent.Action.SESSION_ENDED, actor=actor,
                          object_type="user", channel=channel,
@@ -54,6 +73,7 @@ def session_end(*, actor, session: UserSession, reason: str = "ended",
 def user_sessions_end(*, actor, user, reason: str) -> int:
     """End every session of a user and revoke their API token (deactivation)."""
     with transaction.atomic():
+        end_sessions(set(UserSession.objects.filter(user=user).values_list("key_hash", flat=True)))
         count, _ = UserSession.objects.filter(user=user).delete()
         tokens, _ = Token.objects.filter(user=user).delete()
         if count or tokens:

@@ -23,6 +23,9 @@ def on_login(sender, request, user, **kwargs):
         return
     if hasattr(request, "session"):
         services.session_track(request=request, user=user)
+        target = request.POST.get("next") or request.GET.get("next") or ""
+        if target.startswith("/m/"):  # logged in for the field app: its longer idle time
+            request.session[services.MOBILE] = True
         if twofactor.needs_verification(user):
             request.session[twofactor.PENDING] = True
     audit_record(action=AuditEvent.Action.LOGIN, actor=user, object_type="user",

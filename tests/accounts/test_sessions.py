@@ -16,9 +16,10 @@ pytestmark = pytest.mark.django_db
 PAGE = "/account/"
 
 
-def signed_in(user) -> Client:
+def signed_in(user, **extra) -> Client:
     client = Client()
-    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD,
+                                              **extra})
     assert response.status_code == 302, response.content[:500]
     return client
 
@@ -54,12 +55,20 @@ def test_an_idle_session_is_signed_out(cast, settings):
 def test_the_field_app_gets_the_longer_idle_time(cast, settings):
     settings.SESSION_IDLE_MINUTES = 120
     settings.SESSION_IDLE_MINUTES_MOBILE = 720
-    client = signed_in(cast.alice)
-    client.get("/m/")
+    client = signed_in(cast.alice, next="/m/")  # the phone's login page carries next=/m/
     with time_machine.travel(datetime.timedelta(hours=5), tick=False):
         assert client.get("/api/v1/me").status_code == 200
     with time_machine.travel(datetime.timedelta(hours=5 + 13), tick=False):
         assert client.get("/api/v1/me").status_code in (401, 403)
+
+
+def test_opening_the_field_app_later_also_gives_the_longer_idle_time(cast, settings):
+    settings.SESSION_IDLE_MINUTES = 120
+    client = signed_in(cast.alice)
+    with time_machine.travel(datetime.timedelta(minutes=5), tick=False):
+        client.get("/m/")  # recorded with the once-a-minute write
+    with time_machine.travel(datetime.timedelta(hours=5), tick=False):
+        assert client.get("/api/v1/me").status_code == 200
 
 
 def test_a_session_ends_after_its_absolute_lifetime(cast, settings):
