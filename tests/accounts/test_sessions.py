@@ -153,3 +153,12 @@ def _hash(client):
     from outletcrm.accounts.models import key_hash
 
     return key_hash(client.session.session_key)
+
+
+def test_security_events_show_in_the_audit_log(cast):
+    signed_in(cast.alice)
+    Client().post(reverse("login"), {"username": "bob", "password": "wrong-password"})
+    client = Client()
+    client.force_login(cast.custodian)
+    page = client.get(reverse("customers:audit"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "登录失败" in page.text and "账号 bob，来自 127.0.0.1" in page.text
