@@ -205,7 +205,8 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_IDLE_MINUTES = env_number("SESSION_IDLE_MINUTES", 120, int)
 SESSION_IDLE_MINUTES_MOBILE = env_number("SESSION_IDLE_MINUTES_MOBILE", 720, int)
 SESSION_ABSOLUTE_HOURS = env_number("SESSION_ABSOLUTE_HOURS", 24, int)
-SESSION_COOKIE_AGE = max(SESSION_ABSOLUTE_HOURS, 1) * 3600
+# The cookie lives as long as the session may (Django's two weeks when there is no limit).
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600 if SESSION_ABSOLUTE_HOURS > 0 else 1_209_600
 TOKEN_LIFETIME_DAYS = env_number("TOKEN_LIFETIME_DAYS", 30, int)
 # Two-factor authentication (TOTP, accounts.twofactor): managers, custodians and administrators
 # may enrol; TWO_FACTOR_REQUIRED=on makes it compulsory for them (enrolment at the next login).
