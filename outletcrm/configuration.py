@@ -29,6 +29,9 @@ def gettext_noop(message: str) -> str:
 
 MSG_ENV = gettext_noop("OUTLETCRM_ENV must be production, demo or test.")
 MSG_SECRET = gettext_noop("Set SECRET_KEY (or SECRET_KEY_FILE) for production.")
+MSG_SECRET_WEAK = gettext_noop(
+    "SECRET_KEY is too weak for production: use at least 50 random characters, for example "
+    "from “python -c 'import secrets; print(secrets.token_urlsafe(50))'”.")
 MSG_DEBUG = gettext_noop("DEBUG must be off in production (OUTLETCRM_ENV=production).")
 MSG_FILE = gettext_noop("%(name)s_FILE names a file that cannot be read: %(path)s.")
 MSG_NUMBER = gettext_noop("%(name)s must be a number, not “%(value)s”.")

@@ -23,6 +23,7 @@ from outletcrm.configuration import (
     MSG_FILE,
     MSG_NUMBER,
     MSG_SECRET,
+    MSG_SECRET_WEAK,
     ConfigError,
 )
 
@@ -75,6 +76,11 @@ if ENVIRONMENT == "production":
         raise ConfigError(MSG_DEBUG)
     if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY:
         raise ConfigError(MSG_SECRET)
+    # Django's own bar (check security.W009), refused rather than warned: a short or guessable
+    # key lets anyone sign sessions, password-reset links and messages.
+    if (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+            or SECRET_KEY.startswith("django-insecure-")):
+        raise ConfigError(MSG_SECRET_WEAK)
 
 ALLOWED_HOSTS = [
     h.strip() for h in (env("ALLOWED_HOSTS", "127.0.0.1,localhost") or "").split(",") if h.strip()
@@ -100,8 +106,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "outletcrm.core",
     "outletcrm.org",
+    "outletcrm.accounts",
     "outletcrm.notifications",
     "outletcrm.customers",
     "outletcrm.orders",
@@ -122,6 +132,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed its second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # Idle and absolute session expiry, the list of signed-in sessions (accounts.middleware).
+    "outletcrm.accounts.middleware.SessionSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout answer.
@@ -174,10 +188,33 @@ AUTH_USER_MODEL = "org.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "customers:list"
 LOGOUT_REDIRECT_URL = "login"
+# Password rules (docs/security.md), on the password change page, the admin's user forms and
+# `changepassword`; the demo accounts' shared password (14 characters) passes them.
+PASSWORD_MIN_LENGTH = env_number("PASSWORD_MIN_LENGTH", 10, int)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email",
+                                     "display_name")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "outletcrm.accounts.validators.NotIdentityValidator"},
 ]
+# Sessions (accounts.middleware): signed out after SESSION_IDLE_MINUTES without a request
+# (SESSION_IDLE_MINUTES_MOBILE once the session has used the field app, which may stay offline
+# for hours and keeps its queue until the rep logs in again), and SESSION_ABSOLUTE_HOURS after
+# the login whatever the activity. API tokens expire TOKEN_LIFETIME_DAYS after they were issued.
+SESSION_IDLE_MINUTES = env_number("SESSION_IDLE_MINUTES", 120, int)
+SESSION_IDLE_MINUTES_MOBILE = env_number("SESSION_IDLE_MINUTES_MOBILE", 720, int)
+SESSION_ABSOLUTE_HOURS = env_number("SESSION_ABSOLUTE_HOURS", 24, int)
+# The cookie lives as long as the session may (Django's two weeks when there is no limit).
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600 if SESSION_ABSOLUTE_HOURS > 0 else 1_209_600
+TOKEN_LIFETIME_DAYS = env_number("TOKEN_LIFETIME_DAYS", 30, int)
+# Two-factor authentication (TOTP, accounts.twofactor): managers, custodians and administrators
+# may enrol; TWO_FACTOR_REQUIRED=on makes it compulsory for them (enrolment at the next login).
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", False)
+OTP_TOTP_ISSUER = "OutletCRM"
 # Argon2 (argon2-cffi) for every new or changed password; PBKDF2 stays so that passwords
 # stored before verify, and Django rehashes them with Argon2 at their next login.
 STRONG_PASSWORD_HASHERS = [
@@ -261,7 +298,7 @@ API_JSON_MAX_DEPTH = 20
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "outletcrm.accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -487,6 +524,21 @@ X_FRAME_OPTIONS = "DENY"
 if ENVIRONMENT == "production":
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    # Served over HTTPS (the default in production): plain HTTP is redirected and browsers are
+    # told to use HTTPS only (HSTS). HTTPS=off for a server reached over plain HTTP only.
+    SERVED_OVER_HTTPS = env_bool("HTTPS", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SERVED_OVER_HTTPS)
+    SECURE_HSTS_SECONDS = env_number("SECURE_HSTS_SECONDS",
+                                     31_536_000 if SERVED_OVER_HTTPS else 0, int)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if TRUSTED_PROXY_COUNT:
+        # Behind our own proxy, TLS ends there: trust its X-Forwarded-Proto (nginx sets it).
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a promise to the browsers' lists that is hard to take back; the
+        # operator opts in with SECURE_HSTS_PRELOAD=on (docs/security.md).
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
     path("", include("outletcrm.core.urls")),
+    path("account/", include("outletcrm.accounts.urls")),
     path("customers/", include("outletcrm.customers.urls")),
     path("visits/", include("outletcrm.visits.urls")),
     path("complaints/", include("outletcrm.complaints.urls")),

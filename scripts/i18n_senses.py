@@ -44,7 +44,7 @@ _PAGES = {
     "Audit log", "Breadcrumb", "Customer archive", "Customers", "Day plan", "Field app",
     "New customer", "New order", "Orders", "Pages", "Product catalogue", "Routes",
     "Supervisor's day", "Team territories", "Visit KPIs", "Approvals", "Churn watch",
-    "Care rules",
+    "Care rules", "Account security",
 }
 
 # Records and people: the name of a kind of record, or of a role, is the same record everywhere.

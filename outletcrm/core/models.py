@@ -95,12 +95,22 @@ class TimelineEntry(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Governance log: exports, imports, merges — who did what with the archive, when."""
+    """Governance log: exports, imports, merges — who did what with the archive, when — and
+    account security (logins, failed logins, ended sessions, revoked tokens)."""
 
     class Action(models.TextChoices):
         EXPORT = "export", _("Export")
         IMPORT = "import", _("Import")
         MERGE = "merge", _("Merged")
+        # Account security (accounts app, docs/security.md).
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        SESSION_ENDED = "session_ended", _("Session ended")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor authentication set up")
+        TWO_FACTOR_RESET = "2fa_reset", _("Two-factor authentication reset")
 
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(

@@ -274,6 +274,14 @@ def _audit_summary(event: AuditEvent) -> str:
             "kept": detail.get("kept", ""),
             "merged": detail.get("merged", ""),
         }
+    # Account security events (accounts app): whose account, from which address.
+    who = detail.get("user") or detail.get("username") or ""
+    if who and detail.get("ip"):
+        return _("Account %(user)s, from %(ip)s") % {"user": who, "ip": detail["ip"]}
+    if who:
+        return _("Account %(user)s") % {"user": who}
+    if detail.get("ip"):
+        return _("From %(ip)s") % {"ip": detail["ip"]}
     return ""
 
 

@@ -1,5 +1,9 @@
 """REST API v1 for the organisation: token login, the caller's profile, regions, teams, users."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -9,6 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from outletcrm.core import scoping
+from outletcrm.core.audit import audit_record
+from outletcrm.core.logins import client_ip
+from outletcrm.core.models import AuditEvent
 from outletcrm.org.models import Region, Team, User
 
 TokenSerializer = inline_serializer("Token", {"token": serializers.CharField()})
@@ -59,7 +66,15 @@ class TokenView(APIView):
         serializer = AuthTokenSerializer(data=request.data,
                                          context={"request": request._request})
         serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        if settings.TOKEN_LIFETIME_DAYS > 0 and token.created <= timezone.now() - timedelta(
+                days=settings.TOKEN_LIFETIME_DAYS):
+            # An expired token is replaced by a fresh one (accounts.tokens refuses the old).
+            token.delete()
+            token = Token.objects.create(user=user)
+        audit_record(action=AuditEvent.Action.LOGIN, actor=user, object_type="user",
+                     channel="api", detail={"ip": client_ip(request._request)})
         return Response({"token": token.key})
 
 

@@ -10,6 +10,9 @@ from django.core.exceptions import ImproperlyConfigured
 from outletcrm.core.checks import refuse_unsafe_production
 from tests.factories import UserFactory
 
+# Long and varied enough for production (a weak key is refused: tests/accounts/test_hardening.py).
+STRONG_KEY = "k3Jx9-vQ2mZr7TnW_pL4sYb8HcE1uFa6DgR0oIeNtVwXyA5jKlMq"
+
 
 def settings_import(env: dict) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "OUTLETCRM_ENV"}}
@@ -26,12 +29,12 @@ def test_production_without_secret_key_refuses_to_start():
 
 
 def test_production_with_debug_refuses_to_start():
-    result = settings_import({"OUTLETCRM_ENV": "production", "SECRET_KEY": "x" * 50, "DEBUG": "1"})
+    result = settings_import({"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY, "DEBUG": "1"})
     assert result.returncode != 0 and "DEBUG" in result.stderr
 
 
 def test_production_with_own_secret_starts():
-    assert settings_import({"OUTLETCRM_ENV": "production", "SECRET_KEY": "x" * 50}).returncode == 0
+    assert settings_import({"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY}).returncode == 0
 
 
 def test_demo_accounts_block_production(db, settings):
