@@ -336,6 +336,12 @@ SPECTACULAR_SETTINGS = {
         "ReturnKindEnum": "outletcrm.orders.models.ReturnClaim.Kind",
         "ReturnStatusEnum": "outletcrm.orders.models.ReturnClaim.Status",
         "PaymentMethodEnum": "outletcrm.orders.models.Payment.Method",
+        "CustomerChannelEnum": "outletcrm.customers.choices.Channel",
+        "ComplaintChannelEnum": "outletcrm.complaints.choices.Channel",
+        "ComplaintStatusEnum": "outletcrm.complaints.choices.Status",
+        "SatisfactionEnum": "outletcrm.complaints.choices.Satisfaction",
+        "NotificationChannelEnum": "outletcrm.notifications.models.Channel",
+        "ChurnFlagStatusEnum": "outletcrm.churn.choices.FlagStatus",
     },
 }
 

@@ -44,7 +44,8 @@ def test_the_weak_key_message_is_chinese_for_a_chinese_operator(tmp_path):
 def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path):
     database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     env = {"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY, "DATABASE_URL": database,
-           "ALLOWED_HOSTS": "crm.example.com", "TRUSTED_PROXY_COUNT": "1"}
+           "ALLOWED_HOSTS": "crm.example.com", "TRUSTED_PROXY_COUNT": "1",
+           "SITE_URL": "https://crm.example.com"}
     migrated = run(["migrate", "--noinput"], env, tmp_path)
     assert migrated.returncode == 0, migrated.stderr[-2000:]
     result = run(["check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
