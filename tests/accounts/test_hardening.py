@@ -15,7 +15,9 @@ STRONG_KEY = "k3Jx9-vQ2mZr7TnW_pL4sYb8HcE1uFa6DgR0oIeNtVwXyA5jKlMq"
 CLEARED = {"OUTLETCRM_ENV", "SECRET_KEY", "SECRET_KEY_FILE", "DEBUG", "DATABASE_URL",
            "OUTLETCRM_DATA_DIR", "DJANGO_SETTINGS_MODULE", "LANGUAGE", "LC_ALL", "LC_MESSAGES",
            "LANG", "HTTPS", "SECURE_COOKIES", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
-           "ALLOWED_HOSTS", "TRUSTED_PROXY_COUNT"}
+           "ALLOWED_HOSTS", "TRUSTED_PROXY_COUNT",
+           # set by the browser tests' conftest in the same pytest process
+           "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 def run(args, env, tmp_path):
