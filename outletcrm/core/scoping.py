@@ -343,9 +343,10 @@ def can_manage_care_rules(user: User) -> bool:
 # --- archive governance (issue 10: custodianship 专人管理, the custodian's desk) ------------
 # Each region may name an archive custodian (org.Region.custodian); a region without one is
 # kept by the nearest custodian up the tree. A custodian's desk (suspected duplicates) and
-# approval inbox cover the regions they keep; regions nobody is named for, and customers
-# without a region, are kept by every custodian (a company that names nobody keeps today's
-# single archive custodian who sees everything). Administrators see and decide everything.
+# approval inbox cover the regions they keep; regions nobody keeps, and customers without a
+# region, are kept by the custodians named for no region (a company that names nobody keeps
+# today's single archive custodian who sees everything). Administrators see and decide
+# everything. (Reading customer records is unchanged: custodians see the whole archive.)
 #
 # Who approves a held change to the archive (governance.GovernancePolicy.approver):
 #   custodian  – the custodian who keeps the record's region (or an administrator);
@@ -387,12 +388,27 @@ def can_work_desk(user: User) -> bool:
 
 
 def custodian_region_ids(user: User) -> list[int] | None:
-    """Regions whose archive `user` keeps; None means every region (administrators)."""
+    """Regions whose archive `user` keeps; None means every region (administrators).
+
+    A custodian named for regions keeps those (and those below without a custodian of their
+    own); a custodian named for none keeps the regions nobody keeps, and records without a
+    region (`keeps_unassigned`)."""
     if is_archive_admin(user):
         return None
     if not is_archive_custodian(user):
         return []
-    return [pk for pk, keeper in nearest_custodians().items() if keeper in (user.pk, None)]
+    keepers = nearest_custodians()
+    if user.pk in keepers.values():
+        return [pk for pk, keeper in keepers.items() if keeper == user.pk]
+    return [pk for pk, keeper in keepers.items() if keeper is None]
+
+
+def keeps_unassigned(user: User) -> bool:
+    """Records without a region are kept by administrators and by custodians named for no
+    region."""
+    if is_archive_admin(user):
+        return True
+    return is_archive_custodian(user) and not Region.objects.filter(custodian=user).exists()
 
 
 def desk_scope_q(user: User, *, sides: tuple[str, ...] = ("customer_a__", "customer_b__")
@@ -404,9 +420,12 @@ def desk_scope_q(user: User, *, sides: tuple[str, ...] = ("customer_a__", "custo
     ids = custodian_region_ids(user)
     if ids is None:
         return None
+    unassigned = keeps_unassigned(user)
     condition = Q(pk__in=[])
     for side in sides:
-        condition |= Q(**{f"{side}region_id__in": ids}) | Q(**{f"{side}region__isnull": True})
+        condition |= Q(**{f"{side}region_id__in": ids})
+        if unassigned:
+            condition |= Q(**{f"{side}region__isnull": True})
     return condition
 
 
@@ -421,8 +440,8 @@ def can_approve_archive_change(user: User, *, region_id: int | None, team_id: in
     if is_archive_admin(user):
         return True
     if approver in ("custodian", "either") and is_archive_custodian(user):
-        ids = custodian_region_ids(user) or []
-        if region_id is None or region_id in ids:
+        if region_id in (custodian_region_ids(user) or []) or (
+                region_id is None and keeps_unassigned(user)):
             return True
     if approver in ("supervisor", "either"):
         if user.role == Role.SUPERVISOR and user.team_id and user.team_id == team_id:
@@ -442,7 +461,9 @@ def archive_approvals_q(user: User, *, approver: str) -> Q:
         return mine
     condition = Q(pk__in=[])
     if approver in ("custodian", "either") and is_archive_custodian(user):
-        condition |= Q(region_id__in=custodian_region_ids(user) or []) | Q(region__isnull=True)
+        condition |= Q(region_id__in=custodian_region_ids(user) or [])
+        if keeps_unassigned(user):
+            condition |= Q(region__isnull=True)
     if approver in ("supervisor", "either"):
         if user.role == Role.SUPERVISOR and user.team_id:
             condition |= Q(team_id=user.team_id)
