@@ -13,7 +13,7 @@ class Approver(models.TextChoices):
 
 class PairStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("duplicate pair", "Open")
-    MERGED = "merged", _("Merged")
+    MERGED = "merged", pgettext_lazy("duplicate pair", "Merged")
     DISMISSED = "dismissed", _("Not a duplicate")
 
 

@@ -63,7 +63,7 @@ class DuplicatePair(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(_("Note"), max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-found_at", "-pk"]
@@ -89,7 +89,7 @@ class PendingChange(models.Model):
     kind = models.CharField(max_length=10, choices=ChangeKind.choices)
     customer = models.ForeignKey("customers.Customer", null=True, blank=True,
                                  on_delete=models.CASCADE, related_name="+")
-    name = models.CharField(_("Customer name"), max_length=100)
+    name = models.CharField(max_length=100)
     proposed = models.JSONField(default=dict)
     before = models.JSONField(default=dict)
     shown = models.JSONField(default=list)  # [[field, label, old text, new text], …]
@@ -105,7 +105,7 @@ class PendingChange(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
-    reason = models.CharField(_("Reason"), max_length=300, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
     created_customer = models.ForeignKey("customers.Customer", null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+")
 
@@ -123,9 +123,9 @@ class Tombstone(models.Model):
     when, why, and its name and number (the audit log holds the same)."""
 
     customer_id = models.PositiveBigIntegerField()
-    code = models.CharField(_("Customer no."), max_length=20)
-    name = models.CharField(_("Customer name"), max_length=100)
-    reason = models.CharField(_("Reason"), max_length=300)
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=100)
+    reason = models.CharField(max_length=300)
     deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
     deleted_at = models.DateTimeField(auto_now_add=True)
