@@ -5,7 +5,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from outletcrm.core.models import AuditEvent, ChangeLog
-from outletcrm.customers import gates, services as customer_services
+from outletcrm.customers import gates
+from outletcrm.customers import services as customer_services
 from outletcrm.customers.models import Customer
 from outletcrm.governance import services
 from outletcrm.governance.models import GovernancePolicy, PendingChange
