@@ -16,11 +16,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import FloatField, Q
+from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from outletcrm.core import scoping
 from outletcrm.core.audit import audit_record
@@ -70,8 +72,11 @@ def find_duplicate_pairs() -> dict[tuple[int, int], dict]:
         if distance is not None:
             entry["distance_m"] = round(distance)
 
+    # Coordinates as floats straight from the database: converting 200,000 Decimals costs
+    # more than the whole comparison.
     rows = list(Customer.objects.live().values_list(
-        "pk", "phone", "name_norm", "address_norm", "latitude", "longitude"))
+        "pk", "phone", "name_norm", "address_norm",
+        Cast("latitude", FloatField()), Cast("longitude", FloatField())))
     by_phone: dict[str, set[int]] = defaultdict(set)
     by_name_address: dict[tuple[str, str], list[int]] = defaultdict(list)
     for pk, phone, name_norm, address_norm, _lat, _lng in rows:
@@ -99,21 +104,25 @@ def find_duplicate_pairs() -> dict[tuple[int, int], dict]:
     cells: dict[tuple[int, int], list[tuple[int, str, float, float]]] = defaultdict(list)
     for pk, _phone, name_norm, _address, lat, lng in rows:
         if name_norm and lat is not None and lng is not None:
-            flat, flng = float(lat), float(lng)
-            cells[_cell(flat, flng, radius)].append((pk, name_norm, flat, flng))
+            cells[_cell(lat, lng, radius)].append((pk, name_norm, lat, lng))
     for (cy, cx), members in cells.items():
-        for dy, dx in ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1)):  # each neighbour pair once
-            others = cells.get((cy + dy, cx + dx))
-            if not others:
-                continue
-            same = dy == 0 and dx == 0
-            for i, (pk, name, lat, lng) in enumerate(members):
-                for opk, oname, olat, olng in (others[i + 1:] if same else others):
-                    if fuzz.ratio(name, oname) < score:
-                        continue
-                    distance = haversine_m(lat, lng, olat, olng)
-                    if distance <= radius:
-                        add(pk, opk, "nearby_name", distance)
+        # This cell and its forward neighbours (each neighbouring pair of cells once).
+        candidates = list(members)
+        for dy, dx in ((0, 1), (1, -1), (1, 0), (1, 1)):
+            candidates.extend(cells.get((cy + dy, cx + dx), ()))
+        if len(candidates) < 2:
+            continue
+        names = [c[1] for c in candidates]
+        for i, (pk, name, lat, lng) in enumerate(members):
+            # One C call per record against its few neighbours (rapidfuzz), not one per pair.
+            for _name, _score, j in process.extract(name, names, scorer=fuzz.ratio,
+                                                    score_cutoff=score, limit=None):
+                if j <= i:  # itself, or a pair of this cell already seen from the other side
+                    continue
+                opk, _oname, olat, olng = candidates[j]
+                distance = haversine_m(lat, lng, olat, olng)
+                if distance <= radius:
+                    add(pk, opk, "nearby_name", distance)
     return pairs
 
 
@@ -262,7 +271,7 @@ def _tell_approvers(pending: PendingChange) -> None:
         notify(user=person, kind="archive.change_requested",
                title=gettext_lazy("%(who)s asks to approve: %(name)s"),
                params={"who": str(pending.requested_by), "name": pending.name},
-               link=f"/governance/approvals/#change-{pending.pk}",
+               link=f"{reverse('governance:inbox')}#change-{pending.pk}",
                customer_id=pending.customer_id, source=pending,
                dedupe_key=f"archive-change:{pending.pk}")
 
@@ -293,8 +302,6 @@ def pending_create_update(*, actor: User, customer: Customer, changes: dict) -> 
         before={name: _dump(name, getattr(customer, name)) for name in changes},
         shown=[_shown(name, getattr(customer, name), value) for name, value in changes.items()],
         region_id=customer.region_id, team_id=customer.team_id, requested_by=actor)
-    timeline_add(customer_id=customer.pk, kind="archive",
-                 title=gettext_lazy("Change to key fields waits for approval"), actor=actor)
     _tell_approvers(pending)
     return pending
 
@@ -312,8 +319,10 @@ def _decide_check(actor: User, pending: PendingChange) -> None:
 def _tell_requester(pending: PendingChange, title) -> None:
     notify(user=pending.requested_by, kind="archive.change_decided", title=title,
            params={"name": pending.name}, body=pending.reason,
-           link=(f"/customers/{(pending.customer_id or pending.created_customer_id)}/"
-                 if (pending.customer_id or pending.created_customer_id) else ""),
+           link=(reverse("customers:detail", args=[pending.customer_id or
+                                                  pending.created_customer_id])
+                 if (pending.customer_id or pending.created_customer_id)
+                 else reverse("governance:inbox")),
            customer_id=pending.customer_id or pending.created_customer_id, source=pending,
            dedupe_key=f"archive-decided:{pending.pk}")
 
