@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "outletcrm.care",
     "outletcrm.routing",
     "outletcrm.optimise",
+    "outletcrm.governance",
 ]
 
 MIDDLEWARE = [
@@ -407,6 +408,12 @@ SCHEDULE["complaint-breaches"] = {"task": "outletcrm.complaints.tasks.scan_breac
 # Churn watch (outletcrm/churn, docs/churn.md): flags, dormant/lost statuses, win-backs.
 SCHEDULE["churn-scan"] = {"task": "outletcrm.churn.tasks.churn_scan_task", "at": "02:00"}
 SCHEDULE["care-tasks"] = {"task": "outletcrm.care.tasks.generate_care_tasks", "at": "01:00"}
+# Archive governance (outletcrm/governance, docs/governance.md): the custodian's desk of
+# suspected duplicates, and archiving lost customers by the archive policy's rule.
+SCHEDULE["duplicates-scan"] = {"task": "outletcrm.governance.tasks.duplicates_scan_task",
+                               "at": "03:00"}
+SCHEDULE["archive-retention"] = {"task": "outletcrm.governance.tasks.archive_retention_task",
+                                 "at": "03:30"}
 
 # Customer care (docs/care.md): care tasks are made this many days before they are due, and a
 # customer's gifts of a year are compared with a budget (yuan; by class code, else the default).

@@ -111,6 +111,12 @@ class AuditEvent(models.Model):
         USER_DEACTIVATED = "user_deactivated", _("User deactivated")
         TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor authentication set up")
         TWO_FACTOR_RESET = "2fa_reset", _("Two-factor authentication reset")
+        # Archive governance (governance app): the custodian's decisions and deletions.
+        CHANGE_APPROVED = "change_approved", _("Archive change approved")
+        CHANGE_REFUSED = "change_refused", _("Archive change refused")
+        NOT_DUPLICATE = "not_duplicate", _("Marked not a duplicate")
+        ARCHIVED_BY_RULE = "archived_by_rule", _("Archived by rule")
+        DELETED = "deleted", _("Deleted (created in error)")
 
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(

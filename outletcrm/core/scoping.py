@@ -338,3 +338,146 @@ def can_manage_care_rules(user: User) -> bool:
     managers and administrators set them; everyone may read them."""
     return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
         user.is_superuser or user.role in {Role.MANAGER, Role.ADMIN})
+
+
+# --- archive governance (issue 10: custodianship 专人管理, the custodian's desk) ------------
+# Each region may name an archive custodian (org.Region.custodian); a region without one is
+# kept by the nearest custodian up the tree. A custodian's desk (suspected duplicates) and
+# approval inbox cover the regions they keep; regions nobody keeps, and customers without a
+# region, are kept by the custodians named for no region (a company that names nobody keeps
+# today's single archive custodian who sees everything). Administrators see and decide
+# everything. (Reading customer records is unchanged: custodians see the whole archive.)
+#
+# Who approves a held change to the archive (governance.GovernancePolicy.approver):
+#   custodian  – the custodian who keeps the record's region (or an administrator);
+#   supervisor – the supervisor of the record's team, a manager over its region (or an
+#                administrator);
+#   either     – any of those.
+# Nobody approves their own request; a rep never approves.
+
+def nearest_custodians() -> dict[int, int | None]:
+    """{region id: id of the custodian who keeps it (nearest named up the tree) or None}."""
+    rows = list(Region.objects.values_list("pk", "path", "custodian_id"))
+    named = {pk: custodian for pk, _path, custodian in rows if custodian}
+    result = {}
+    for pk, path, _custodian in rows:
+        chain = [int(p) for p in path.strip("/").split("/") if p.isdigit()]
+        keeper = None
+        for ancestor in reversed(chain):  # the region itself first, then up
+            if ancestor in named:
+                keeper = named[ancestor]
+                break
+        result[pk] = keeper
+    return result
+
+
+def is_archive_custodian(user: User) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role == Role.CUSTODIAN)
+
+
+def is_archive_admin(user: User) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role == Role.ADMIN or user.is_superuser)
+
+
+def can_work_desk(user: User) -> bool:
+    """The custodian's desk (duplicates queue, merges, not-a-duplicate): custodians and
+    administrators; for anyone else the pages do not exist (404)."""
+    return is_archive_custodian(user) or is_archive_admin(user)
+
+
+def custodian_region_ids(user: User) -> list[int] | None:
+    """Regions whose archive `user` keeps; None means every region (administrators).
+
+    A custodian named for regions keeps those (and those below without a custodian of their
+    own); a custodian named for none keeps the regions nobody keeps, and records without a
+    region (`keeps_unassigned`)."""
+    if is_archive_admin(user):
+        return None
+    if not is_archive_custodian(user):
+        return []
+    keepers = nearest_custodians()
+    if user.pk in keepers.values():
+        return [pk for pk, keeper in keepers.items() if keeper == user.pk]
+    return [pk for pk, keeper in keepers.items() if keeper is None]
+
+
+def keeps_unassigned(user: User) -> bool:
+    """Records without a region are kept by administrators and by custodians named for no
+    region."""
+    if is_archive_admin(user):
+        return True
+    return is_archive_custodian(user) and not Region.objects.filter(custodian=user).exists()
+
+
+def desk_scope_q(user: User, *, sides: tuple[str, ...] = ("customer_a__", "customer_b__")
+                 ) -> Q | None:
+    """Filter for desk items (duplicate pairs) `user` may work: an item is theirs when any
+    of its customers lies in a region they keep (or has no region). None: no restriction."""
+    if not can_work_desk(user):
+        return Q(pk__in=[])
+    ids = custodian_region_ids(user)
+    if ids is None:
+        return None
+    unassigned = keeps_unassigned(user)
+    condition = Q(pk__in=[])
+    for side in sides:
+        condition |= Q(**{f"{side}region_id__in": ids})
+        if unassigned:
+            condition |= Q(**{f"{side}region__isnull": True})
+    return condition
+
+
+def can_approve_archive_change(user: User, *, region_id: int | None, team_id: int | None,
+                               requester_id: int | None, approver: str) -> bool:
+    """May `user` approve or refuse a held change to a record of `region_id`/`team_id`
+    (rules above)? Also answers whether `user` needs nobody's approval for such a change."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if requester_id is not None and user.pk == requester_id:
+        return False
+    if is_archive_admin(user):
+        return True
+    if approver in ("custodian", "either") and is_archive_custodian(user):
+        if region_id in (custodian_region_ids(user) or []) or (
+                region_id is None and keeps_unassigned(user)):
+            return True
+    if approver in ("supervisor", "either"):
+        if user.role == Role.SUPERVISOR and user.team_id and user.team_id == team_id:
+            return True
+        if user.role == Role.MANAGER and user.region_id and region_id in _managed_region_ids(user):
+            return True
+    return False
+
+
+def archive_approvals_q(user: User, *, approver: str) -> Q:
+    """Filter for held changes (with `region_id`, `team_id`, `requested_by_id`) that `user`
+    may decide; the list form of can_approve_archive_change."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    mine = ~Q(requested_by_id=user.pk)
+    if is_archive_admin(user):
+        return mine
+    condition = Q(pk__in=[])
+    if approver in ("custodian", "either") and is_archive_custodian(user):
+        condition |= Q(region_id__in=custodian_region_ids(user) or [])
+        if keeps_unassigned(user):
+            condition |= Q(region__isnull=True)
+    if approver in ("supervisor", "either"):
+        if user.role == Role.SUPERVISOR and user.team_id:
+            condition |= Q(team_id=user.team_id)
+        if user.role == Role.MANAGER and user.region_id:
+            condition |= Q(region_id__in=_managed_region_ids(user))
+    return condition & mine
+
+
+def can_edit_archive_policy(user: User) -> bool:
+    """The archive policy (approvals, archiving rules) is company policy: administrators."""
+    return is_archive_admin(user)
+
+
+def can_delete_customer(user: User) -> bool:
+    """Deleting a customer record is only for administrators, and only for a record created
+    in error (governance.services.customer_delete_in_error checks that)."""
+    return is_archive_admin(user)

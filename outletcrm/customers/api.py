@@ -24,7 +24,7 @@ from rest_framework.response import Response
 
 from outletcrm.core import scoping
 from outletcrm.core.api import XLSX_MEDIA_TYPE, ScopedQuerysetMixin, XlsxRenderer, xlsx_response
-from outletcrm.customers import importexport, selectors, services
+from outletcrm.customers import gates, importexport, selectors, services
 from outletcrm.customers.dedupe import DuplicateMatch
 from outletcrm.customers.models import (
     CompetitorEntry,
@@ -101,6 +101,11 @@ ETAG = OpenApiParameter(
     OpenApiParameter.HEADER,
     response=[200],
     description='The record\'s version in quotes, e.g. `"7"`; send it back as If-Match.',
+)
+HELD_FOR_APPROVAL = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description='The archive policy holds new customers for approval: nothing is filed yet. '
+    '{"detail": "…", "pending_change": <id>}; the approver files it.',
 )
 STALE = OpenApiResponse(
     OpenApiTypes.OBJECT,
@@ -198,7 +203,8 @@ def filters_from(request) -> CustomerFilters:
         "customer (same phone; same name and address; near-identical name within "
         "~100 m) is refused with 409 and the matches; the archive custodian may "
         'resend with "force_duplicate": true.',
-        responses={201: CustomerSerializer, 400: FIELD_ERRORS, 409: DUPLICATE},
+        responses={201: CustomerSerializer, 202: HELD_FOR_APPROVAL, 400: FIELD_ERRORS,
+                   409: DUPLICATE},
     ),
     update=extend_schema(
         summary="Change a customer",
@@ -248,6 +254,10 @@ class CustomerViewSet(VersionedViewMixin, viewsets.GenericViewSet):
         return super().http_method_not_allowed(request, *args, **kwargs)
 
     def handle_exception(self, exc):
+        if isinstance(exc, gates.ApprovalPending):
+            # The archive policy holds new customers for approval (customers/gates.py).
+            return Response({"detail": str(exc), "pending_change": exc.pending.pk},
+                            status=status.HTTP_202_ACCEPTED)
         if isinstance(exc, services.DuplicateCustomerError):
             return Response(
                 {
@@ -281,7 +291,12 @@ class CustomerViewSet(VersionedViewMixin, viewsets.GenericViewSet):
             expected_version=expected_version(request, customer),
             **fields,
         )
-        return Response(self.card(customer), headers={"ETag": etag(customer)})
+        data = self.card(customer)
+        held = getattr(customer, "held_change", None)
+        if held is not None:  # key fields wait for approval (customers/gates.py)
+            data["held_for_approval"] = {"pending_change": held.pk,
+                                         "fields": sorted(held.proposed)}
+        return Response(data, headers={"ETag": etag(customer)})
 
     def partial_update(self, request, pk=None):
         return self.update(request, pk=pk, partial=True)

@@ -42,7 +42,7 @@ from outletcrm.core import scoping, spreadsheet
 from outletcrm.core.audit import audit_record
 from outletcrm.core.models import AuditEvent
 from outletcrm.core.spreadsheet import put
-from outletcrm.customers import services
+from outletcrm.customers import gates, services
 from outletcrm.customers.choices import (
     Channel,
     ClassScheme,
@@ -1335,6 +1335,14 @@ class _Importer:
             with transaction.atomic():
                 for row in rows:
                     if row.rejected:
+                        continue
+                    if gates.create_needs_approval(actor=self.actor,
+                                                   owner=row.fields.get("owner", self.actor)):
+                        # Held new customers are filed one by one through the form or the
+                        # API (customers/gates.py); an import cannot bypass the approval.
+                        row.add("", [_("New customers need approval under the archive policy: "
+                                       "file this one through the form, or ask the archive "
+                                       "custodian to import it.")])
                         continue
                     try:
                         customer = services.customer_create(

@@ -14,7 +14,7 @@ from outletcrm.core.audit import audit_record
 from outletcrm.core.history import diff, record_change, snapshot
 from outletcrm.core.models import AuditEvent, ChangeLog, TimelineEntry
 from outletcrm.core.timeline import timeline_add
-from outletcrm.customers import signals
+from outletcrm.customers import gates, signals
 from outletcrm.customers.dedupe import DuplicateMatch, find_duplicates
 from outletcrm.customers.models import CompetitorEntry, Contact, Customer, Tag, VersionedModel
 from outletcrm.customers.text import build_search_text, name_sort_key, normalise
@@ -128,12 +128,39 @@ def _set_tags(customer: Customer, tags) -> None:
     customer.tags.set(objs)
 
 
-@transaction.atomic
+class _HoldForApproval(Exception):  # noqa: N818 - internal signal, never leaves this module
+    """Validated but not written: the gate wants the new customer approved first."""
+
+
 def customer_create(
     *, actor: User, tags=None, contacts: list[dict] | None = None,
-    force_duplicate: bool = False, check_duplicates: bool = True, **fields,
+    force_duplicate: bool = False, check_duplicates: bool = True, approval: bool = True,
+    **fields,
 ) -> Customer:
-    """Create a customer (with optional first contacts) unless it duplicates one on file."""
+    """Create a customer (with optional first contacts) unless it duplicates one on file.
+
+    When the archive policy wants new customers approved (customers/gates.py) the validated
+    data is stored for approval instead and ApprovalPending is raised; `approval=False` (the
+    approver applying it, the system) files it at once.
+    """
+    try:
+        return _customer_create(actor=actor, tags=tags, contacts=contacts,
+                                force_duplicate=force_duplicate,
+                                check_duplicates=check_duplicates, approval=approval, **fields)
+    except _HoldForApproval as held:
+        held_fields, held_tags, held_contacts = held.args
+        with transaction.atomic():
+            pending = gates.hold_create(actor=actor, fields=held_fields, tags=held_tags,
+                                        contacts=held_contacts)
+        raise gates.ApprovalPending(pending) from None
+
+
+@transaction.atomic
+def _customer_create(
+    *, actor: User, tags=None, contacts: list[dict] | None = None,
+    force_duplicate: bool = False, check_duplicates: bool = True, approval: bool = True,
+    **fields,
+) -> Customer:
     fields = _clean_input(fields)
     fields.setdefault("owner", actor)
     _check_owner(actor, fields.get("owner"))
@@ -151,6 +178,10 @@ def customer_create(
         )
         if matches and not (force_duplicate and scoping.can_override_duplicate(actor)):
             raise DuplicateCustomerError(matches)
+    if approval and gates.create_needs_approval(actor=actor, owner=customer.owner):
+        # Nothing is written here; customer_create stores the request once this transaction
+        # is gone (a request stored inside it would be rolled back with it).
+        raise _HoldForApproval(fields, [str(t) for t in (tags or [])], contact_rows)
     _sync_owner_scope(customer)
     _refresh_keys(customer, extra_phones=[c.get("mobile", "") for c in contact_rows])
     customer.save()
@@ -178,12 +209,16 @@ def customer_create(
 @transaction.atomic
 def customer_update(
     *, actor: User, customer: Customer, tags=None, expected_version: int | None = None,
-    **fields,
+    approval: bool = True, **fields,
 ) -> Customer:
     """Change a customer's fields; every change is kept in its history.
 
     With `expected_version` (the version the editor read: a form's hidden field, an API
     client's If-Match) the save is refused with StaleEditError if anyone saved in between.
+    Archived records are read-only (restore first). When the archive policy holds changes to
+    key fields for approval (customers/gates.py), those are validated and stored as a pending
+    change, the other fields applied; the returned customer carries the pending change as
+    `held_change`. `approval=False`: the approver applying it, or the system.
     """
     fields = _clean_input(fields)
     unknown = set(fields) - set(CUSTOMER_FIELDS)
@@ -191,11 +226,16 @@ def customer_update(
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     _claim_version(Customer, customer.pk, expected_version)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.is_archived:
+        raise ValidationError(_("This customer is archived and read-only; restore it first."))
     tracked = CUSTOMER_FIELDS + ["tags"]
     before = snapshot(customer, tracked)
     old_owner_id = customer.owner_id
     if "owner" in fields and fields["owner"] != customer.owner:
         _check_owner(actor, fields["owner"])
+    stored = {key: getattr(customer, key) for key in gates.KEY_FIELDS}
+    proposed = {key: value for key, value in fields.items()
+                if key in gates.KEY_FIELDS and value != stored[key]}
     for key, value in fields.items():
         setattr(customer, key, value)
     customer.full_clean(exclude=["team", "region"])
@@ -208,6 +248,14 @@ def customer_update(
         hard = [m for m in matches if m.reason != "nearby_name" or "name" in fields]
         if hard and not scoping.can_override_duplicate(actor):
             raise DuplicateCustomerError(hard)
+    held = None
+    if approval and proposed:
+        # Validated as a whole above; now the key fields wait, as stored, for approval.
+        held = gates.hold_update(actor=actor, customer=Customer.objects.get(pk=customer.pk),
+                                 changes=proposed)
+        if held is not None:
+            for key in proposed:
+                setattr(customer, key, stored[key])
     _sync_owner_scope(customer)
     _refresh_keys(customer)
     customer.save()
@@ -219,6 +267,7 @@ def customer_update(
     if customer.owner_id != old_owner_id:
         signals.owner_changed.send(sender=Customer, customer=customer,
                                    old_owner_id=old_owner_id, actor=actor)
+    customer.held_change = held
     return customer
 
 
@@ -278,6 +327,25 @@ def customer_archive(*, actor: User, customer: Customer, reason: str) -> Custome
 
 
 @transaction.atomic
+def customer_archive_by_rule(*, customer_id: int, reason: str, note, note_params=None) -> bool:
+    """Archive a customer by a retention rule of the system (governance, no actor): kept,
+    read-only, out of the daily lists. `reason` is the text on the record, `note` the history
+    and timeline message. False when it was archived meanwhile (the job is idempotent)."""
+    customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
+    if customer is None or customer.is_archived:
+        return False
+    customer.archived_at = timezone.now()
+    customer.archive_reason = reason[:200]
+    customer.version += 1  # an edit form opened before is now out of date
+    customer.save(update_fields=["archived_at", "archive_reason", "version", "updated_at"])
+    record_change(instance=customer, action=ChangeLog.Action.ARCHIVE, actor=None,
+                  customer_id=customer.pk, note=note, note_params=note_params)
+    signals.archived.send(sender=Customer, customer=customer, actor=None)
+    timeline_add(customer_id=customer.pk, kind="archive", title=note, params=note_params)
+    return True
+
+
+@transaction.atomic
 def customer_restore(*, actor: User, customer: Customer) -> Customer:
     """Bring an archived customer back into daily work (win-back)."""
     if not scoping.can_archive_customer(actor):
@@ -317,8 +385,14 @@ def _repoint_related(source: Customer, target: Customer) -> dict[str, int]:
 
 
 @transaction.atomic
-def customer_merge(*, actor: User, keep: Customer, merge: Customer, channel: str = "web") -> Customer:
-    """Merge `merge` into `keep`: every related record and both histories end up on `keep`."""
+def customer_merge(*, actor: User, keep: Customer, merge: Customer, channel: str = "web",
+                   chosen: dict[str, str] | None = None) -> Customer:
+    """Merge `merge` into `keep`: every related record and both histories end up on `keep`.
+
+    Without `chosen`, `keep`'s values stand and its empty fields take `merge`'s (brands and
+    notes are joined). `chosen` ({field: "keep" | "merge"}, the custodian's field-by-field
+    choice on the desk) decides those fields exactly; latitude and longitude go together.
+    """
     if not scoping.can_merge_customers(actor):
         raise PermissionDenied(_("Only the archive custodian can merge customer records."))
     if keep.pk == merge.pk:
@@ -330,8 +404,10 @@ def customer_merge(*, actor: User, keep: Customer, merge: Customer, channel: str
         raise ValidationError(_("The record to keep is archived; restore it first."))
     if merge.merged_into_id:
         raise ValidationError(_("The record to merge has already been merged."))
+    chosen = _merge_choices(chosen)
     tracked = CUSTOMER_FIELDS + ["tags"]
     before = snapshot(keep, tracked)
+    old_owner_id = keep.owner_id
     for name in CUSTOMER_FIELDS:
         value = getattr(keep, name)
         if value in (None, "", []) and getattr(merge, name) not in (None, "", []):
@@ -341,10 +417,20 @@ def customer_merge(*, actor: User, keep: Customer, merge: Customer, channel: str
     keep.brands = sorted(set(keep.brands) | set(merge.brands))
     if merge.notes and merge.notes not in keep.notes:
         keep.notes = (keep.notes + "\n" + merge.notes).strip()
+    for name, side in chosen.items():
+        setattr(keep, name, getattr(merge if side == "merge" else _as_stored(keep), name))
+    if keep.referred_by_id in (keep.pk, merge.pk):
+        keep.referred_by = None
+    if keep.owner_id != old_owner_id:
+        _sync_owner_scope(keep)
+    keep.full_clean(exclude=["team", "region", "code"])
     keep.tags.add(*merge.tags.all())
     moved = _repoint_related(merge, keep)
     _refresh_keys(keep)
     keep.save()
+    if keep.owner_id != old_owner_id:
+        signals.owner_changed.send(sender=Customer, customer=keep, old_owner_id=old_owner_id,
+                                   actor=actor)
     merge.archived_at = timezone.now()
     merge.archive_reason = _("Merged into %(code)s") % {"code": keep.code}
     merge.merged_into = keep
@@ -359,6 +445,29 @@ def customer_merge(*, actor: User, keep: Customer, merge: Customer, channel: str
                  row_count=1, channel=channel,
                  detail={"kept": keep.code, "merged": merge.code, "moved": moved})
     return keep
+
+
+def _merge_choices(chosen: dict[str, str] | None) -> dict[str, str]:
+    """Check the field-by-field choice of a merge; coordinates follow one choice."""
+    chosen = dict(chosen or {})
+    unknown = set(chosen) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    if any(side not in ("keep", "merge") for side in chosen.values()):
+        raise ValidationError(_("Choose each field's value from one of the two records."))
+    for pair in (("latitude", "longitude"), ("longitude", "latitude")):
+        if pair[0] in chosen:
+            chosen[pair[1]] = chosen[pair[0]]
+    return chosen
+
+
+def _as_stored(customer: Customer) -> Customer:
+    """The record as it was read (before the default fill-in of the merge)."""
+    cached = getattr(customer, "_merge_stored", None)
+    if cached is None:
+        cached = Customer.objects.get(pk=customer.pk)
+        customer._merge_stored = cached
+    return cached
 
 
 def _clean_contact(fields: dict) -> dict:

@@ -20,7 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from outletcrm.core import scoping
 from outletcrm.core.models import ChangeLog
 from outletcrm.core.panels import customer_panels
-from outletcrm.customers import selectors, services
+from outletcrm.customers import gates, selectors, services
 from outletcrm.customers.forms import (
     ArchiveForm,
     CompetitorForm,
@@ -254,6 +254,9 @@ def customer_create_view(request: HttpRequest) -> HttpResponse:
             duplicates = duplicate_rows(request.user, exc.matches)
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except gates.ApprovalPending as held:
+            messages.info(request, str(held))
+            return redirect("customers:list")
         else:
             messages.success(
                 request,
@@ -289,7 +292,7 @@ def customer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, _("Nothing was changed."))
             return redirect(detail_url(customer))
         try:
-            services.customer_update(
+            updated = services.customer_update(
                 actor=request.user,
                 customer=customer,
                 tags=tags,
@@ -312,7 +315,11 @@ def customer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("Your changes were saved."))
+            if getattr(updated, "held_change", None) is not None:
+                messages.info(request, _("Changes to key fields wait for approval; the record "
+                                         "shows them as pending. Other changes were saved."))
+            else:
+                messages.success(request, _("Your changes were saved."))
             return redirect(detail_url(customer))
     return render(
         request,

@@ -340,6 +340,10 @@ def demo_seed(
         from outletcrm.demo.care import seed_care
 
         seed_care(now=now)
+        # The custodian's desk: suspected duplicates and a change waiting for approval.
+        from outletcrm.demo.governance import seed_governance
+
+        seed_governance()
     gather_planner_statistics()
     return SeedResult(
         outlets=len(plan.outlets),
@@ -359,6 +363,9 @@ def demo_reset() -> dict[str, int]:
     from outletcrm.demo.field import field_reset  # see demo_seed
 
     complaints_reset()  # complaints protect their customers and assignees
+    from outletcrm.demo.governance import governance_reset
+
+    governance_reset()  # archive change requests protect their requesters
     # Field rows first: plans, visits, orders and payments protect the logins and customers.
     field_deleted = field_reset()
     demo_users = User.objects.filter(is_demo=True)

@@ -10,7 +10,7 @@ from outletcrm.org.models import Region, Team, User
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "parent", "path"]
+    list_display = ["name", "code", "parent", "custodian", "path"]
     search_fields = ["name", "code"]
     ordering = ["path"]
 

@@ -26,6 +26,13 @@ class Region(models.Model):
     )
     # Materialised path ("/1/4/9/") so a manager's subtree is one indexed prefix query.
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    # The region's named archive custodian (专人负责, brief §7); a region without one is kept
+    # by the nearest custodian up the tree (core.scoping.nearest_custodians).
+    custodian = models.ForeignKey(
+        "org.User", verbose_name=_("Archive custodian"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="custodian_of",
+        limit_choices_to={"role": "custodian"},
+    )
 
     class Meta:
         ordering = ["path"]
