@@ -23,6 +23,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from outletcrm.core import scoping
+from outletcrm.core.accesslog import Action, access_record
 from outletcrm.core.api import XLSX_MEDIA_TYPE, ScopedQuerysetMixin, XlsxRenderer, xlsx_response
 from outletcrm.customers import importexport, selectors, services
 from outletcrm.customers.dedupe import DuplicateMatch
@@ -257,6 +258,12 @@ class CustomerViewSet(VersionedViewMixin, viewsets.GenericViewSet):
                 status=status.HTTP_409_CONFLICT,
             )
         return super().handle_exception(exc)
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        # 查询制度: a card read through the API is logged like a page view.
+        access_record(request, customers=[record], action=Action.API_VIEW)
+        return Response(self.get_serializer(record).data, headers={"ETag": etag(record)})
 
     def list(self, request):
         customers = selectors.customer_list(user=request.user, filters=filters_from(request))
