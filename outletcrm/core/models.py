@@ -111,6 +111,11 @@ class AuditEvent(models.Model):
         USER_DEACTIVATED = "user_deactivated", _("User deactivated")
         TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor authentication set up")
         TWO_FACTOR_RESET = "2fa_reset", _("Two-factor authentication reset")
+        # Archive governance (the access app, issue 10 items 3–4).
+        BORROW_REQUESTED = "borrow_requested", _("Borrowing requested")
+        BORROW_DECIDED = "borrow_decided", _("Borrowing decided")
+        EXPORT_DECIDED = "export_decided", _("Export decided")
+        PRINT = "print", _("Card printed")
 
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(

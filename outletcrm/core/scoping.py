@@ -476,3 +476,22 @@ def can_decide_export(user: User, export) -> bool:
 def export_needs_approval(user: User, row_count: int) -> bool:
     """Exports above settings.EXPORT_APPROVAL_ROWS wait for a keeper, except a keeper's own."""
     return row_count > settings.EXPORT_APPROVAL_ROWS and not is_archive_keeper(user)
+
+
+def keepers_of_region(region_id: int | None) -> list[User]:
+    """The custodians who keep `region_id`'s archive (a custodian with no region keeps all);
+    the administrators when no custodian does. They are told of requests waiting for them."""
+    custodians = list(User.objects.filter(is_active=True, role=Role.CUSTODIAN))
+    path = Region.objects.filter(pk=region_id).values_list("path", flat=True).first() or ""
+    paths = dict(Region.objects.filter(pk__in={c.region_id for c in custodians if c.region_id})
+                 .values_list("pk", "path"))
+    keepers = [c for c in custodians
+               if not c.region_id or (path and path.startswith(paths.get(c.region_id, "~")))]
+    return keepers or list(User.objects.filter(is_active=True, role=Role.ADMIN))
+
+
+def home_region_id(user: User) -> int | None:
+    """The region a person works in: their team's, or the one they manage."""
+    if user.team_id:
+        return user.team.region_id
+    return user.region_id
