@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outletcrm.core.forms import BoundedDateField
 from outletcrm.core.models import BorrowRequest
@@ -13,12 +14,12 @@ from outletcrm.core.models import BorrowRequest
 class BorrowForm(forms.Form):
     """A borrowing request: which customers (ids from the exact search), why, for how long."""
 
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=BorrowRequest.Purpose.choices,
+    purpose = forms.ChoiceField(label=pgettext_lazy("access", "Purpose"), choices=BorrowRequest.Purpose.choices,
                                 widget=forms.Select(attrs={"class": "form-select"}))
-    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(
+    reason = forms.CharField(label=pgettext_lazy("access", "Reason"), max_length=300, widget=forms.Textarea(
         attrs={"rows": 2, "maxlength": 300, "class": "form-control"}))
-    starts_on = BoundedDateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
-    ends_on = BoundedDateField(label=_("Until (last day)"),
+    starts_on = BoundedDateField(label=pgettext_lazy("access", "From"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    ends_on = BoundedDateField(label=pgettext_lazy("access", "Until (last day)"),
                                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
 
     def __init__(self, *args, **kwargs):
@@ -31,16 +32,16 @@ class BorrowForm(forms.Form):
 class DecideForm(forms.Form):
     """Approve or refuse, with an optional note."""
 
-    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
+    decision = forms.ChoiceField(choices=[("approve", pgettext_lazy("access", "Approve")), ("refuse", pgettext_lazy("access", "Refuse"))])
     note = forms.CharField(max_length=300, required=False)
 
 
 class PeriodForm(forms.Form):
     """The access report's period (default: this month so far), at most 92 days."""
 
-    date_from = BoundedDateField(label=_("From"), required=False,
+    date_from = BoundedDateField(label=pgettext_lazy("access", "From"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
-    date_to = BoundedDateField(label=_("To"), required=False,
+    date_to = BoundedDateField(label=pgettext_lazy("access", "To"), required=False,
                                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
 
     MAX_DAYS = 92

@@ -332,7 +332,7 @@ class BorrowRequest(models.Model):
     when the period ends: scope compares the period with now()."""
 
     class Purpose(models.TextChoices):
-        RIDE_ALONG = "ride_along", _("Ride-along")
+        RIDE_ALONG = "ride_along", pgettext_lazy("borrowing", "Ride-along")
         HANDOVER = "handover", pgettext_lazy("borrowing", "Handover")
         AUDIT = "audit", pgettext_lazy("borrowing", "Audit")
         OTHER = "other", pgettext_lazy("borrowing", "Other")
@@ -345,10 +345,10 @@ class BorrowRequest(models.Model):
 
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="+")
-    purpose = models.CharField(_("Purpose"), max_length=12, choices=Purpose.choices)
-    reason = models.CharField(_("Reason"), max_length=300)
-    starts_at = models.DateTimeField(_("From"))
-    ends_at = models.DateTimeField(_("Until"))
+    purpose = models.CharField(pgettext_lazy("borrowing", "Purpose"), max_length=12, choices=Purpose.choices)
+    reason = models.CharField(pgettext_lazy("borrowing", "Reason"), max_length=300)
+    starts_at = models.DateTimeField(pgettext_lazy("borrowing", "From"))
+    ends_at = models.DateTimeField(pgettext_lazy("borrowing", "Until"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
