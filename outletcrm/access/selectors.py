@@ -1,6 +1,7 @@
 """Reads of archive governance: the borrowing lists, the access report and its anomalies, and
 the export list. Each starts from what the reader may see (core.scoping)."""
 
+import bisect
 import datetime
 import statistics
 from dataclasses import dataclass, field
@@ -118,6 +119,20 @@ def access_report(*, user, start: datetime.date, end: datetime.date) -> list[dic
             if row["user_id"] in people]
 
 
+def _median_without(ordered: list[int], value: int) -> float | None:
+    """The median of the sorted list `ordered` with one occurrence of `value` left out (the
+    user's own figure among their peers'), without copying the list."""
+    n = len(ordered) - 1
+    if n <= 0:
+        return None
+    skip = bisect.bisect_left(ordered, value)
+
+    def at(k: int) -> int:
+        return ordered[k] if k < skip else ordered[k + 1]
+
+    return at(n // 2) if n % 2 else (at(n // 2 - 1) + at(n // 2)) / 2
+
+
 def access_anomalies(*, user, start: datetime.date, end: datetime.date) -> list[Anomaly]:
     """Days in [start, end] on which a user viewed more than ACCESS_ANOMALY_FACTOR × their
     own median of the ACCESS_BASELINE_DAYS days before, or × their peers' median that day
@@ -145,22 +160,22 @@ def access_anomalies(*, user, start: datetime.date, end: datetime.date) -> list[
             if user_id in reviewed:
                 in_period.append((user_id, day, views, off_hours, group))
     found = []
+    baseline = datetime.timedelta(days=settings.ACCESS_BASELINE_DAYS)
+    peers_sorted = {group: sorted(values) for group, values in by_peer_day.items()}
     for user_id, day, views, off_hours, group in in_period:
         anomaly = Anomaly(user=reviewed[user_id], day=day, views=views,
                           off_hours_exports=off_hours)
-        history = [v for d, v in by_user[user_id]
-                   if day - datetime.timedelta(days=settings.ACCESS_BASELINE_DAYS) <= d < day]
         if views >= floor:
-            if history:
-                anomaly.own_median = statistics.median(history)
+            days = by_user[user_id]  # in day order
+            lo = bisect.bisect_left(days, (day - baseline,))
+            hi = bisect.bisect_left(days, (day,))
+            if hi > lo:
+                anomaly.own_median = statistics.median(v for _d, v in days[lo:hi])
                 if views > factor * anomaly.own_median:
                     anomaly.reasons.append("own")
-            peers = list(by_peer_day[group])
-            peers.remove(views)
-            if peers:
-                anomaly.peer_median = statistics.median(peers)
-                if views > factor * anomaly.peer_median:
-                    anomaly.reasons.append("peers")
+            anomaly.peer_median = _median_without(peers_sorted[group], views)
+            if anomaly.peer_median is not None and views > factor * anomaly.peer_median:
+                anomaly.reasons.append("peers")
         if off_hours:
             anomaly.reasons.append("off_hours")
         if anomaly.reasons:
