@@ -106,3 +106,8 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 Alpine.start();
+
+// The printed customer card's "Print" button (access app): no inline script under the CSP.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print-page]")) window.print();
+});

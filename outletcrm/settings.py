@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "outletcrm.routing",
     "outletcrm.optimise",
     "outletcrm.governance",
+    "outletcrm.access",
 ]
 
 MIDDLEWARE = [
@@ -559,3 +560,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
+
+# Archive governance (docs/access.md; issue 10 items 2–4): the access log, borrowing, exports.
+# Raw access-log rows are kept this many days (then "access-purge" deletes them); the daily
+# per-user summaries the reports read are kept ACCESS_SUMMARY_KEEP_DAYS.
+ACCESS_LOG_KEEP_DAYS = env_number("ACCESS_LOG_KEEP_DAYS", 180, int)
+ACCESS_SUMMARY_KEEP_DAYS = env_number("ACCESS_SUMMARY_KEEP_DAYS", 3 * 366, int)
+# A day is flagged when a user viewed more than ACCESS_ANOMALY_FACTOR × their own median of the
+# previous ACCESS_BASELINE_DAYS active days, or × the median of their peers (same role and
+# region) that day — and at least ACCESS_ANOMALY_MIN_VIEWS cards (a rep opening 6 cards
+# instead of 2 is no leak).
+ACCESS_ANOMALY_FACTOR = env_number("ACCESS_ANOMALY_FACTOR", 3.0)
+ACCESS_BASELINE_DAYS = env_number("ACCESS_BASELINE_DAYS", 28, int)
+ACCESS_ANOMALY_MIN_VIEWS = env_number("ACCESS_ANOMALY_MIN_VIEWS", 30, int)
+# A borrowing period (借阅) may last at most this many days.
+BORROW_MAX_DAYS = env_number("BORROW_MAX_DAYS", 30, int)
+# Exports of more rows than this wait for the archive custodian's approval (发放制度).
+EXPORT_APPROVAL_ROWS = env_number("EXPORT_APPROVAL_ROWS", 500, int)
+# The summary runs hourly (yesterday again, and today so far), so the report is at most an
+# hour behind.
+SCHEDULE["access-summary"] = {"task": "outletcrm.access.tasks.access_summary_task",
+                              "every_minutes": 60}
+SCHEDULE["access-purge"] = {"task": "outletcrm.access.tasks.access_purge_task", "at": "03:10"}

@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications/", include("outletcrm.notifications.urls")),
     path("care/", include("outletcrm.care.urls")),
     path("governance/", include("outletcrm.governance.urls")),
+    path("access/", include("outletcrm.access.urls")),
     path("api/v1/", include("outletcrm.api_urls")),
     path("api/v1/", include("outletcrm.visits.api_urls")),
     path("api/v1/", include("outletcrm.orders.api_urls")),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include("outletcrm.churn.api_urls")),
     path("api/v1/", include("outletcrm.care.api_urls")),
     path("api/v1/", include("outletcrm.governance.api_urls")),
+    path("api/v1/", include("outletcrm.access.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(

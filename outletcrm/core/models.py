@@ -117,6 +117,11 @@ class AuditEvent(models.Model):
         NOT_DUPLICATE = "not_duplicate", _("Marked not a duplicate")
         ARCHIVED_BY_RULE = "archived_by_rule", _("Archived by rule")
         DELETED = "deleted", _("Deleted (created in error)")
+        # Archive governance (the access app, issue 10 items 3–4).
+        BORROW_REQUESTED = "borrow_requested", _("Borrowing requested")
+        BORROW_DECIDED = "borrow_decided", _("Borrowing decided")
+        EXPORT_DECIDED = "export_decided", _("Export decided")
+        PRINT = "print", _("Card printed")
 
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
@@ -263,3 +268,163 @@ class ScheduleSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.slot.isoformat()}"
+
+
+# --- archive governance: query, borrowing and issuance rules (brief §7; issue 10 items 2–4) --
+# They live in core because core.scoping reads the borrowing grants (scope needs no upward
+# import) and the customer pages, API and export (customers) write the access log; the
+# pages, reports and jobs that work on them are the `access` app's. Customers are named by
+# plain id, as elsewhere in core.
+
+
+class AccessLog(models.Model):
+    """One look at the archive (查询制度): who, which customer (or how many rows), when, from
+    where. Written with one INSERT per page or API call (core.accesslog); the daily per-user
+    summary (AccessDaily) answers the reports, and raw rows are purged after
+    settings.ACCESS_LOG_KEEP_DAYS."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed the card")
+        API_VIEW = "api_view", _("Read the card through the API")
+        SEARCH_OPEN = "search_open", _("Opened from a search")
+        EXPORT = "export", pgettext_lazy("access", "Export")
+        PRINT = "print", _("Printed the card")
+
+    user_id = models.BigIntegerField()  # a plain id: the log outlives a deleted account
+    at = models.DateTimeField(db_index=True)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    customer_id = models.BigIntegerField(null=True, blank=True)
+    row_count = models.IntegerField(default=1)
+    borrowed = models.BooleanField(default=False)  # seen through a borrowing grant
+    ip = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    path = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user_id", "at"], name="core_accesslog_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.customer_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class AccessDaily(models.Model):
+    """One user's looks at the archive on one day, summed from AccessLog by the nightly
+    "access-summary" job; the access report and the anomaly list read only these rows."""
+
+    day = models.DateField()
+    user_id = models.BigIntegerField()
+    views = models.IntegerField(default=0)  # card views: page, API and opened from a search
+    customers = models.IntegerField(default=0)  # distinct customers looked at
+    exports = models.IntegerField(default=0)
+    export_rows = models.IntegerField(default=0)
+    off_hours_exports = models.IntegerField(default=0)
+    prints = models.IntegerField(default=0)
+    borrowed_views = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["day", "user_id"],
+                                               name="access_daily_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} user {self.user_id}: {self.views}"
+
+
+class BorrowRequest(models.Model):
+    """A request to read customers outside one's scope for a while (借阅制度): the custodian
+    (or an administrator) approves or refuses; while approved and inside the period the
+    customers are readable, read-only, by the borrower (core.scoping). Nothing has to run
+    when the period ends: scope compares the period with now()."""
+
+    class Purpose(models.TextChoices):
+        RIDE_ALONG = "ride_along", pgettext_lazy("borrowing", "Ride-along")
+        HANDOVER = "handover", pgettext_lazy("borrowing", "Handover")
+        AUDIT = "audit", pgettext_lazy("borrowing", "Audit")
+        OTHER = "other", pgettext_lazy("borrowing", "Other")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("borrowing", "Pending")
+        APPROVED = "approved", pgettext_lazy("borrowing", "Approved")
+        REFUSED = "refused", pgettext_lazy("borrowing", "Refused")
+        WITHDRAWN = "withdrawn", pgettext_lazy("borrowing", "Withdrawn")
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="+")
+    purpose = models.CharField(pgettext_lazy("borrowing", "Purpose"), max_length=12, choices=Purpose.choices)
+    reason = models.CharField(pgettext_lazy("borrowing", "Reason"), max_length=300)
+    starts_at = models.DateTimeField(pgettext_lazy("borrowing", "From"))
+    ends_at = models.DateTimeField(pgettext_lazy("borrowing", "Until"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requester", "status", "ends_at"],
+                                name="core_borrow_requester")]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                              name="borrow_period_positive")]
+
+    def __str__(self) -> str:
+        return f"borrow #{self.pk} by {self.requester_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        from django.utils import timezone
+
+        return (self.status == self.Status.APPROVED
+                and self.starts_at <= timezone.now() < self.ends_at)
+
+
+class BorrowItem(models.Model):
+    """One customer of a borrowing request (by id; core sits below customers)."""
+
+    request = models.ForeignKey(BorrowRequest, on_delete=models.CASCADE, related_name="items")
+    customer_id = models.BigIntegerField(db_index=True)
+    region_id = models.BigIntegerField(null=True, blank=True)  # whose custodian decides
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["request", "customer_id"],
+                                               name="borrow_item_once")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: customer {self.customer_id}"
+
+
+class ExportRequest(models.Model):
+    """Every export of the archive (发放制度): who, when, the filter, how many rows, and who
+    approved it. Exports above settings.EXPORT_APPROVAL_ROWS wait for the custodian; once
+    approved the workbook is made (as the requester sees the archive then) and downloaded
+    once through a scoped view (core/files.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("export", "Waiting for approval")
+        APPROVED = "approved", pgettext_lazy("export", "Approved, ready to download")
+        REFUSED = "refused", pgettext_lazy("export", "Refused")
+        DOWNLOADED = "downloaded", pgettext_lazy("export", "Downloaded")
+        DONE = "done", pgettext_lazy("export", "Exported (within the limit)")
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    channel = models.CharField(max_length=10, default="web")
+    filters = models.JSONField(default=dict, blank=True)
+    filter_text = models.CharField(max_length=500, blank=True)
+    row_count = models.IntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    file = models.CharField(max_length=200, blank=True)  # relative to MEDIA_ROOT until fetched
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"export #{self.pk} by {self.requester_id}: {self.row_count} ({self.status})"

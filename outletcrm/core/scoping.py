@@ -16,7 +16,7 @@ the owner changes) so each rule is one indexed column.
 """
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django.http import Http404
 
 from outletcrm.org.models import Region, Role, User
@@ -45,8 +45,57 @@ def customer_scope_q(user: User, *, via: str = "") -> Q | None:
     """The filter for customers `user` may see; None means no restriction.
 
     `via` is the lookup path from the queried model to the customer ("" for Customer itself,
-    "customer__" for contacts, visits, orders…).
+    "customer__" for contacts, visits, orders…). Besides the role's own scope, a customer
+    lent to the user (an approved borrowing request whose period holds now, 借阅制度) is
+    readable; writes ask `customer_write_q`, which leaves borrowed customers out.
     """
+    own = customer_write_q(user, via=via)
+    if own is None:
+        return None
+    if not user or not user.is_authenticated or not user.is_active:
+        return own
+    return own | Q(InSubquery(F(f"{via}pk"), borrowed_customer_ids(user)))
+
+
+class InSubquery(Func):
+    """`column = ANY(ARRAY(subquery))` on PostgreSQL, `column IN (subquery)` elsewhere.
+
+    OR-ing a plain `IN (subquery)` into the owner/team/region filter makes PostgreSQL filter
+    every customer row through a hashed subplan (a sequential scan of the archive on every
+    page); ARRAY(subquery) is evaluated once as an init plan, so both sides keep their index
+    (a BitmapOr). Measured in bench/access_bench.py."""
+
+    conditional = True
+    output_field = BooleanField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):
+        column, column_params = compiler.compile(self.source_expressions[0])
+        query, query_params = compiler.compile(self.source_expressions[1])
+        query = query.strip()
+        if not query.startswith("("):
+            query = f"({query})"
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(ARRAY{query})", (*column_params, *query_params)
+        return f"{column} IN {query}", (*column_params, *query_params)
+
+
+def borrowed_customer_ids(user: User):
+    """Ids of the customers lent to `user` right now, as a subquery (no query of its own).
+    The period is compared with now(), so access ends by itself when the period ends."""
+    from django.utils import timezone
+
+    from outletcrm.core.models import BorrowItem, BorrowRequest
+
+    now = timezone.now()
+    return Subquery(BorrowItem.objects.filter(
+        request__requester_id=user.pk, request__status=BorrowRequest.Status.APPROVED,
+        request__starts_at__lte=now, request__ends_at__gt=now).values("customer_id"))
+
+
+def customer_write_q(user: User, *, via: str = "") -> Q | None:
+    """The customers `user` may change: the role's own scope, without borrowed ones (a
+    borrowed customer is read-only); None means no restriction."""
     if not user or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     role = user.role
@@ -67,6 +116,40 @@ def restrict(queryset: QuerySet, user: User, *, via: str = "") -> QuerySet:
     """Limit `queryset` to what `user` may see."""
     condition = customer_scope_q(user, via=via)
     return queryset if condition is None else queryset.filter(condition)
+
+
+def restrict_writable(queryset: QuerySet, user: User, *, via: str = "") -> QuerySet:
+    """Limit `queryset` to what `user` may change (their own scope, nothing borrowed)."""
+    condition = customer_write_q(user, via=via)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def in_own_scope(user: User, customer) -> bool:
+    """Whether `customer` (already loaded) is in the user's own scope, decided without a
+    query from its owner/team/region columns; False means it is seen only as borrowed."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    if user.role in ALL_ROLES or user.is_superuser or user.role == Role.CUSTOMER_SERVICE:
+        return True
+    if user.role == Role.MANAGER and user.region_id:
+        return customer.region_id in _managed_region_ids(user)
+    if user.role == Role.SUPERVISOR and user.team_id:
+        return customer.team_id == user.team_id
+    if user.role == Role.REP:
+        return customer.owner_id == user.pk
+    return False
+
+
+def ensure_writable(user: User, customer) -> None:
+    """Refuse a change to a customer the user only borrowed (read-only, 借阅制度)."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return  # the system itself (a job, an import run by a command)
+    if not in_own_scope(user, customer):
+        raise PermissionDenied(_("This customer is lent to you read-only; it cannot be "
+                                 "changed."))
 
 
 def get_in_scope(queryset: QuerySet, user: User, *, via: str = "", **lookup):
@@ -481,3 +564,75 @@ def can_delete_customer(user: User) -> bool:
     """Deleting a customer record is only for administrators, and only for a record created
     in error (governance.services.customer_delete_in_error checks that)."""
     return is_archive_admin(user)
+# --- archive governance: query, borrowing and issuance rules (issue 10 items 2–4) ---------
+# The access report and anomalies are the custodian's (for the regions they keep, when they
+# have one; the whole company otherwise) and the administrator's. A borrowing request is
+# decided by an administrator or a custodian whose region covers every customer asked for;
+# never by the requester. An export above settings.EXPORT_APPROVAL_ROWS waits for the same
+# people; custodians and administrators export without asking.
+
+def is_archive_keeper(user: User) -> bool:
+    """Custodians and administrators: the access report, the inboxes, the export list."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role in ALL_ROLES or user.is_superuser)
+
+
+def kept_region_ids(user: User) -> list[int] | None:
+    """The regions whose archive `user` keeps: None for all (an administrator, or a custodian
+    with no region named), [] for nobody else."""
+    if not is_archive_keeper(user):
+        return []
+    if user.role == Role.ADMIN or user.is_superuser or not user.region_id:
+        return None
+    return _managed_region_ids(user)
+
+
+def access_report_users(user: User) -> QuerySet:
+    """The people whose looks at the archive `user` may review."""
+    regions = kept_region_ids(user)
+    people = User.objects.all()
+    if regions is None:
+        return people
+    return people.filter(Q(team__region_id__in=regions) | Q(region_id__in=regions))
+
+
+def can_decide_borrowing(user: User, borrow) -> bool:
+    """Approve or refuse a borrowing request (the request's customers' regions decide)."""
+    if not is_archive_keeper(user) or user.pk == borrow.requester_id:
+        return False
+    regions = kept_region_ids(user)
+    if regions is None:
+        return True
+    wanted = {item.region_id for item in borrow.items.all()}
+    return bool(wanted) and wanted <= set(regions)
+
+
+def can_decide_export(user: User, export) -> bool:
+    """Approve or refuse an export that waits: a keeper of the requester's region."""
+    if not is_archive_keeper(user) or user.pk == export.requester_id:
+        return False
+    return access_report_users(user).filter(pk=export.requester_id).exists()
+
+
+def export_needs_approval(user: User, row_count: int) -> bool:
+    """Exports above settings.EXPORT_APPROVAL_ROWS wait for a keeper, except a keeper's own."""
+    return row_count > settings.EXPORT_APPROVAL_ROWS and not is_archive_keeper(user)
+
+
+def keepers_of_region(region_id: int | None) -> list[User]:
+    """The custodians who keep `region_id`'s archive (a custodian with no region keeps all);
+    the administrators when no custodian does. They are told of requests waiting for them."""
+    custodians = list(User.objects.filter(is_active=True, role=Role.CUSTODIAN))
+    path = Region.objects.filter(pk=region_id).values_list("path", flat=True).first() or ""
+    paths = dict(Region.objects.filter(pk__in={c.region_id for c in custodians if c.region_id})
+                 .values_list("pk", "path"))
+    keepers = [c for c in custodians
+               if not c.region_id or (path and path.startswith(paths.get(c.region_id, "~")))]
+    return keepers or list(User.objects.filter(is_active=True, role=Role.ADMIN))
+
+
+def home_region_id(user: User) -> int | None:
+    """The region a person works in: their team's, or the one they manage."""
+    if user.team_id:
+        return user.team.region_id
+    return user.region_id

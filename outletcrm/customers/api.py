@@ -3,6 +3,7 @@
 import base64
 import dataclasses
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.http import parse_etags
@@ -13,8 +14,9 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
+    inline_serializer,
 )
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
@@ -23,8 +25,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from outletcrm.core import scoping
+from outletcrm.core.accesslog import Action, access_record
 from outletcrm.core.api import XLSX_MEDIA_TYPE, ScopedQuerysetMixin, XlsxRenderer, xlsx_response
-from outletcrm.customers import gates, importexport, selectors, services
+from outletcrm.customers import exports, gates, importexport, selectors, services
 from outletcrm.customers.dedupe import DuplicateMatch
 from outletcrm.customers.models import (
     CompetitorEntry,
@@ -152,6 +155,11 @@ class VersionedViewMixin:
         return Response(self.get_serializer(record).data, headers={"ETag": etag(record)})
 
 
+EXPORT_WAITING = inline_serializer("ExportWaiting", {
+    "id": serializers.IntegerField(), "status": serializers.CharField(),
+    "row_count": serializers.IntegerField(), "detail": serializers.CharField()})
+
+
 def duplicates_payload(user: User, matches: list[DuplicateMatch]) -> list[dict]:
     """Duplicate matches as the caller may see them: id and name only for records in scope.
 
@@ -267,6 +275,12 @@ class CustomerViewSet(VersionedViewMixin, viewsets.GenericViewSet):
                 status=status.HTTP_409_CONFLICT,
             )
         return super().handle_exception(exc)
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        # 查询制度: a card read through the API is logged like a page view.
+        access_record(request, customers=[record], action=Action.API_VIEW)
+        return Response(self.get_serializer(record).data, headers={"ETag": etag(record)})
 
     def list(self, request):
         customers = selectors.customer_list(user=request.user, filters=filters_from(request))
@@ -434,9 +448,12 @@ class CustomerViewSet(VersionedViewMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Export customers to .xlsx",
         description="Exactly the customers the list shows you with the same filters, on one "
-        "sheet, their contacts on another. Every export is recorded.",
+        "sheet, their contacts on another, watermarked with the caller and the time. Every "
+        "export is recorded; one larger than EXPORT_APPROVAL_ROWS answers 202 and waits for "
+        "the archive custodian (then GET /api/v1/exports/{id}/download once).",
         parameters=[CustomerFilterSerializer],
-        responses={(200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY, 400: FIELD_ERRORS},
+        responses={(200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY, 400: FIELD_ERRORS,
+                   (202, "application/json"): EXPORT_WAITING},
     )
     @action(
         detail=False,
@@ -445,9 +462,17 @@ class CustomerViewSet(VersionedViewMixin, viewsets.GenericViewSet):
         renderer_classes=[JSONRenderer, XlsxRenderer],
     )
     def export(self, request):
-        content, count = importexport.export_customers(
-            user=request.user, filters=filters_from(request), channel="api"
-        )
+        outcome = exports.export_start(request=request, user=request.user,
+                                       filters=filters_from(request), channel="api")
+        if outcome.content is None:  # above EXPORT_APPROVAL_ROWS: waits for the custodian
+            return Response({
+                "id": outcome.export.pk, "status": outcome.export.status,
+                "row_count": outcome.export.row_count,
+                "detail": _("This export is larger than %(limit)s rows and waits for the "
+                            "archive custodian's approval.") % {
+                                "limit": settings.EXPORT_APPROVAL_ROWS},
+            }, status=status.HTTP_202_ACCEPTED)
+        content, count = outcome.content, outcome.export.row_count
         response = xlsx_response(content, f"customers-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
         response["X-Row-Count"] = str(count)
         return response

@@ -1859,8 +1859,45 @@ def _header_cells(sheet, headers: list[str]) -> list:
     return cells
 
 
+WATERMARK_SHEET = "水印"
+
+
+def watermark_text(user, moment=None) -> str:
+    """The visible mark on every workbook and printed card handed out (发放制度): who, when."""
+    moment = timezone.localtime(moment or timezone.now())
+    name = getattr(user, "display_name", "") or user.get_username()
+    return _("Confidential · %(name)s (%(username)s) · %(time)s") % {
+        "name": name, "username": user.get_username(), "time": f"{moment:%Y-%m-%d %H:%M}"}
+
+
+def _watermark(workbook, sheets, text: str) -> None:
+    """Put `text` in every sheet's printed header and footer, on a sheet of its own (seen on
+    opening), and in the file's properties."""
+    for sheet in sheets:
+        sheet.oddHeader.center.text = text
+        sheet.oddFooter.center.text = text
+    mark = workbook.create_sheet(WATERMARK_SHEET)
+    spreadsheet.append(mark, [text])
+    spreadsheet.append(mark, [_("This workbook was handed out to the person named above; "
+                                "every export is recorded.")])
+    workbook.properties.creator = text[:255]
+    workbook.properties.description = text
+
+
+def count_export(*, user, filters: CustomerFilters) -> int:
+    """How many customers an export with `filters` would hold for `user`."""
+    return customer_list(user=user, filters=filters).count()
+
+
+def export_filters(filters: CustomerFilters) -> dict:
+    """An export's filters without the defaults (as the audit log and export list keep them)."""
+    return {k: v for k, v in asdict(filters).items()
+            if v not in (None, "", {}) and (k, v) not in _DEFAULT_FILTERS}
+
+
 def export_customers(*, user, filters: CustomerFilters, channel: str = "web") -> tuple[bytes, int]:
-    """The customers `user` sees with `filters`, as .xlsx; the export is audited."""
+    """The customers `user` sees with `filters`, as .xlsx, watermarked with the user and the
+    time; the export is audited (customers/exports.py decides whether it may run now)."""
     queryset = (
         customer_list(user=user, filters=filters)
         .select_related("referred_by", "team", "region")
@@ -1890,6 +1927,7 @@ def export_customers(*, user, filters: CustomerFilters, channel: str = "web") ->
             for contact in contacts:
                 spreadsheet.append(contacts_sheet, _contact_row(customer, contact))
             count += 1
+        _watermark(workbook, [sheet, contacts_sheet], watermark_text(user))
     content = _save(workbook)
     audit_record(
         action=AuditEvent.Action.EXPORT,
@@ -1897,12 +1935,6 @@ def export_customers(*, user, filters: CustomerFilters, channel: str = "web") ->
         object_type="customer",
         row_count=count,
         channel=channel,
-        detail={
-            "filters": {
-                k: v
-                for k, v in asdict(filters).items()
-                if v not in (None, "", {}) and (k, v) not in _DEFAULT_FILTERS
-            }
-        },
+        detail={"filters": export_filters(filters)},
     )
     return content, count

@@ -224,6 +224,7 @@ def customer_update(
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    scoping.ensure_writable(actor, customer)  # a borrowed customer is read-only
     _claim_version(Customer, customer.pk, expected_version)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.is_archived:
@@ -310,6 +311,7 @@ def customer_archive(*, actor: User, customer: Customer, reason: str) -> Custome
     """Archive a former customer (never deleted, brief §3); it leaves lists but stays on file."""
     if not scoping.can_archive_customer(actor):
         raise PermissionDenied(_("You are not allowed to archive customers."))
+    scoping.ensure_writable(actor, customer)
     if customer.is_archived:
         raise ValidationError(_("This customer is already archived."))
     reason = (reason or "").strip()
@@ -350,6 +352,7 @@ def customer_restore(*, actor: User, customer: Customer) -> Customer:
     """Bring an archived customer back into daily work (win-back)."""
     if not scoping.can_archive_customer(actor):
         raise PermissionDenied(_("You are not allowed to restore customers."))
+    scoping.ensure_writable(actor, customer)
     if not customer.is_archived:
         raise ValidationError(_("This customer is not archived."))
     if customer.merged_into_id:
@@ -516,6 +519,7 @@ def _child_save(
 @transaction.atomic
 def contact_create(*, actor: User, customer: Customer, **fields) -> Contact:
     """Add a contact person to a customer."""
+    scoping.ensure_writable(actor, customer)
     fields = _clean_contact(fields)
     contact = _child_save(actor=actor, instance=Contact(customer=customer), fields=fields,
                           tracked=CONTACT_FIELDS, created=True)
@@ -531,6 +535,7 @@ def contact_update(
 
     `expected_version` as for customer_update: a stale save raises StaleEditError.
     """
+    scoping.ensure_writable(actor, contact.customer)
     fields = _clean_contact(fields)
     contact = _child_save(actor=actor, instance=contact, fields=fields, tracked=CONTACT_FIELDS,
                           created=False, expected_version=expected_version)
@@ -541,6 +546,7 @@ def contact_update(
 @transaction.atomic
 def contact_delete(*, actor: User, contact: Contact) -> None:
     """Remove a contact; its last values stay in the customer's history."""
+    scoping.ensure_writable(actor, contact.customer)
     values = snapshot(contact, CONTACT_FIELDS)
     record_change(instance=contact, action=ChangeLog.Action.DELETE, actor=actor,
                   customer_id=contact.customer_id,
@@ -560,6 +566,7 @@ def competitor_save(*, actor: User, customer: Customer, entry: CompetitorEntry |
     unknown = set(fields) - set(COMPETITOR_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    scoping.ensure_writable(actor, customer)
     created = entry is None
     entry = entry or CompetitorEntry(customer=customer)
     return _child_save(actor=actor, instance=entry, fields=fields, tracked=COMPETITOR_FIELDS,
@@ -569,6 +576,7 @@ def competitor_save(*, actor: User, customer: Customer, entry: CompetitorEntry |
 @transaction.atomic
 def competitor_delete(*, actor: User, entry: CompetitorEntry) -> None:
     """Remove a competitor entry; its last values stay in the history."""
+    scoping.ensure_writable(actor, entry.customer)
     values = snapshot(entry, COMPETITOR_FIELDS)
     record_change(instance=entry, action=ChangeLog.Action.DELETE, actor=actor,
                   customer_id=entry.customer_id,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from outletcrm.core import scoping
+from outletcrm.core.accesslog import Action, access_record, opened_from_search
 from outletcrm.core.models import ChangeLog
 from outletcrm.core.panels import customer_panels
 from outletcrm.customers import gates, selectors, services
@@ -216,6 +217,9 @@ def customer_lookup_view(request: HttpRequest) -> HttpResponse:
 def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A customer's card, contacts, competitor file, timeline and history."""
     customer = selectors.customer_get(user=request.user, pk=pk)
+    # 查询制度: every view of a card is logged (one INSERT; core/accesslog.py).
+    access_record(request, customers=[customer], action=Action.SEARCH_OPEN
+                  if opened_from_search(request) else Action.VIEW)
     visible = visible_ids(request.user, [customer.referred_by_id, customer.merged_into_id])
     history = list(selectors.customer_history(customer=customer))
     context = {

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from outletcrm.core import files, scoping
 from outletcrm.core.models import AuditEvent
-from outletcrm.customers import importexport, selectors
+from outletcrm.customers import exports, importexport, selectors
 from outletcrm.customers.choices import Channel, Status
 from outletcrm.customers.forms import CustomerFilterForm
 from outletcrm.customers.models import CustomerClass, OutletType, Tag
@@ -216,9 +216,14 @@ def export_view(request: HttpRequest) -> HttpResponse:
     """The customers the list shows with the same query string, as .xlsx (audited)."""
     # The list's own parser, so the export cannot drift from what the list shows.
     filters = CustomerFilterForm(request.GET).to_filters()
-    content, _count = importexport.export_customers(
-        user=request.user, filters=filters, channel="web"
-    )
+    # 发放制度: above EXPORT_APPROVAL_ROWS the export waits for the custodian (exports.py).
+    outcome = exports.export_start(request=request, user=request.user, filters=filters,
+                                   channel="web")
+    if outcome.content is None:
+        return render(request, "customers/io/export_waiting.html",
+                      {"export": outcome.export, "limit": settings.EXPORT_APPROVAL_ROWS},
+                      status=202)
+    content = outcome.content
     filename = _("customers-%(date)s.xlsx") % {"date": f"{timezone.localtime():%Y%m%d-%H%M}"}
     return _xlsx_download(content, filename)
 

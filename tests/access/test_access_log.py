@@ -1,0 +1,143 @@
+"""The access log and its report (查询制度, issue 10 item 2): views of the page and the API are
+recorded with who, what, when and from where; the daily summary feeds the per-user report and
+the anomaly list, which flags a user far above their usual or their peers, and exports out of
+working hours. Hand-made data, pinned clock."""
+
+import datetime
+import zoneinfo
+
+import pytest
+import time_machine
+from django.conf import settings
+
+from outletcrm.access import selectors, services
+from outletcrm.core.models import AccessDaily, AccessLog
+from tests.factories import UserFactory
+
+TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+@pytest.mark.django_db
+def test_page_view_is_logged_with_who_what_where(cast, client):
+    client.force_login(cast.alice)
+    client.get(f"/customers/{cast.alice_customer.pk}/", HTTP_USER_AGENT="TestBrowser/1.0",
+               REMOTE_ADDR="10.1.2.3")
+    row = AccessLog.objects.get()
+    assert (row.user_id, row.customer_id, row.action) == (cast.alice.pk, cast.alice_customer.pk,
+                                                           "view")
+    assert row.ip == "10.1.2.3" and row.user_agent == "TestBrowser/1.0"
+    assert row.path == f"/customers/{cast.alice_customer.pk}/" and not row.borrowed
+
+
+@pytest.mark.django_db
+def test_opening_from_a_search_is_logged_as_such(cast, client):
+    client.force_login(cast.alice)
+    client.get(f"/customers/{cast.alice_customer.pk}/",
+               HTTP_REFERER="http://testserver/customers/?q=%E8%81%94%E5%8D%8E")
+    assert AccessLog.objects.get().action == "search_open"
+
+
+@pytest.mark.django_db
+def test_api_view_is_logged_and_a_404_is_not(cast, api):
+    client = api(cast.alice)
+    assert client.get(f"/api/v1/customers/{cast.alice_customer.pk}/").status_code == 200
+    assert client.get(f"/api/v1/customers/{cast.charlie_customer.pk}/").status_code == 404
+    row = AccessLog.objects.get()
+    assert (row.action, row.customer_id) == ("api_view", cast.alice_customer.pk)
+
+
+@pytest.mark.django_db
+def test_print_is_logged_and_watermarked(cast, login):
+    page = login(cast.alice).get(f"/access/print/{cast.alice_customer.pk}/")
+    assert page.status_code == 200
+    assert b'data-testid="print-watermark"' in page.content
+    assert b"alice" in page.content
+    assert AccessLog.objects.get().action == "print"
+    assert login(cast.charlie).get(f"/access/print/{cast.alice_customer.pk}/").status_code == 404
+
+
+def _log(user, day, count, *, hour=10, action="view", rows=1):
+    moment = datetime.datetime.combine(day, datetime.time(hour), tzinfo=TZ)
+    AccessLog.objects.bulk_create([AccessLog(user_id=user.pk, at=moment, action=action,
+                                             customer_id=None if action == "export" else i + 1,
+                                             row_count=rows)
+                                   for i in range(count)])
+
+
+def _summarise(days):
+    for day in days:
+        services.access_summarise_day(day)
+
+
+@pytest.mark.django_db
+def test_summary_is_idempotent_and_counts_by_kind(cast):
+    day = datetime.date(2026, 3, 3)  # a Tuesday
+    _log(cast.alice, day, 5)
+    _log(cast.alice, day, 1, action="export", rows=40, hour=22)
+    _log(cast.alice, day, 2, action="print")
+    _summarise([day, day])
+    row = AccessDaily.objects.get(user_id=cast.alice.pk)
+    assert (row.views, row.customers, row.exports, row.export_rows, row.prints,
+            row.off_hours_exports) == (5, 5, 1, 40, 2, 1)
+
+
+@pytest.mark.django_db
+def test_anomalies_on_hand_made_data(cast):
+    # Three reps of one team; bob suddenly looks at 120 cards a day, alice exports at night.
+    dave = UserFactory(username="dave", team=cast.team_hz)
+    start = datetime.date(2026, 3, 2)
+    days = [start + datetime.timedelta(days=i) for i in range(-14, 5)]
+    for day in days:
+        for rep in (cast.alice, cast.bob, dave):
+            _log(rep, day, 10)
+    spike = start + datetime.timedelta(days=2)
+    _log(cast.bob, spike, 110)
+    _log(cast.alice, start + datetime.timedelta(days=3), 1, action="export", rows=300, hour=23)
+    _summarise(days)
+    with time_machine.travel(datetime.datetime(2026, 3, 7, 12, tzinfo=TZ), tick=False):
+        found = selectors.access_anomalies(user=cast.custodian, start=start,
+                                           end=start + datetime.timedelta(days=4))
+    flagged = {(a.user.username, a.day): a for a in found}
+    assert set(flagged) == {("bob", spike), ("alice", start + datetime.timedelta(days=3))}
+    assert flagged["bob", spike].reasons == ["own", "peers"]
+    assert flagged["bob", spike].own_median == 10
+    assert flagged["alice", start + datetime.timedelta(days=3)].reasons == ["off_hours"]
+    # Reps do not see the report; the report sums the period per user.
+    assert selectors.access_anomalies(user=cast.alice, start=start, end=spike) == []
+    report = {r["user"].username: r for r in selectors.access_report(
+        user=cast.custodian, start=start, end=start + datetime.timedelta(days=4))}
+    assert report["bob"]["views"] == 5 * 10 + 110
+    assert report["alice"]["off_hours_exports"] == 1
+
+
+@pytest.mark.django_db
+def test_report_pages_and_api_are_for_keepers_only(cast, login, api):
+    assert login(cast.custodian).get("/access/report/").status_code == 200
+    assert login(cast.alice).get("/access/report/").status_code == 404
+    assert api(cast.alice).get("/api/v1/access-report/").status_code == 404
+    assert api(cast.custodian).get("/api/v1/access-anomalies/").status_code == 200
+    bad = api(cast.custodian).get("/api/v1/access-report/", {"date_from": "2026-13-01"})
+    assert bad.status_code == 400
+    assert login(cast.custodian).get("/access/report/",
+                                     {"date_from": "2026-03-01",
+                                      "date_to": "2025-01-01"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_purge_keeps_recent_rows(cast):
+    today = datetime.date(2026, 6, 1)
+    _log(cast.alice, today - datetime.timedelta(days=settings.ACCESS_LOG_KEEP_DAYS + 1), 3)
+    _log(cast.alice, today - datetime.timedelta(days=2), 2)
+    assert services.access_purge(today)["log_rows"] == 3
+    assert AccessLog.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_report_page_query_count(cast, login, django_assert_max_num_queries):
+    day = datetime.datetime.now(tz=TZ).date()
+    _log(cast.alice, day, 3)
+    _log(cast.bob, day, 3)
+    services.access_summarise_day(day)
+    client = login(cast.custodian)
+    with django_assert_max_num_queries(12):
+        assert client.get("/access/report/").status_code == 200
