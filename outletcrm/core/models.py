@@ -111,6 +111,9 @@ class AuditEvent(models.Model):
         USER_DEACTIVATED = "user_deactivated", _("User deactivated")
         TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor authentication set up")
         TWO_FACTOR_RESET = "2fa_reset", _("Two-factor authentication reset")
+        # Privacy and handover (issue 10 items 5, 6; docs/privacy.md).
+        FIELD_SHOWN = "field_shown", _("Personal detail shown")
+        HANDOVER = "handover", _("Customers handed over")
 
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(

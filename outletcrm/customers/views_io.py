@@ -240,9 +240,11 @@ def _describe_filters(filters: dict) -> str:
         "outlet_type": _("Outlet type"), "customer_class": _("Class"),
         "abc_class": _("ABC class"), "tag": _("Tag"), "status": pgettext("customer", "Status"),
         "channel": _("Channel"), "archived": pgettext("filter", "Archive"), "ordering": _("Sort by"),
+        "consent": _("Marketing consent"),
     }
     choices = {"status": dict(Status.choices), "channel": dict(Channel.choices),
-               "archived": dict(form.ARCHIVED_CHOICES), "ordering": dict(form.ORDERING_CHOICES)}
+               "archived": dict(form.ARCHIVED_CHOICES), "ordering": dict(form.ORDERING_CHOICES),
+               "consent": dict(form.CONSENT_CHOICES)}
     names = _filter_names(filters)
     parts = []
     for key, value in sorted(filters.items(), key=lambda kv: list(labels).index(kv[0])
