@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "outletcrm.care",
     "outletcrm.routing",
     "outletcrm.optimise",
+    "outletcrm.handover",
 ]
 
 MIDDLEWARE = [

@@ -101,8 +101,3 @@ def lookup_hash(normalised: str) -> str:
     if not normalised:
         return ""
     return hmac.new(_hash_key(), normalised.encode(), hashlib.sha256).hexdigest()
-
-
-def generate_key() -> str:
-    """A new random key in the form FIELD_ENCRYPTION_KEY takes."""
-    return Fernet.generate_key().decode("ascii")
