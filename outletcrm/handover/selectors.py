@@ -12,7 +12,8 @@ def handover_list(*, user) -> QuerySet:
     if not scoping.is_field_supervisor(user):
         return Handover.objects.none()
     return (scoping.restrict_to_reps(Handover.objects.all(), user, via="from_rep__")
-            .select_related("from_rep", "created_by").annotate(moved=Count("moves")))
+            .select_related("from_rep", "created_by").annotate(moved=Count("moves"))
+            .order_by("-created_at", "-pk"))
 
 
 def handover_get(*, user, pk) -> Handover:
