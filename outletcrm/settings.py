@@ -363,6 +363,8 @@ SPECTACULAR_SETTINGS = {
         "SatisfactionEnum": "outletcrm.complaints.choices.Satisfaction",
         "NotificationChannelEnum": "outletcrm.notifications.models.Channel",
         "ChurnFlagStatusEnum": "outletcrm.churn.choices.FlagStatus",
+        "HandoverSplitModeEnum": "outletcrm.handover.choices.SplitMode",
+        "TransportModeEnum": ["walk", "ebike", "car"],
     },
 }
 

@@ -21,6 +21,7 @@ from outletcrm.core import scoping
 from outletcrm.core.api import IdField, StrictFieldsMixin
 from outletcrm.customers.choices import Status
 from outletcrm.handover import selectors, services
+from outletcrm.handover.choices import SplitMode
 from outletcrm.handover.models import Handover, HandoverMove
 from outletcrm.org.models import Role, User
 
@@ -46,7 +47,7 @@ class HandoverRequestSerializer(StrictFieldsMixin, serializers.Serializer):
     customers = serializers.ListField(child=IdField(), required=False,
                                       max_length=services.MAX_IDS,
                                       help_text="Only these customers (ids).")
-    mode = serializers.ChoiceField(choices=list(services.MODES), default="even",
+    mode = serializers.ChoiceField(choices=SplitMode.choices, default=SplitMode.EVEN,
                                    help_text="`even`: near-equal runs of neighbouring outlets; "
                                    "`choice`: `assignments`, the rest split evenly.")
     assignments = AssignmentSerializer(many=True, required=False, max_length=services.MAX_IDS)

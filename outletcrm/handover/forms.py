@@ -7,6 +7,7 @@ from outletcrm.core import scoping
 from outletcrm.customers.choices import Status
 from outletcrm.customers.forms import BootstrapMixin
 from outletcrm.customers.models import Customer, CustomerClass
+from outletcrm.handover.choices import SplitMode
 from outletcrm.org.models import Region, Role, User
 
 
@@ -23,9 +24,6 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
 class HandoverForm(BootstrapMixin, forms.Form):
     """Read from the query string for the preview and from the body to confirm."""
 
-    MODE_CHOICES = [("even", _("Split evenly (neighbouring outlets together)")),
-                    ("choice", _("Choose per customer in the preview"))]
-
     from_rep = PersonChoiceField(queryset=None, label=_("Hand over the customers of"))
     to_reps = PeopleChoiceField(queryset=None, label=_("To"),
                                 widget=forms.SelectMultiple(attrs={"size": 6}))
@@ -39,7 +37,7 @@ class HandoverForm(BootstrapMixin, forms.Form):
     customers = forms.CharField(
         required=False, max_length=20_000, label=_("Only these customers"),
         help_text=_("Customer numbers separated by commas or spaces; empty for all."))
-    mode = forms.ChoiceField(choices=MODE_CHOICES, initial="even", label=_("Split"))
+    mode = forms.ChoiceField(choices=SplitMode.choices, initial=SplitMode.EVEN, label=_("Split"))
     deactivate = forms.BooleanField(
         required=False, label=_("Deactivate the departing rep's account now"),
         help_text=_("His sessions and API token end at once. Needs all his customers handed "

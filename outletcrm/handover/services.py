@@ -42,6 +42,7 @@ from outletcrm.core.models import AuditEvent, ChangeLog
 from outletcrm.customers import signals
 from outletcrm.customers.choices import Status
 from outletcrm.customers.models import Customer
+from outletcrm.handover.choices import SplitMode
 from outletcrm.handover.models import Handover, HandoverMove
 from outletcrm.org.models import Role, User
 from outletcrm.visits.models import FollowUpTask, PlannedStop, Route, RouteStop
@@ -49,7 +50,7 @@ from outletcrm.visits.services import plan_add_stop
 
 MAX_TARGETS = 20
 MAX_IDS = 10_000
-MODES = ("even", "choice")
+MODES = tuple(SplitMode.values)
 NOTE = gettext_lazy("Handed over from %(from)s to %(to)s")
 
 
