@@ -25,7 +25,7 @@ class HandoverForm(BootstrapMixin, forms.Form):
     """Read from the query string for the preview and from the body to confirm."""
 
     from_rep = PersonChoiceField(queryset=None, label=_("Hand over the customers of"))
-    to_reps = PeopleChoiceField(queryset=None, label=_("To"),
+    to_reps = PeopleChoiceField(queryset=None, label=_("Hand them to"),
                                 widget=forms.SelectMultiple(attrs={"size": 6}))
     region = forms.ModelChoiceField(queryset=Region.objects.all(), required=False,
                                     label=_("Only in region"))

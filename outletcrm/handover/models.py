@@ -7,6 +7,7 @@ customer's own history (core.ChangeLog) shows the change of owner as well.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Handover(models.Model):
@@ -17,7 +18,7 @@ class Handover(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("Handed over by"))
-    created_at = models.DateTimeField(_("When"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(pgettext_lazy("handover", "When"), auto_now_add=True, db_index=True)
     reason = models.CharField(_("Reason"), max_length=200, blank=True)
     deactivated = models.BooleanField(_("Account deactivated"), default=False)
     # What was selected (region, class, status, ids) and how many of each kind moved.
@@ -28,7 +29,7 @@ class Handover(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("Handover")
-        verbose_name_plural = _("Handovers")
+        verbose_name_plural = pgettext_lazy("handover", "Handovers")
 
     def __str__(self) -> str:
         return f"{self.from_rep} {self.created_at:%Y-%m-%d}"
