@@ -270,7 +270,7 @@ def test_consent_needs_how_it_was_obtained_and_is_dated(cast):
 
 def test_consent_is_shown_and_editable_on_the_page(cast, login):
     client = login(cast.alice)
-    assert "No consent" in detail(client, cast.alice_customer)
+    assert "未同意" in detail(client, cast.alice_customer)  # "No consent", in Chinese
     edit = client.get(reverse("customers:edit", args=[cast.alice_customer.pk])).content.decode()
     assert 'name="marketing_consent"' in edit and 'name="marketing_consent_source"' in edit
     # Saving the form as it is keeps the consent as it was (the field is on the form).
