@@ -257,6 +257,15 @@ def _describe_filters(filters: dict) -> str:
     return pgettext("list separator", ", ").join(parts)
 
 
+def _label_of_contact_field(name: str) -> str:
+    from outletcrm.customers.models import Contact
+
+    try:
+        return str(Contact._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - an old entry naming a field that has gone
+        return name
+
+
 def _audit_summary(event: AuditEvent) -> str:
     """What an audit event was about, in one line."""
     detail = event.detail or {}
@@ -276,6 +285,13 @@ def _audit_summary(event: AuditEvent) -> str:
             "kept": detail.get("kept", ""),
             "merged": detail.get("merged", ""),
         }
+    if event.action == AuditEvent.Action.FIELD_SHOWN:
+        return _("%(field)s of a contact of %(customer)s") % {
+            "field": _label_of_contact_field(detail.get("field", "")),
+            "customer": detail.get("customer", "")}
+    if event.action == AuditEvent.Action.HANDOVER:
+        return _("From %(from)s to %(to)s") % {
+            "from": detail.get("from", ""), "to": "、".join(detail.get("to", []))}
     # Account security events (accounts app): whose account, from which address.
     who = detail.get("user") or detail.get("username") or ""
     if who and detail.get("ip"):

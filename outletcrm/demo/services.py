@@ -333,6 +333,10 @@ def demo_seed(
         from outletcrm.demo.care import seed_care
 
         seed_care(now=now)
+        # A completed handover in the history (privacy and handover, issue 10).
+        from outletcrm.demo.handover import seed_handover
+
+        seed_handover(now=now)
     return SeedResult(
         outlets=len(plan.outlets),
         contacts=contacts,
@@ -349,7 +353,9 @@ def demo_reset() -> dict[str, int]:
     require_demo_allowed()
     from outletcrm.demo.complaints import complaints_reset
     from outletcrm.demo.field import field_reset  # see demo_seed
+    from outletcrm.demo.handover import handover_reset
 
+    handover_reset()  # handovers protect the departing rep's login
     complaints_reset()  # complaints protect their customers and assignees
     # Field rows first: plans, visits, orders and payments protect the logins and customers.
     field_deleted = field_reset()
