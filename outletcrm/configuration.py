@@ -33,6 +33,13 @@ MSG_SECRET_WEAK = gettext_noop(
     "SECRET_KEY is too weak for production: use at least 50 random characters, for example "
     "from “python -c 'import secrets; print(secrets.token_urlsafe(50))'”.")
 MSG_DEBUG = gettext_noop("DEBUG must be off in production (OUTLETCRM_ENV=production).")
+MSG_FIELD_KEY = gettext_noop(
+    "Set FIELD_ENCRYPTION_KEY (or FIELD_ENCRYPTION_KEY_FILE) for production: the key that "
+    "encrypts contacts' personal data, for example from “python -c 'from cryptography.fernet "
+    "import Fernet; print(Fernet.generate_key().decode())'”.")
+MSG_FIELD_KEY_BAD = gettext_noop(
+    "FIELD_ENCRYPTION_KEY must be one or more Fernet keys (44 characters of URL-safe base64), "
+    "separated by commas, the newest first.")
 MSG_FILE = gettext_noop("%(name)s_FILE names a file that cannot be read: %(path)s.")
 MSG_NUMBER = gettext_noop("%(name)s must be a number, not “%(value)s”.")
 MSG_DATABASE_URL = gettext_noop(

@@ -7,6 +7,7 @@ with DEBUG on, without a SECRET_KEY of its own, or with the demo accounts still 
 
 import datetime
 import os
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,6 +21,8 @@ from outletcrm.configuration import (
     MSG_DATABASE_URL,
     MSG_DEBUG,
     MSG_ENV,
+    MSG_FIELD_KEY,
+    MSG_FIELD_KEY_BAD,
     MSG_FILE,
     MSG_NUMBER,
     MSG_SECRET,
@@ -82,6 +85,23 @@ if ENVIRONMENT == "production":
             or SECRET_KEY.startswith("django-insecure-")):
         raise ConfigError(MSG_SECRET_WEAK)
 
+# Encryption at rest of contacts' personal data (core/crypto.py, docs/privacy.md): one or more
+# Fernet keys, newest first (rotation); required in production, derived from SECRET_KEY in
+# demo and test.
+FIELD_ENCRYPTION_KEYS = [
+    k.strip() for k in (env("FIELD_ENCRYPTION_KEY", "") or "").split(",") if k.strip()]
+FIELD_HASH_KEY = env("FIELD_HASH_KEY", "") or ""
+if ENVIRONMENT == "production" and not FIELD_ENCRYPTION_KEYS:
+    raise ConfigError(MSG_FIELD_KEY)
+if any(len(k) != 44 or not re.fullmatch(r"[A-Za-z0-9_\-]{43}=", k)
+       for k in FIELD_ENCRYPTION_KEYS):
+    raise ConfigError(MSG_FIELD_KEY_BAD)
+
+# Roles that see contacts' personal data in full besides the owner rep, his supervisor and the
+# administrator (core/scoping.py personal_data_access), e.g. PRIVACY_FULL_ROLES=manager.
+PRIVACY_FULL_ROLES = [
+    r.strip() for r in (env("PRIVACY_FULL_ROLES", "") or "").split(",") if r.strip()]
+
 ALLOWED_HOSTS = [
     h.strip() for h in (env("ALLOWED_HOSTS", "127.0.0.1,localhost") or "").split(",") if h.strip()
 ]
@@ -123,6 +143,7 @@ INSTALLED_APPS = [
     "outletcrm.optimise",
     "outletcrm.governance",
     "outletcrm.access",
+    "outletcrm.handover",
 ]
 
 MIDDLEWARE = [
@@ -344,6 +365,8 @@ SPECTACULAR_SETTINGS = {
         "SatisfactionEnum": "outletcrm.complaints.choices.Satisfaction",
         "NotificationChannelEnum": "outletcrm.notifications.models.Channel",
         "ChurnFlagStatusEnum": "outletcrm.churn.choices.FlagStatus",
+        "HandoverSplitModeEnum": "outletcrm.handover.choices.SplitMode",
+        "TransportModeEnum": ["walk", "ebike", "car"],
     },
 }
 
@@ -419,6 +442,9 @@ SCHEDULE["archive-retention"] = {"task": "outletcrm.governance.tasks.archive_ret
 # Customer care (docs/care.md): care tasks are made this many days before they are due, and a
 # customer's gifts of a year are compared with a budget (yuan; by class code, else the default).
 CARE_LOOKAHEAD_DAYS = env_number("CARE_LOOKAHEAD_DAYS", 7, int)
+# Birthday, festival and family-event greetings and gifts only for customers who consented to
+# marketing use (care/choices.py MARKETING_KINDS; docs/privacy.md).
+CARE_REQUIRE_CONSENT = env_bool("CARE_REQUIRE_CONSENT", True)
 CARE_GIFT_BUDGET_YUAN = env_number("CARE_GIFT_BUDGET_YUAN", 500, int)
 CARE_GIFT_BUDGET_BY_CLASS = {"key": 2000, "ordinary": 500, "potential": 200}
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("care/", include("outletcrm.care.urls")),
     path("governance/", include("outletcrm.governance.urls")),
     path("access/", include("outletcrm.access.urls")),
+    path("handover/", include("outletcrm.handover.urls")),
     path("api/v1/", include("outletcrm.api_urls")),
     path("api/v1/", include("outletcrm.visits.api_urls")),
     path("api/v1/", include("outletcrm.orders.api_urls")),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("api/v1/", include("outletcrm.care.api_urls")),
     path("api/v1/", include("outletcrm.governance.api_urls")),
     path("api/v1/", include("outletcrm.access.api_urls")),
+    path("api/v1/", include("outletcrm.handover.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(

@@ -45,6 +45,11 @@ class FamilyEventKind(models.TextChoices):
     OTHER = "other", pgettext_lazy("family event", "Other")
 
 
+# Greetings and gifts use the customer's personal data for marketing: made only for customers
+# who consented (brief §7, privacy; Customer.marketing_consent; settings.CARE_REQUIRE_CONSENT).
+# Return visits and emotional calls are the rep's ordinary business contact.
+MARKETING_KINDS = frozenset({CareKind.BIRTHDAY, CareKind.FESTIVAL, CareKind.FAMILY_EVENT})
+
 # Kinds of task on the rep's to-do list (visits.choices.register_task_kind).
 TASK_BIRTHDAY = "care_birthday"
 TASK_FESTIVAL = "care_festival"

@@ -275,18 +275,25 @@ def generate_care_tasks(day: datetime.date) -> dict:
     horizon = day + datetime.timedelta(days=lookahead)
     rules = _Rules()
     calendar = _Calendar()
-    # Customers in daily work, not lost: id → (owner, class, name).
-    customers = {
-        pk: (owner_id, class_id, name)
-        for pk, owner_id, class_id, name in Customer.objects.live().exclude(status=Status.LOST)
-        .order_by().values_list("pk", "owner_id", "customer_class_id", "name")
-        .iterator(chunk_size=10_000)
-    }
+    # Customers in daily work, not lost: id → (owner, class, name); and those of them who
+    # consented to marketing use, the only ones greeted or given gifts (privacy, brief §7).
+    customers: dict[int, tuple] = {}
+    consenting: set[int] = set()
+    for pk, owner_id, class_id, name, consent in (
+            Customer.objects.live().exclude(status=Status.LOST).order_by()
+            .values_list("pk", "owner_id", "customer_class_id", "name", "marketing_consent")
+            .iterator(chunk_size=10_000)):
+        customers[pk] = (owner_id, class_id, name)
+        if consent:
+            consenting.add(pk)
+    marketing = customers
+    if getattr(settings, "CARE_REQUIRE_CONSENT", True):
+        marketing = {pk: row for pk, row in customers.items() if pk in consenting}
     specs: list[SystemTask] = []
     primary: dict[int, str] = {}
-    specs += _birthdays(day, horizon, rules, calendar, customers, primary)
-    specs += _festivals(day, horizon, rules, calendar, customers)
-    specs += _family_events(day, horizon, rules, calendar, customers)
+    specs += _birthdays(day, horizon, rules, calendar, customers, primary, marketing)
+    specs += _festivals(day, horizon, rules, calendar, marketing)
+    specs += _family_events(day, horizon, rules, calendar, marketing)
     specs += _return_visits(day, horizon, rules, calendar, customers)
     specs += _calls(day, horizon, rules, calendar, customers, primary)
     counts: dict[str, int] = defaultdict(int)
@@ -322,7 +329,8 @@ def _action(rule: CareRule):
     return dict(CareAction.choices)[rule.action]
 
 
-def _birthdays(day, horizon, rules, calendar, customers, primary) -> list[SystemTask]:
+def _birthdays(day, horizon, rules, calendar, customers, primary,
+               marketing) -> list[SystemTask]:
     birthday_rules = rules.all(CareKind.BIRTHDAY)
     lead = max((r.lead_days for r in birthday_rules), default=0)
     end = horizon + datetime.timedelta(days=lead)
@@ -338,7 +346,7 @@ def _birthdays(day, horizon, rules, calendar, customers, primary) -> list[System
             continue
         if is_primary or customer_id not in primary:
             primary[customer_id] = name
-        if birthday is None or not birthday_rules:
+        if birthday is None or not birthday_rules or customer_id not in marketing:
             continue
         rule = rules.get(CareKind.BIRTHDAY, customer[1])
         if rule is None:

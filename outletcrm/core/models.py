@@ -122,6 +122,9 @@ class AuditEvent(models.Model):
         BORROW_DECIDED = "borrow_decided", _("Borrowing decided")
         EXPORT_DECIDED = "export_decided", _("Export decided")
         PRINT = "print", _("Card printed")
+        # Privacy and handover (issue 10 items 5, 6; docs/privacy.md).
+        FIELD_SHOWN = "field_shown", _("Personal detail shown")
+        HANDOVER = "handover", _("Customers handed over")
 
     action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(

@@ -636,3 +636,67 @@ def home_region_id(user: User) -> int | None:
     if user.team_id:
         return user.team.region_id
     return user.region_id
+# --- personal data of contacts (issue 10 item 5; brief §7, privacy) ----------------------
+# A contact's mobile, birthday, interests and family events are shown in full to those who
+# work with that person: the owner rep, the supervisor of the customer's team, and the
+# administrator. Managers, customer service and the archive custodian see the customer but
+# need no such detail day to day: they see it masked and may unmask one field at a time, each
+# time logged (customers/privacy.py). settings.PRIVACY_FULL_ROLES lets a company show it in
+# full to more roles (e.g. ["manager"]). Anyone else sees it masked and cannot unmask.
+
+PERSONAL_FULL = "full"
+PERSONAL_ON_REQUEST = "on_request"
+PERSONAL_MASKED = "masked"
+
+
+def personal_data_access(user: User, customer) -> str:
+    """How `user` sees the personal data of `customer`'s contacts: full, on request, masked.
+    The caller has checked that the customer is in the user's scope."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return PERSONAL_MASKED
+    if user.role == Role.ADMIN or user.is_superuser:
+        return PERSONAL_FULL
+    if user.role in set(getattr(settings, "PRIVACY_FULL_ROLES", ()) or ()):
+        return PERSONAL_FULL
+    if user.role == Role.REP:
+        return PERSONAL_FULL if customer.owner_id == user.pk else PERSONAL_MASKED
+    if user.role == Role.SUPERVISOR:
+        return (PERSONAL_FULL if user.team_id and customer.team_id == user.team_id
+                else PERSONAL_MASKED)
+    if user.role in {Role.MANAGER, Role.CUSTOMER_SERVICE, Role.CUSTODIAN}:
+        return PERSONAL_ON_REQUEST
+    return PERSONAL_MASKED
+
+
+def can_edit_personal_data(user: User, customer) -> bool:
+    """Changing a contact's mobile, birthday or interests needs seeing them in full (a masked
+    form would otherwise overwrite them with the mask)."""
+    return personal_data_access(user, customer) == PERSONAL_FULL
+
+
+def can_export_unmasked(user: User) -> bool:
+    """Exports carry personal data in full only for administrators and the roles configured
+    to see it in full; everyone else's workbook has it masked (rows of many customers, no
+    per-row look, brief §7 issuance)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (user.role == Role.ADMIN or user.is_superuser
+            or user.role in set(getattr(settings, "PRIVACY_FULL_ROLES", ()) or ()))
+
+
+# --- handover (issue 10 item 6) ------------------------------------------------------------
+
+def can_hand_over(user: User, from_rep: User, to_reps=()) -> bool:
+    """Hand one rep's customers to others: a supervisor of both reps' teams, a manager above
+    both, an administrator. Never to or from oneself."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.role not in {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN} and not user.is_superuser:
+        return False
+    people = [from_rep, *to_reps]
+    if any(p.pk == user.pk for p in people):
+        return False
+    allowed = set(restrict_to_reps(
+        User.objects.filter(pk__in=[p.pk for p in people]), user, via="").values_list(
+            "pk", flat=True))
+    return all(p.pk in allowed for p in people)

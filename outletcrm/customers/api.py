@@ -27,7 +27,8 @@ from rest_framework.response import Response
 from outletcrm.core import scoping
 from outletcrm.core.accesslog import Action, access_record
 from outletcrm.core.api import XLSX_MEDIA_TYPE, ScopedQuerysetMixin, XlsxRenderer, xlsx_response
-from outletcrm.customers import exports, gates, importexport, selectors, services
+from outletcrm.core.logins import client_ip
+from outletcrm.customers import exports, gates, importexport, privacy, selectors, services
 from outletcrm.customers.dedupe import DuplicateMatch
 from outletcrm.customers.models import (
     CompetitorEntry,
@@ -52,6 +53,8 @@ from outletcrm.customers.serializers import (
     ImportResultSerializer,
     MergeSerializer,
     OutletTypeSerializer,
+    RevealRequestSerializer,
+    RevealSerializer,
     TagSerializer,
     TimelineEntrySerializer,
 )
@@ -550,6 +553,25 @@ class ContactViewSet(VersionedViewMixin, CustomerChildViewSet):
     def destroy(self, request, customer_pk=None, pk=None):
         services.contact_delete(actor=request.user, contact=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Show one masked personal detail of a contact (logged)",
+        description="The contact's mobile, birthday or interests in full, for a caller whose "
+        "role sees them masked but may ask (`personal_data` is `on_request`; managers, "
+        "customer service, the archive custodian). Every call is written to the audit log. "
+        "403 for a role that may not see them.",
+        request=RevealRequestSerializer,
+        responses={200: RevealSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, customer_pk=None, pk=None):
+        contact = self.get_object()
+        body = RevealRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        field = body.validated_data["field"]
+        value = privacy.reveal(actor=request.user, contact=contact, field=field, channel="api",
+                               ip=client_ip(request) or "")
+        return Response({"field": field, "value": value})
 
 
 @extend_schema_view(

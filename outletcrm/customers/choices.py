@@ -72,3 +72,13 @@ class Satisfaction(models.IntegerChoices):
     NEUTRAL = 3, _("Neutral")
     HIGH = 4, _("Satisfied")
     VERY_HIGH = 5, _("Very satisfied")
+
+
+class ConsentSource(models.TextChoices):
+    """How the customer's consent to marketing use was obtained (brief §7, privacy)."""
+
+    WRITTEN = "written", _("Signed form")
+    VERBAL = "verbal", _("Verbal, on a visit or call")
+    WECHAT = "wechat", _("WeChat message")
+    ONLINE = "online", _("Online form")
+    OTHER = "other", pgettext_lazy("consent source", "Other")

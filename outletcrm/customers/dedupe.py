@@ -1,7 +1,8 @@
 """One master record per customer (唯一性, brief §7): find existing records a new one matches.
 
 A match is: the same phone (store phone or any contact's mobile); the same normalised name
-and address; or a near-identical name within DUPLICATE_RADIUS_M metres.
+and address; or a near-identical name within DUPLICATE_RADIUS_M metres. Contacts' mobiles are
+encrypted at rest, so they are compared through their indexed keyed hash (Contact.mobile_hash).
 """
 
 import math
@@ -13,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz
 
+from outletcrm.core import crypto
 from outletcrm.customers.models import Contact, Customer
 from outletcrm.customers.text import normalise
 
@@ -63,7 +65,8 @@ def find_duplicates(
     if phones:
         by_phone = base.filter(
             Q(phone__in=phones)
-            | Q(pk__in=Contact.objects.filter(mobile__in=phones).values("customer_id"))
+            | Q(pk__in=Contact.objects.filter(
+                mobile_hash__in=[crypto.lookup_hash(p) for p in phones]).values("customer_id"))
         ).values_list("pk", "code", "name")[:10]
         for pk, code, found_name in by_phone:
             matches.setdefault(pk, DuplicateMatch(pk, code, found_name, "phone", ""))

@@ -22,6 +22,7 @@ from outletcrm.customers.models import (
     OutletType,
     Tag,
 )
+from outletcrm.customers.privacy import SENSITIVE_CONTACT_FIELDS
 from outletcrm.customers.selectors import ORDERINGS, CustomerFilters
 from outletcrm.customers.services import COMPETITOR_FIELDS, CONTACT_FIELDS, CUSTOMER_FIELDS
 from outletcrm.customers.text import by_pinyin
@@ -152,6 +153,10 @@ class CustomerFilterForm(forms.Form):
         ("archived", _("Archived customers")),
         ("all", _("All customers")),
     ]
+    CONSENT_CHOICES = [
+        ("yes", _("Consents to marketing")),
+        ("no", _("No marketing consent")),
+    ]
     ORDERING_CHOICES = [
         ("name", _("Name A→Z")),
         ("-name", _("Name Z→A")),
@@ -173,6 +178,7 @@ class CustomerFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "")] + Status.choices)
     channel = forms.ChoiceField(required=False, choices=[("", "")] + Channel.choices)
     archived = forms.ChoiceField(required=False, choices=ARCHIVED_CHOICES)
+    consent = forms.ChoiceField(required=False, choices=CONSENT_CHOICES)
     ordering = forms.ChoiceField(required=False, choices=ORDERING_CHOICES)
 
     def clean_q(self) -> str:
@@ -211,6 +217,7 @@ def filter_options(user: User) -> dict:
         "statuses": Status.choices,
         "channels": Channel.choices,
         "archived_choices": CustomerFilterForm.ARCHIVED_CHOICES,
+        "consent_choices": CustomerFilterForm.CONSENT_CHOICES,
         "ordering_choices": CustomerFilterForm.ORDERING_CHOICES,
     }
 
@@ -255,6 +262,7 @@ class CustomerForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
             "closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "marketing_consent_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args, user: User, **kwargs):
@@ -390,9 +398,15 @@ class ContactForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, personal: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["mobile"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        if not personal and self.instance.pk:
+            # Someone who sees this contact's personal details masked cannot edit them: the
+            # form would show them in full (core/scoping.py can_edit_personal_data).
+            for name in SENSITIVE_CONTACT_FIELDS:
+                self.fields.pop(name, None)
+        if "mobile" in self.fields:
+            self.fields["mobile"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         self.add_version()
         self.style_fields()
 
@@ -401,7 +415,8 @@ class ContactForm(VersionedFormMixin, BootstrapMixin, forms.ModelForm):
         return normalise_phone(self.cleaned_data.get("mobile") or "")
 
     def service_fields(self, *, changed_only: bool = False) -> dict:
-        names = [f for f in CONTACT_FIELDS if not changed_only or f in self.changed_data]
+        names = [f for f in CONTACT_FIELDS
+                 if f in self.fields and (not changed_only or f in self.changed_data)]
         return {name: self.cleaned_data[name] for name in names}
 
 

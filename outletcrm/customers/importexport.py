@@ -38,7 +38,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.constants import SHARED_STRINGS
 from openpyxl.xml.functions import iterparse
 
-from outletcrm.core import scoping, spreadsheet
+from outletcrm.core import crypto, scoping, spreadsheet
 from outletcrm.core.audit import audit_record
 from outletcrm.core.models import AuditEvent
 from outletcrm.core.spreadsheet import put
@@ -53,6 +53,7 @@ from outletcrm.customers.choices import (
 )
 from outletcrm.customers.dedupe import DuplicateMatch, find_duplicates
 from outletcrm.customers.models import Contact, Customer, CustomerClass, OutletType, Tag
+from outletcrm.customers.privacy import PersonalDataView
 from outletcrm.customers.selectors import CustomerFilters, customer_list, customer_queryset
 from outletcrm.customers.text import normalise
 from outletcrm.customers.validators import normalise_phone, validate_mobile, validate_phone
@@ -316,7 +317,8 @@ COLUMNS: list[Column] = [
 ]
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 # Columns an export adds; the import accepts them and ignores them (codes are never imported).
-EXPORT_ONLY_HEADERS = ["客户编号", "所属团队", "所属区域", "创建时间", "更新时间", "归档时间"]
+EXPORT_ONLY_HEADERS = ["客户编号", "所属团队", "所属区域", "创建时间", "更新时间", "归档时间",
+                       "营销同意", "同意日期", "同意方式"]
 IGNORED_HEADERS = [*EXPORT_ONLY_HEADERS, REJECT_REASON_HEADER, "Customer no.", "Errors"]
 
 CUSTOMER_KEYS = {
@@ -1304,11 +1306,13 @@ class _Importer:
         live = Customer.objects.live()
         phones = sorted({p for r in rows for p in r.phones})
         for chunk in _chunks(phones):
+            # Contacts' mobiles are encrypted: matched through their keyed hash.
+            by_hash = {crypto.lookup_hash(p): p for p in chunk}
             found = itertools.chain(
                 live.filter(phone__in=chunk).values_list("pk", "code", "name", "phone"),
-                live.filter(contacts__mobile__in=chunk).values_list(
-                    "pk", "code", "name", "contacts__mobile"
-                ),
+                ((pk, code, name, by_hash[digest]) for pk, code, name, digest in
+                 live.filter(contacts__mobile_hash__in=list(by_hash)).values_list(
+                     "pk", "code", "name", "contacts__mobile_hash")),
             )
             for pk, code, name, phone in found:
                 by_phone[phone].append(DuplicateMatch(pk, code, name, "phone", ""))
@@ -1757,6 +1761,10 @@ EXPORT_HEADERS = [
     "创建时间",
     "更新时间",
     "归档时间",
+    # Consent to marketing use (privacy, brief §7): export only; an import ignores them.
+    "营销同意",
+    "同意日期",
+    "同意方式",
 ]
 _DEFAULT_FILTERS = {("archived", "live"), ("ordering", "name")}
 CONTACT_HEADERS = [
@@ -1779,7 +1787,12 @@ def _naive_local(value: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(value).replace(tzinfo=None) if value else None
 
 
-def _export_row(customer: Customer, contact: Contact | None) -> list:
+def _personal(view: PersonalDataView, customer: Customer, contact: Contact, field: str):
+    """A contact's personal field as the exporting user may see it (masked otherwise)."""
+    return view.value(contact, field, customer=customer) or None
+
+
+def _export_row(customer: Customer, contact: Contact | None, view: PersonalDataView) -> list:
     def label(obj):
         return obj.name if obj is not None else None
 
@@ -1815,10 +1828,10 @@ def _export_row(customer: Customer, contact: Contact | None) -> list:
                 "contact_name": contact.name,
                 "contact_role": contact.get_role_display(),
                 "contact_decision_role": contact.get_decision_role_display(),
-                "contact_mobile": contact.mobile or None,
-                "contact_birthday": contact.birthday,
+                "contact_mobile": _personal(view, customer, contact, "mobile"),
+                "contact_birthday": _personal(view, customer, contact, "birthday"),
                 "contact_lunar": "是" if contact.birthday_is_lunar else "否",
-                "contact_interests": contact.interests or None,
+                "contact_interests": _personal(view, customer, contact, "interests"),
             }
         )
     return [
@@ -1829,20 +1842,23 @@ def _export_row(customer: Customer, contact: Contact | None) -> list:
         _naive_local(customer.created_at),
         _naive_local(customer.updated_at),
         _naive_local(customer.archived_at),
+        "是" if customer.marketing_consent else "否",
+        customer.marketing_consent_on,
+        customer.get_marketing_consent_source_display() or None,
     ]
 
 
-def _contact_row(customer: Customer, contact: Contact) -> list:
+def _contact_row(customer: Customer, contact: Contact, view: PersonalDataView) -> list:
     return [
         customer.code,
         customer.name,
         contact.name,
         contact.get_role_display(),
         contact.get_decision_role_display(),
-        contact.mobile or None,
-        contact.birthday,
+        _personal(view, customer, contact, "mobile"),
+        _personal(view, customer, contact, "birthday"),
         "是" if contact.birthday_is_lunar else "否",
-        contact.interests or None,
+        _personal(view, customer, contact, "interests"),
         "是" if contact.is_primary else "否",
         contact.notes or None,
     ]
@@ -1918,14 +1934,18 @@ def export_customers(*, user, filters: CustomerFilters, channel: str = "web") ->
     spreadsheet.append(sheet, _header_cells(sheet, EXPORT_HEADERS))
     spreadsheet.append(contacts_sheet, _header_cells(contacts_sheet, CONTACT_HEADERS))
     count = 0
+    # Contacts' personal data as the exporter sees it on the page: in full for their own
+    # customers (owner rep, supervisor, administrator), masked for everyone else (privacy).
+    view = PersonalDataView(user)
     # Labels are written in Chinese whatever the UI language: the headers and the template's
     # drop-downs are Chinese, so an export can be re-imported as it is.
     with translation.override("zh-hans"):
         for customer in queryset.iterator(chunk_size=2000):
             contacts = list(customer.contacts.all())
-            spreadsheet.append(sheet, _export_row(customer, contacts[0] if contacts else None))
+            spreadsheet.append(sheet, _export_row(customer, contacts[0] if contacts else None,
+                                                  view))
             for contact in contacts:
-                spreadsheet.append(contacts_sheet, _contact_row(customer, contact))
+                spreadsheet.append(contacts_sheet, _contact_row(customer, contact, view))
             count += 1
         _watermark(workbook, [sheet, contacts_sheet], watermark_text(user))
     content = _save(workbook)

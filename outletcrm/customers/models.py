@@ -4,14 +4,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from outletcrm.core.params import validate_birthday
+from outletcrm.core import crypto
+from outletcrm.core.fields import EncryptedCharField, EncryptedDateField
+from outletcrm.core.params import validate_birthday, validate_business_date
 from outletcrm.customers.choices import (
     Channel,
     ClassScheme,
     Closeness,
+    ConsentSource,
     ContactRole,
     DecisionRole,
     Satisfaction,
@@ -167,6 +171,13 @@ class Customer(VersionedModel):
                                null=True, editable=False)
     tags = models.ManyToManyField(Tag, verbose_name=_("Tags"), blank=True, related_name="customers")
     notes = models.TextField(_("Notes"), blank=True)
+    # Consent to marketing use of the customer's data (greetings, gifts; brief §7: never for
+    # non-business purposes without it). Care rules and exports respect it.
+    marketing_consent = models.BooleanField(_("Consents to marketing"), default=False)
+    marketing_consent_on = models.DateField(_("Consent given on"), null=True, blank=True,
+                                            validators=[validate_business_date])
+    marketing_consent_source = models.CharField(
+        _("Consent obtained by"), max_length=20, choices=ConsentSource.choices, blank=True)
 
     # Lower-cased name, address, pinyin (full and initials) and phones, for one LIKE search.
     search_text = models.TextField(editable=False, default="")
@@ -232,6 +243,15 @@ class Customer(VersionedModel):
             errors["referred_by"] = _("A customer cannot refer itself.")
         if not isinstance(self.brands, list) or not all(isinstance(b, str) for b in self.brands):
             errors["brands"] = _("Brands carried must be a list of brand names.")
+        if self.marketing_consent:
+            if not self.marketing_consent_source:
+                errors["marketing_consent_source"] = _(
+                    "Say how the customer's consent to marketing was obtained.")
+            if self.marketing_consent_on is None:
+                self.marketing_consent_on = timezone.localdate()
+        else:  # withdrawn or never given: the history keeps when and how it was recorded
+            self.marketing_consent_on = None
+            self.marketing_consent_source = ""
         if errors:
             raise ValidationError(errors)
 
@@ -245,15 +265,19 @@ class Contact(VersionedModel):
                             choices=ContactRole.choices, default=ContactRole.OWNER)
     decision_role = models.CharField(_("Decision role"), max_length=20, choices=DecisionRole.choices,
                                      default=DecisionRole.NONE)
-    mobile = models.CharField(_("Mobile"), max_length=11, blank=True, validators=[validate_mobile],
-                              db_index=True)
-    birthday = models.DateField(_("Birthday"), null=True, blank=True,
-                                validators=[validate_birthday])
+    # Personal data, encrypted at rest (core/crypto.py, docs/privacy.md); the mobile is looked
+    # up through mobile_hash, a keyed hash of the normalised number kept by the services.
+    mobile = EncryptedCharField(_("Mobile"), max_length=11, blank=True,
+                                validators=[validate_mobile])
+    mobile_hash = models.CharField(max_length=64, blank=True, default="", editable=False,
+                                   db_index=True)
+    birthday = EncryptedDateField(_("Birthday"), null=True, blank=True,
+                                  validators=[validate_birthday])
     birthday_is_lunar = models.BooleanField(
         _("Lunar birthday"), default=False,
         help_text=_("Tick if the birthday is a lunar date (lunar month and day); care reminders convert it to the solar date."),
     )
-    interests = models.CharField(_("Interests"), max_length=200, blank=True)
+    interests = EncryptedCharField(_("Interests"), max_length=200, blank=True)
     notes = models.TextField(_("Notes"), blank=True)
     is_primary = models.BooleanField(_("Primary contact"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -266,6 +290,19 @@ class Contact(VersionedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # The hash is this row's own derived column, like a search key: kept here so that no
+        # write path (form, API, import, merge) can store a number its lookups would miss.
+        self.set_mobile_hash()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "mobile" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "mobile_hash"}
+        super().save(*args, **kwargs)
+
+    def set_mobile_hash(self) -> None:
+        """Keep the mobile's lookup hash equal to the number (search, duplicate check)."""
+        self.mobile_hash = crypto.lookup_hash(self.mobile or "")
 
 
 class CompetitorEntry(VersionedModel):

@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from outletcrm.core import scoping
+from outletcrm.core import crypto, scoping
 from outletcrm.core.models import ChangeLog
 from outletcrm.core.timeline import timeline_for
 from outletcrm.customers.models import CompetitorEntry, Contact, Customer
@@ -41,6 +41,7 @@ class CustomerFilters:
     channel: str = ""
     tag: int | None = None
     archived: str = "live"  # live | archived | all
+    consent: str = ""  # "" | yes | no: the customer's consent to marketing use (privacy)
     ordering: str = "name"
     extra: dict = field(default_factory=dict)
 
@@ -97,6 +98,11 @@ def customer_list(*, user: User, filters: CustomerFilters | None = None) -> Quer
             condition = _contains(term)
             if phone.isdigit() and phone != term:
                 condition |= _contains(phone)
+            if len(phone) == 11 and phone.isdigit():
+                # A contact's whole mobile: found through its keyed hash (customers/privacy.py),
+                # never by a part of it.
+                condition |= Q(pk__in=Contact.objects.filter(
+                    mobile_hash=crypto.lookup_hash(phone)).values("customer_id"))
             qs = qs.filter(condition)
     if f.region:
         path = Region.objects.filter(pk=f.region).values_list("path", flat=True).first()
@@ -109,6 +115,8 @@ def customer_list(*, user: User, filters: CustomerFilters | None = None) -> Quer
         qs = qs.filter(status=f.status)
     if f.channel:
         qs = qs.filter(channel=f.channel)
+    if f.consent in ("yes", "no"):
+        qs = qs.filter(marketing_consent=f.consent == "yes")
     if f.tag:
         qs = qs.filter(tags__id=f.tag)
     qs = qs.order_by(*ORDERINGS.get(f.ordering, ORDERINGS["name"]))

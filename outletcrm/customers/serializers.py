@@ -12,7 +12,7 @@ from rest_framework import serializers
 from outletcrm.core import scoping
 from outletcrm.core.api import IdField, StrictFieldsMixin
 from outletcrm.core.models import ChangeLog, TimelineEntry
-from outletcrm.customers import validators
+from outletcrm.customers import privacy, validators
 from outletcrm.customers.choices import Channel, ClassScheme, Status
 from outletcrm.customers.models import (
     CompetitorEntry,
@@ -81,7 +81,15 @@ class ContactSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         source="get_decision_role_display", read_only=True
     )
     # Longer than the stored 11 digits: "+86 138-0000-0001" is accepted and normalised.
-    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    mobile = serializers.CharField(
+        max_length=20, required=False, allow_blank=True,
+        help_text="Masked (138****5678) unless the caller may see the contact's personal "
+        "details (`personal_data`); POST …/reveal/ shows one field and is logged.")
+    personal_data = serializers.SerializerMethodField(
+        help_text="How the caller sees this contact's mobile, birthday and interests: `full`; "
+        "`on_request` (masked; …/reveal/ shows one field, logged); `masked`. When masked the "
+        "birthday is null and only its month is given.")
+    birthday_month = serializers.SerializerMethodField()
 
     class Meta:
         model = Contact
@@ -94,8 +102,10 @@ class ContactSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "decision_role_display",
             "mobile",
             "birthday",
+            "birthday_month",
             "birthday_is_lunar",
             "interests",
+            "personal_data",
             "notes",
             "is_primary",
             "created_at",
@@ -103,6 +113,27 @@ class ContactSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["created_at", "updated_at", "version"]
+
+    def _view(self):
+        request = self.context.get("request")
+        return privacy.personal_view(request) if request is not None else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=["full", "on_request", "masked"]))
+    def get_personal_data(self, contact) -> str:
+        view = self._view()
+        return view.access(contact.customer) if view else "masked"
+
+    def get_birthday_month(self, contact) -> int | None:
+        return contact.birthday.month if contact.birthday else None
+
+    def to_representation(self, contact):
+        data = super().to_representation(contact)
+        view = self._view()
+        if view is None or not view.full(contact.customer):
+            data["mobile"] = privacy.mask_phone(contact.mobile)
+            data["birthday"] = None  # its month is in birthday_month
+            data["interests"] = privacy.mask_text(contact.interests)
+        return data
 
     def validate_mobile(self, value: str) -> str:
         value = validators.normalise_phone(value)
@@ -294,6 +325,9 @@ class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "customer_class_name",
             "abc_class",
             "abc_class_name",
+            "marketing_consent",
+            "marketing_consent_on",
+            "marketing_consent_source",
             "owner",
             "owner_name",
             "team",
@@ -370,6 +404,10 @@ class CustomerFilterSerializer(serializers.Serializer):
         choices=["live", "archived", "all"], default="live", required=False
     )
     ordering = serializers.ChoiceField(choices=list(ORDERINGS), default="name", required=False)
+    consent = serializers.ChoiceField(
+        choices=["yes", "no"], required=False, allow_blank=True,
+        help_text="`yes`: only customers who consent to marketing use; `no`: only those who "
+        "do not (privacy; an export for a marketing action takes `yes`).")
 
 
 class DuplicateSerializer(serializers.Serializer):
@@ -519,3 +557,16 @@ class ImportResultSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The rejected rows as a base64-encoded .xlsx to fix and re-import.",
     )
+
+
+class RevealRequestSerializer(serializers.Serializer):
+    """Which personal field of the contact to show in full."""
+
+    field = serializers.ChoiceField(choices=list(privacy.SENSITIVE_CONTACT_FIELDS))
+
+
+class RevealSerializer(serializers.Serializer):
+    """One personal field of a contact in full (the call is in the audit log)."""
+
+    field = serializers.ChoiceField(choices=list(privacy.SENSITIVE_CONTACT_FIELDS))
+    value = serializers.CharField(help_text="The value; a birthday as YYYY-MM-DD; \"\" if empty.")

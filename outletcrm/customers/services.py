@@ -14,7 +14,7 @@ from outletcrm.core.audit import audit_record
 from outletcrm.core.history import diff, record_change, snapshot
 from outletcrm.core.models import AuditEvent, ChangeLog, TimelineEntry
 from outletcrm.core.timeline import timeline_add
-from outletcrm.customers import gates, signals
+from outletcrm.customers import gates, privacy, signals
 from outletcrm.customers.dedupe import DuplicateMatch, find_duplicates
 from outletcrm.customers.models import CompetitorEntry, Contact, Customer, Tag, VersionedModel
 from outletcrm.customers.text import build_search_text, name_sort_key, normalise
@@ -26,6 +26,7 @@ CUSTOMER_FIELDS = [
     "longitude", "phone", "opens_at", "closes_at", "floor_area", "staff_count",
     "years_in_business", "brands", "source", "referred_by", "status", "customer_class",
     "abc_class", "owner", "notes",
+    "marketing_consent", "marketing_consent_on", "marketing_consent_source",
 ]
 CONTACT_FIELDS = [
     "name", "role", "decision_role", "mobile", "birthday", "birthday_is_lunar", "interests",
@@ -94,11 +95,10 @@ def _sync_owner_scope(customer: Customer) -> None:
     customer.region_id = owner.team.region_id if owner.team_id else owner.region_id
 
 
-def _refresh_keys(customer: Customer, *, extra_phones: list[str] | None = None) -> None:
+def _refresh_keys(customer: Customer) -> None:
+    # Only the store phone goes into the plain search text; contacts' mobiles are personal
+    # data, encrypted at rest and found through their keyed hash (selectors, dedupe).
     phones = [customer.phone] if customer.phone else []
-    if customer.pk:
-        phones += [m for m in customer.contacts.values_list("mobile", flat=True) if m]
-    phones += extra_phones or []
     customer.name_norm = normalise(customer.name)[:100]
     customer.name_sort = name_sort_key(customer.name)
     customer.address_norm = normalise(customer.full_address)[:200]
@@ -183,7 +183,7 @@ def _customer_create(
         # is gone (a request stored inside it would be rolled back with it).
         raise _HoldForApproval(fields, [str(t) for t in (tags or [])], contact_rows)
     _sync_owner_scope(customer)
-    _refresh_keys(customer, extra_phones=[c.get("mobile", "") for c in contact_rows])
+    _refresh_keys(customer)
     customer.save()
     customer.code = f"C{customer.pk:07d}"
     customer.search_text = customer.search_text + f"|{customer.code.lower()}"
@@ -508,6 +508,8 @@ def _child_save(
     changes = diff(before, snapshot(instance, tracked))
     if created:
         changes = {k: v for k, v in changes.items() if v[1] not in (None, "", False)}
+    if isinstance(instance, Contact):
+        changes = privacy.mask_changes(changes)
     if changes or created:
         record_change(
             instance=instance, actor=actor, changes=changes, customer_id=instance.customer_id,
@@ -537,6 +539,10 @@ def contact_update(
     """
     scoping.ensure_writable(actor, contact.customer)
     fields = _clean_contact(fields)
+    personal = [k for k in privacy.SENSITIVE_CONTACT_FIELDS
+                if k in fields and fields[k] != getattr(contact, k)]
+    if personal and not scoping.can_edit_personal_data(actor, contact.customer):
+        raise PermissionDenied(_("Your role may not change this contact's personal details."))
     contact = _child_save(actor=actor, instance=contact, fields=fields, tracked=CONTACT_FIELDS,
                           created=False, expected_version=expected_version)
     _after_child_change(contact.customer)
@@ -550,7 +556,8 @@ def contact_delete(*, actor: User, contact: Contact) -> None:
     values = snapshot(contact, CONTACT_FIELDS)
     record_change(instance=contact, action=ChangeLog.Action.DELETE, actor=actor,
                   customer_id=contact.customer_id,
-                  changes={k: [v, None] for k, v in values.items() if v not in (None, "", False)})
+                  changes=privacy.mask_changes(
+                      {k: [v, None] for k, v in values.items() if v not in (None, "", False)}))
     customer = contact.customer
     contact.delete()
     _after_child_change(customer)

@@ -16,6 +16,8 @@ urlpatterns = [
     path("<id:pk>/merge/", views.customer_merge_view, name="merge"),
     path("<id:pk>/contacts/new/", views.contact_form_view, name="contact_create"),
     path("<id:pk>/contacts/<id:contact_pk>/edit/", views.contact_form_view, name="contact_edit"),
+    path("<id:pk>/contacts/<id:contact_pk>/reveal/<str:field>/", views.contact_reveal_view,
+         name="contact_reveal"),
     path(
         "<id:pk>/contacts/<id:contact_pk>/delete/",
         views.contact_delete_view,

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,9 +19,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from outletcrm.core import scoping
 from outletcrm.core.accesslog import Action, access_record, opened_from_search
+from outletcrm.core.logins import client_ip
 from outletcrm.core.models import ChangeLog
 from outletcrm.core.panels import customer_panels
-from outletcrm.customers import gates, selectors, services
+from outletcrm.customers import gates, privacy, selectors, services
 from outletcrm.customers.forms import (
     ArchiveForm,
     CompetitorForm,
@@ -32,9 +33,10 @@ from outletcrm.customers.forms import (
     add_service_errors,
     filter_options,
 )
-from outletcrm.customers.models import CompetitorEntry, Customer
+from outletcrm.customers.models import CompetitorEntry, Contact, Customer
 from outletcrm.customers.selectors import ORDERINGS, CustomerFilters
 from outletcrm.customers.services import DuplicateCustomerError, StaleEditError
+from outletcrm.customers.templatetags.personal import field_context
 
 PAGE_SIZE = 25
 # Query values that ask for nothing beyond the default list; left out of addresses and exports.
@@ -480,7 +482,8 @@ def contact_form_view(request: HttpRequest, pk: int, contact_pk: int | None = No
         if contact_pk
         else None
     )
-    form = ContactForm(request.POST or None, instance=contact)
+    personal = scoping.can_edit_personal_data(request.user, customer)
+    form = ContactForm(request.POST or None, instance=contact, personal=personal)
     if request.method == "POST" and form.is_valid():
         try:
             if contact is None:
@@ -502,7 +505,7 @@ def contact_form_view(request: HttpRequest, pk: int, contact_pk: int | None = No
                 customer=customer,
                 form=form,
                 error=exc,
-                fresh=ContactForm(instance=exc.current),
+                fresh=ContactForm(instance=exc.current, personal=personal),
                 title=_("Edit contact"),
                 reload_url=reverse("customers:contact_edit", args=[customer.pk, contact.pk]),
                 back_url=detail_url(customer) + "#contacts",
@@ -608,3 +611,24 @@ def competitor_delete_view(request: HttpRequest, pk: int, entry_pk: int) -> Http
     services.competitor_delete(actor=request.user, entry=_competitor_entry(customer, entry_pk))
     messages.success(request, _("The competitor entry was removed."))
     return redirect(detail_url(customer) + "#competitors")
+
+
+@login_required
+@require_POST
+def contact_reveal_view(request: HttpRequest, pk: int, contact_pk: int,
+                        field: str) -> HttpResponse:
+    """Show one masked personal field of a contact in full (the "show" button); logged."""
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    contact = selectors.contact_get(user=request.user, customer=customer, pk=contact_pk)
+    if field not in privacy.SENSITIVE_CONTACT_FIELDS:
+        raise Http404
+    value = privacy.reveal(actor=request.user, contact=contact, field=field, channel="web",
+                           ip=client_ip(request) or "")
+    if request.headers.get("HX-Request") == "true":
+        context = field_context(contact=contact, field=field, customer=customer,
+                                view=privacy.personal_view(request), revealed=value)
+        return render(request, "customers/_personal_field.html", context)
+    messages.info(request, _("%(name)s, %(field)s: %(value)s") % {
+        "name": contact.name, "field": Contact._meta.get_field(field).verbose_name,
+        "value": value or "—"})
+    return redirect(detail_url(customer) + "#contacts")

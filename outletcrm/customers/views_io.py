@@ -245,9 +245,11 @@ def _describe_filters(filters: dict) -> str:
         "outlet_type": _("Outlet type"), "customer_class": _("Class"),
         "abc_class": _("ABC class"), "tag": _("Tag"), "status": pgettext("customer", "Status"),
         "channel": _("Channel"), "archived": pgettext("filter", "Archive"), "ordering": _("Sort by"),
+        "consent": _("Marketing consent"),
     }
     choices = {"status": dict(Status.choices), "channel": dict(Channel.choices),
-               "archived": dict(form.ARCHIVED_CHOICES), "ordering": dict(form.ORDERING_CHOICES)}
+               "archived": dict(form.ARCHIVED_CHOICES), "ordering": dict(form.ORDERING_CHOICES),
+               "consent": dict(form.CONSENT_CHOICES)}
     names = _filter_names(filters)
     parts = []
     for key, value in sorted(filters.items(), key=lambda kv: list(labels).index(kv[0])
@@ -258,6 +260,15 @@ def _describe_filters(filters: dict) -> str:
         label = labels.get(key, key)
         parts.append(pgettext("filter", "%(label)s: %(value)s") % {"label": label, "value": shown})
     return pgettext("list separator", ", ").join(parts)
+
+
+def _label_of_contact_field(name: str) -> str:
+    from outletcrm.customers.models import Contact
+
+    try:
+        return str(Contact._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - an old entry naming a field that has gone
+        return name
 
 
 def _audit_summary(event: AuditEvent) -> str:
@@ -279,6 +290,13 @@ def _audit_summary(event: AuditEvent) -> str:
             "kept": detail.get("kept", ""),
             "merged": detail.get("merged", ""),
         }
+    if event.action == AuditEvent.Action.FIELD_SHOWN:
+        return _("%(field)s of a contact of %(customer)s") % {
+            "field": _label_of_contact_field(detail.get("field", "")),
+            "customer": detail.get("customer", "")}
+    if event.action == AuditEvent.Action.HANDOVER:
+        return _("From %(from)s to %(to)s") % {
+            "from": detail.get("from", ""), "to": "、".join(detail.get("to", []))}
     # Account security events (accounts app): whose account, from which address.
     who = detail.get("user") or detail.get("username") or ""
     if who and detail.get("ip"):

@@ -53,6 +53,10 @@ def seed_care(*, now: datetime.datetime | None = None) -> dict:
     if len(customers) < 4:
         return {"created": 0}
     lunar_customer, solar_customer, family_customer, gift_customer = customers[:4]
+    # Greetings and gifts only for customers who consented to marketing use (privacy).
+    Customer.objects.filter(pk__in=[c.pk for c in customers[:4]]).update(
+        marketing_consent=True, marketing_consent_on=today - 30 * ONE_DAY,
+        marketing_consent_source="written")
     # The lunar birthday falls within the rule's days ahead, so its task is due today.
     rule = care._Rules().get(CareKind.BIRTHDAY, lunar_customer.customer_class_id)
     lead = rule.lead_days if rule else 0

@@ -190,8 +190,14 @@ def _customer(outlet: OutletPlan, pk: int, *, owner: User, refs: dict) -> Custom
         name=customer.name,
         address=customer.full_address,
         code=code,
-        phones=[outlet.phone] + [c.mobile for c in outlet.contacts],
+        phones=[outlet.phone],  # contacts' mobiles are found through their hash (privacy)
     )
+    # Four customers in five gave their consent to marketing use (greetings, gifts) when the
+    # record was made; the rest get no festival greetings from the care rules (docs/privacy.md).
+    if pk % 5:
+        customer.marketing_consent = True
+        customer.marketing_consent_on = outlet.created_at.date()
+        customer.marketing_consent_source = ("written", "verbal", "wechat")[pk % 3]
     return customer
 
 
@@ -249,15 +255,11 @@ def _write_outlets(
                 if outlet.referred_by is not None:
                     customer.referred_by_id = first_id + outlet.referred_by
                 customers.append(customer)
-                rows["contacts"] += [
-                    Contact(
-                        customer_id=pk,
-                        created_at=outlet.created_at,
-                        updated_at=outlet.created_at,
-                        **vars(c),
-                    )
-                    for c in outlet.contacts
-                ]
+                for c in outlet.contacts:
+                    contact = Contact(customer_id=pk, created_at=outlet.created_at,
+                                      updated_at=outlet.created_at, **vars(c))
+                    contact.set_mobile_hash()  # bulk_create skips save()
+                    rows["contacts"].append(contact)
                 rows["competitors"] += [
                     CompetitorEntry(customer_id=pk, updated_at=outlet.created_at, **vars(c))
                     for c in outlet.competitors
@@ -344,6 +346,10 @@ def demo_seed(
         from outletcrm.demo.governance import seed_governance
 
         seed_governance()
+        # A completed handover in the history (privacy and handover, issue 10).
+        from outletcrm.demo.handover import seed_handover
+
+        seed_handover(now=now)
     gather_planner_statistics()
     return SeedResult(
         outlets=len(plan.outlets),
@@ -361,7 +367,9 @@ def demo_reset() -> dict[str, int]:
     require_demo_allowed()
     from outletcrm.demo.complaints import complaints_reset
     from outletcrm.demo.field import field_reset  # see demo_seed
+    from outletcrm.demo.handover import handover_reset
 
+    handover_reset()  # handovers protect the departing rep's login
     complaints_reset()  # complaints protect their customers and assignees
     from outletcrm.demo.governance import governance_reset
 

@@ -12,6 +12,8 @@ from outletcrm.configuration import EX_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k3Jx9-vQ2mZr7TnW_pL4sYb8HcE1uFa6DgR0oIeNtVwXyA5jKlMq"
+# A Fernet key for contacts' personal data, required in production (docs/privacy.md).
+FIELD_KEY = "Jx0cQmV8o1pZbWc3k5u7Yq9sT2vR4nL6hG8fD0aS1eE="
 CLEARED = {"OUTLETCRM_ENV", "SECRET_KEY", "SECRET_KEY_FILE", "DEBUG", "DATABASE_URL",
            "OUTLETCRM_DATA_DIR", "DJANGO_SETTINGS_MODULE", "LANGUAGE", "LC_ALL", "LC_MESSAGES",
            "LANG", "HTTPS", "SECURE_COOKIES", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
@@ -45,7 +47,7 @@ def test_the_weak_key_message_is_chinese_for_a_chinese_operator(tmp_path):
 
 def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path):
     database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    env = {"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY, "DATABASE_URL": database,
+    env = {"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY, "FIELD_ENCRYPTION_KEY": FIELD_KEY, "DATABASE_URL": database,
            "ALLOWED_HOSTS": "crm.example.com", "TRUSTED_PROXY_COUNT": "1",
            "SITE_URL": "https://crm.example.com"}
     migrated = run(["migrate", "--noinput"], env, tmp_path)
@@ -60,7 +62,7 @@ def test_production_defaults_redirect_to_https_and_send_hsts(tmp_path):
             "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_SECURE, "
             "getattr(s, 'SECURE_PROXY_SSL_HEADER', None))")
     full = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    full.update({"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY,
+    full.update({"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY, "FIELD_ENCRYPTION_KEY": FIELD_KEY,
                  "OUTLETCRM_DATA_DIR": str(tmp_path), "TRUSTED_PROXY_COUNT": "1"})
     out = subprocess.run([sys.executable, "-c", code], env=full, cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.split()

@@ -16,6 +16,13 @@ D = datetime.date
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _consent_not_in_question(settings):
+    """These tests are about the care rules; consent to marketing (greetings, gifts) is
+    tested in test_consent.py."""
+    settings.CARE_REQUIRE_CONSENT = False
+
+
 @pytest.fixture
 def key():
     return CustomerClass.objects.get(code="key")

@@ -12,6 +12,8 @@ from tests.factories import UserFactory
 
 # Long and varied enough for production (a weak key is refused: tests/accounts/test_hardening.py).
 STRONG_KEY = "k3Jx9-vQ2mZr7TnW_pL4sYb8HcE1uFa6DgR0oIeNtVwXyA5jKlMq"
+# A Fernet key for contacts' personal data, required in production (docs/privacy.md).
+FIELD_KEY = "Jx0cQmV8o1pZbWc3k5u7Yq9sT2vR4nL6hG8fD0aS1eE="
 
 
 def settings_import(env: dict) -> subprocess.CompletedProcess:
@@ -28,13 +30,21 @@ def test_production_without_secret_key_refuses_to_start():
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
+def test_production_without_a_field_encryption_key_refuses_to_start():
+    result = settings_import({"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY})
+    assert result.returncode != 0 and "FIELD_ENCRYPTION_KEY" in result.stderr
+    result = settings_import({"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY,
+                              "FIELD_ENCRYPTION_KEY": "not-a-key"})
+    assert result.returncode != 0 and "FIELD_ENCRYPTION_KEY" in result.stderr
+
+
 def test_production_with_debug_refuses_to_start():
-    result = settings_import({"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY, "DEBUG": "1"})
+    result = settings_import({"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY, "FIELD_ENCRYPTION_KEY": FIELD_KEY, "DEBUG": "1"})
     assert result.returncode != 0 and "DEBUG" in result.stderr
 
 
 def test_production_with_own_secret_starts():
-    assert settings_import({"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY}).returncode == 0
+    assert settings_import({"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY, "FIELD_ENCRYPTION_KEY": FIELD_KEY}).returncode == 0
 
 
 def test_demo_accounts_block_production(db, settings):

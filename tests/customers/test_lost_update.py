@@ -138,11 +138,12 @@ def test_contacts_and_competitor_entries_refuse_stale_saves(cast):
 def test_a_contact_edit_is_recorded_against_what_was_stored(cast):
     # A ModelForm writes the new values onto its instance before the service sees it; the
     # history must still say what the value was before.
-    contact = ContactFactory(customer=cast.alice_customer, name="王老板", interests="茶")
-    contact.interests = "钓鱼"
-    services.contact_update(actor=cast.alice, contact=contact, interests="钓鱼")
+    # (Notes: personal fields such as interests are kept masked in the history.)
+    contact = ContactFactory(customer=cast.alice_customer, name="王老板", notes="茶")
+    contact.notes = "钓鱼"
+    services.contact_update(actor=cast.alice, contact=contact, notes="钓鱼")
     log = ChangeLog.objects.get(object_type="contact", object_id=contact.pk, action="update")
-    assert log.changes == {"interests": ["茶", "钓鱼"]}
+    assert log.changes == {"notes": ["茶", "钓鱼"]}
 
 
 def test_a_merge_outdates_forms_open_on_the_kept_record_and_on_its_referrals(cast):
