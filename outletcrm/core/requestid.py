@@ -18,6 +18,7 @@ import sys
 import uuid
 
 from django.conf import settings
+from django.core.signals import request_finished
 
 HEADER = "X-Request-ID"
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -49,15 +50,22 @@ class RequestIdMiddleware:
     def __call__(self, request):
         rid = incoming_id(request)
         request.request_id = rid
-        token = current.set(rid)
-        try:
-            if "sentry_sdk" in sys.modules:  # only when SENTRY_DSN imported it
-                sys.modules["sentry_sdk"].set_tag("request_id", rid)
-            response = self.get_response(request)
-        finally:
-            current.reset(token)
+        # Not reset on the way out: Django logs a 4xx/5xx answer ("Not Found: …") after the
+        # middleware has returned. The id is cleared when the response is closed
+        # (request_finished, below), so nothing after the request carries it.
+        current.set(rid)
+        if "sentry_sdk" in sys.modules:  # only when SENTRY_DSN imported it
+            sys.modules["sentry_sdk"].set_tag("request_id", rid)
+        response = self.get_response(request)
         response[HEADER] = rid
         return response
+
+
+def _clear(**kwargs) -> None:
+    current.set("-")
+
+
+request_finished.connect(_clear, dispatch_uid="outletcrm.core.requestid.clear")
 
 
 class RequestIdFilter(logging.Filter):
