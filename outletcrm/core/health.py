@@ -9,7 +9,7 @@ probe by address over plain HTTP gets the answer and writes nothing.
 - `queue`: the task queue the workers read: Redis answers PING (TASK_BACKEND=rq), or the
   django-tasks-db table can be read (database backend); "immediate" has nothing to check;
 - `storage`: the media store answers (local: MEDIA_ROOT exists and is writable; S3: the bucket
-  answers a lookup of a key);
+  answers a HEAD with the configured keys);
 - `scheduler`: when the scheduler last queued a slot (core.ScheduleSlot), and whether that is
   late. A late scheduler is reported ("status": "degraded") but keeps the answer 200: it runs
   on one machine only, and taking every app machine out of the balancer for it would turn a
@@ -69,7 +69,8 @@ def check_storage() -> dict:
     if getattr(settings, "MEDIA_STORAGE", "local") == "s3":
         from django.core.files.storage import default_storage
 
-        default_storage.exists("healthz-probe")  # a HEAD request: the bucket and keys answer
+        # HEAD on the bucket: it exists and the keys may use it (403/404 raise).
+        default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)
         return {"backend": "s3"}
     root = Path(settings.MEDIA_ROOT)
     root.mkdir(parents=True, exist_ok=True)
