@@ -46,7 +46,8 @@ lint: install
 # Both database legs; PostgreSQL runs in a throwaway server that scripts/with-postgres starts.
 test: install lint
 	$(MAKE) --no-print-directory test-sqlite
-	scripts/with-postgres $(MAKE) --no-print-directory test-postgres
+	@# Redis too on this leg: the integration test runs serve, worker and scheduler on RQ.
+	scripts/with-postgres scripts/with-redis $(MAKE) --no-print-directory test-postgres
 
 test-sqlite:
 	@echo "== tests on SQLite =="

@@ -21,23 +21,20 @@ keepalive = 5
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = "-" if os.environ.get("SERVE_ACCESS_LOG", "on").lower() in {"1", "on", "true", "yes"} else None
 access_log_format = ('%(h)s "%(r)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s')
-# Lets systemd's `Type=notify` know when the workers are ready (gunicorn ≥ 20 speaks sd_notify).
 proc_name = "outletcrm"
 
 
 def _logconfig() -> dict:
+    """settings.LOGGING, with gunicorn's two loggers sent to the same console handler."""
+    import copy
+
     from django.conf import settings
 
-    config = dict(settings.LOGGING)
-    loggers = dict(config.get("loggers", {}))
+    config = copy.deepcopy(settings.LOGGING)
+    loggers = config.setdefault("loggers", {})
     for name in ("gunicorn.error", "gunicorn.access"):
         loggers[name] = {"handlers": ["console"], "level": "INFO", "propagate": False}
-    config["loggers"] = loggers
     return config
 
 
-def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
-    """Apply the app's logging to gunicorn's own loggers too."""
-    import logging.config
-
-    logging.config.dictConfig(_logconfig())
+logconfig_dict = _logconfig()
