@@ -589,6 +589,7 @@ LOGGING = {
         "json": {"()": "pythonjsonlogger.json.JsonFormatter",
                  "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s "
                            "%(process)d",
+                 "datefmt": "%Y-%m-%dT%H:%M:%S%z",
                  "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger",
                                    "process": "pid"}},
     },
