@@ -265,3 +265,21 @@ def test_worker_without_a_queue_says_there_is_none(tmp_path):
                                          "TASK_BACKEND": "immediate"}, tmp_path)
     assert result.returncode != 0 and "ImmediateBackend" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_check_deploy_is_clean_with_the_queue_cache_and_store_of_several_machines(tmp_path):
+    """docs/deploy.md's settings for two machines (RQ, Redis cache, S3) keep check --deploy
+    clean, like the single-machine ones (tests/accounts/test_hardening.py)."""
+    env = {"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY,
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "ALLOWED_HOSTS": "crm.example.com", "TRUSTED_PROXY_COUNT": "1",
+           "SITE_URL": "https://crm.example.com", "CSRF_TRUSTED_ORIGINS": "https://crm.example.com",
+           "TASK_BACKEND": "rq", "REDIS_URL": "redis://10.0.0.20:6379/0",
+           "CACHE_URL": "redis://10.0.0.20:6379/1", "MEDIA_STORAGE": "s3",
+           "S3_BUCKET": "outletcrm-media", "S3_ENDPOINT_URL": "https://oss.example.com",
+           "S3_ACCESS_KEY_ID": "id", "S3_SECRET_ACCESS_KEY": "secret", "LOG_FORMAT": "json"}
+    migrated = run(["migrate", "--noinput"], env, tmp_path)
+    assert migrated.returncode == 0, migrated.stderr[-2000:]
+    result = run(["check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
