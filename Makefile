@@ -32,7 +32,7 @@ demo: install
 	@touch "$${OUTLETCRM_DATA_DIR:-var}/DEMO"
 	@# The task worker runs background jobs (plan generation, optimisation) beside the server;
 	@# the scheduler queues the nightly jobs of settings.SCHEDULE for it (docs/jobs.md).
-	OUTLETCRM_ENV=demo $(OUTLETCRM) db_worker --no-reload -v0 & worker=$$!; \
+	OUTLETCRM_ENV=demo $(OUTLETCRM) worker -v0 & worker=$$!; \
 	OUTLETCRM_ENV=demo $(OUTLETCRM) scheduler & scheduler=$$!; \
 	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	OUTLETCRM_ENV=demo $(OUTLETCRM) runserver 127.0.0.1:$(PORT)
