@@ -32,7 +32,7 @@ demo: install
 	@touch "$${OUTLETCRM_DATA_DIR:-var}/DEMO"
 	@# The task worker runs background jobs (plan generation, optimisation) beside the server;
 	@# the scheduler queues the nightly jobs of settings.SCHEDULE for it (docs/jobs.md).
-	OUTLETCRM_ENV=demo $(OUTLETCRM) db_worker --no-reload -v0 & worker=$$!; \
+	OUTLETCRM_ENV=demo $(OUTLETCRM) worker -v0 & worker=$$!; \
 	OUTLETCRM_ENV=demo $(OUTLETCRM) scheduler & scheduler=$$!; \
 	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	OUTLETCRM_ENV=demo $(OUTLETCRM) runserver 127.0.0.1:$(PORT)
@@ -46,7 +46,8 @@ lint: install
 # Both database legs; PostgreSQL runs in a throwaway server that scripts/with-postgres starts.
 test: install lint
 	$(MAKE) --no-print-directory test-sqlite
-	scripts/with-postgres $(MAKE) --no-print-directory test-postgres
+	@# Redis too on this leg: the integration test runs serve, worker and scheduler on RQ.
+	scripts/with-postgres scripts/with-redis $(MAKE) --no-print-directory test-postgres
 
 test-sqlite:
 	@echo "== tests on SQLite =="

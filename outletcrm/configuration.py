@@ -54,6 +54,12 @@ MSG_UNMIGRATED = gettext_noop(
     "The database %(where)s has no tables or is behind this version (%(detail)s): run "
     "“outletcrm migrate”.")
 MSG_PREFIX = gettext_noop("outletcrm: %(message)s")
+# Production processes (docs/deploy.md).
+MSG_CHOICE = gettext_noop("%(name)s must be one of %(choices)s, not “%(value)s”.")
+MSG_NEEDS = gettext_noop("%(name)s=%(value)s needs %(needed)s to be set as well.")
+MSG_CACHE_URL = gettext_noop(
+    "CACHE_URL is not a cache address OutletCRM understands (redis://host:6379/1, "
+    "rediss://…, locmem:// or dummy://).")
 
 
 class ConfigError(ImproperlyConfigured):

@@ -18,12 +18,15 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from outletcrm.configuration import (
+    MSG_CACHE_URL,
+    MSG_CHOICE,
     MSG_DATABASE_URL,
     MSG_DEBUG,
     MSG_ENV,
     MSG_FIELD_KEY,
     MSG_FIELD_KEY_BAD,
     MSG_FILE,
+    MSG_NEEDS,
     MSG_NUMBER,
     MSG_SECRET,
     MSG_SECRET_WEAK,
@@ -147,6 +150,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id (core/requestid.py), and /healthz
+    # answers a load balancer before host checks, HTTPS redirects and sessions (core/health.py).
+    "outletcrm.core.requestid.RequestIdMiddleware",
+    "outletcrm.core.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -448,16 +455,38 @@ CARE_REQUIRE_CONSENT = env_bool("CARE_REQUIRE_CONSENT", True)
 CARE_GIFT_BUDGET_YUAN = env_number("CARE_GIFT_BUDGET_YUAN", 500, int)
 CARE_GIFT_BUDGET_BY_CLASS = {"key": 2000, "ordinary": 500, "potential": 200}
 
+# The job queue (docs/jobs.md, docs/deploy.md): TASK_BACKEND is "database" (default outside
+# tests: django-tasks-db, `outletcrm worker` runs db_worker), "rq" (Redis at REDIS_URL through
+# django-tasks-rq, `outletcrm worker` runs RQ's worker; any number of workers on any number of
+# machines), "immediate" (run in the caller, the tests' default) or a backend's dotted path.
+TASK_BACKEND_ALIASES = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = (env("TASK_BACKEND") or "").strip() or (
+    "immediate" if ENVIRONMENT == "test" else "database")
+if "." not in _task_backend and _task_backend not in TASK_BACKEND_ALIASES:
+    raise ConfigError(MSG_CHOICE, name="TASK_BACKEND", value=_task_backend[:40],
+                      choices="database, rq, immediate")
 TASKS = {
     "default": {
-        "BACKEND": env("TASK_BACKEND")
-        or (
-            "django.tasks.backends.immediate.ImmediateBackend"
-            if ENVIRONMENT == "test"
-            else "django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": TASK_BACKEND_ALIASES.get(_task_backend, _task_backend),
     }
 }
+REDIS_URL = env("REDIS_URL", "") or ""
+TASK_QUEUE_RQ = TASKS["default"]["BACKEND"] == TASK_BACKEND_ALIASES["rq"]
+if TASK_QUEUE_RQ:
+    if not REDIS_URL:
+        raise ConfigError(MSG_NEEDS, name="TASK_BACKEND", value="rq",
+                          needed="REDIS_URL (redis://host:6379/0)")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS["default"]["QUEUES"] = ["default"]
+    # A job's result is kept a day (the optimiser keeps its own on the job row); a job may run
+    # as long as the longest optimisation (a 30-minute design run at most, docs/optimise.md).
+    RQ_QUEUES = {"default": {"URL": REDIS_URL,
+                             "DEFAULT_TIMEOUT": env_number("RQ_JOB_TIMEOUT", 3600, int),
+                             "DEFAULT_RESULT_TTL": 86400}}
 
 # Maps: Leaflet tile URL template; empty means "no tiles" (works offline, markers on a blank
 # canvas). TILE_CRS says which datum the provider draws in: Chinese providers (AutoNavi,
@@ -580,10 +609,26 @@ if ENVIRONMENT == "production":
         # operator opts in with SECURE_HSTS_PRELOAD=on (docs/security.md).
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# Logs go to standard error, one line per record with the request's id (core/requestid.py):
+# LOG_FORMAT=json (the production default; python-json-logger) for a log collector, or text.
+LOG_FORMAT = (env("LOG_FORMAT") or ("json" if ENVIRONMENT == "production" else "text")).lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ConfigError(MSG_CHOICE, name="LOG_FORMAT", value=LOG_FORMAT[:40], choices="json, text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "outletcrm.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s "
+                           "%(process)d",
+                 "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger",
+                                   "process": "pid"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
 
@@ -608,3 +653,79 @@ EXPORT_APPROVAL_ROWS = env_number("EXPORT_APPROVAL_ROWS", 500, int)
 SCHEDULE["access-summary"] = {"task": "outletcrm.access.tasks.access_summary_task",
                               "every_minutes": 60}
 SCHEDULE["access-purge"] = {"task": "outletcrm.access.tasks.access_purge_task", "at": "03:10"}
+
+# --- Running in production (docs/deploy.md) ------------------------------------------------
+
+# Caches: CACHE_URL=redis://host:6379/1 shares one cache among the app machines and workers
+# (Django's RedisCache); the default keeps it in each process, fine on one machine since the
+# app keeps nothing there that another process must see (sessions, login-failure counters,
+# jobs and progress live in the database).
+CACHE_URL = env("CACHE_URL", "") or ""
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": CACHE_URL, "KEY_PREFIX": "outletcrm",
+                          "TIMEOUT": 300}}
+elif CACHE_URL in {"", "locmem://"}:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE_URL == "dummy://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+else:
+    raise ConfigError(MSG_CACHE_URL)
+
+# Stored files: MEDIA_STORAGE=local (MEDIA_ROOT on this machine's disk, or a disk every app
+# machine mounts) or s3 (any S3-compatible service; django-storages). The bucket stays private:
+# files leave only through the scoped views (core/files.py), which either redirect to a signed
+# URL valid for S3_URL_EXPIRE_SECONDS (MEDIA_DELIVERY=redirect, the default) or stream the
+# file through the app (MEDIA_DELIVERY=proxy: the bucket need not be reachable by browsers).
+MEDIA_STORAGE = (env("MEDIA_STORAGE") or "local").lower()
+if MEDIA_STORAGE not in {"local", "s3"}:
+    raise ConfigError(MSG_CHOICE, name="MEDIA_STORAGE", value=MEDIA_STORAGE[:40],
+                      choices="local, s3")
+MEDIA_DELIVERY = (env("MEDIA_DELIVERY") or "redirect").lower()
+if MEDIA_DELIVERY not in {"redirect", "proxy"}:
+    raise ConfigError(MSG_CHOICE, name="MEDIA_DELIVERY", value=MEDIA_DELIVERY[:40],
+                      choices="redirect, proxy")
+S3_URL_EXPIRE_SECONDS = env_number("S3_URL_EXPIRE_SECONDS", 300, int)
+if MEDIA_STORAGE == "s3":
+    if not env("S3_BUCKET"):
+        raise ConfigError(MSG_NEEDS, name="MEDIA_STORAGE", value="s3", needed="S3_BUCKET")
+    S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", "") or ""
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET"),
+            "access_key": env("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "region_name": env("S3_REGION") or None,
+            "location": env("S3_PREFIX", "") or "",
+            "addressing_style": env("S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            # Private objects, signed URLs only; never a public-read ACL or an unsigned URL.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": S3_URL_EXPIRE_SECONDS,
+            "file_overwrite": False,
+        },
+    }
+    if MEDIA_DELIVERY == "redirect":
+        # Browsers follow the redirect to the bucket: pictures and downloads come from there.
+        _bucket_origin = tile_source(env("S3_PUBLIC_ORIGIN") or S3_ENDPOINT_URL
+                                     or f"https://{env('S3_BUCKET')}.s3.amazonaws.com")
+        SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"], *_bucket_origin]
+        SECURE_CSP["connect-src"] = [*SECURE_CSP["connect-src"], *_bucket_origin]
+
+# A load balancer probes /healthz over plain HTTP, by address: no HTTPS redirect for it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /healthz: the scheduler counts as late after this many seconds without a slot queued.
+HEALTH_SCHEDULER_LATE_SECONDS = env_number("HEALTH_SCHEDULER_LATE_SECONDS", 0, int)
+
+# Errors to Sentry (or a compatible service) when SENTRY_DSN is set; sentry-sdk is imported
+# only then. No personal data is sent (no cookies, users' names or request bodies).
+SENTRY_DSN = env("SENTRY_DSN", "") or ""
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT") or ENVIRONMENT,
+                    release=env("SENTRY_RELEASE") or None, send_default_pii=False,
+                    traces_sample_rate=env_number("SENTRY_TRACES_SAMPLE_RATE", 0.0))

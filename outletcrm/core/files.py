@@ -8,8 +8,12 @@ caller's scope (`core.scoping`; 404 otherwise, like a missing record), then hand
   nginx streams the file from an `internal` location, Python never reads it), or
 - streams it with Django's FileResponse (demo, tests, a server without nginx).
 
-Files are addressed by their path relative to MEDIA_ROOT; a path that tries to leave it is a
-404. The same views accept a browser session and an API token (`file_user`), so the pages, the
+With MEDIA_STORAGE=s3 (docs/deploy.md) the bucket is private and the same views, after the
+same scope check, either redirect to a signed URL that expires after S3_URL_EXPIRE_SECONDS
+(MEDIA_DELIVERY=redirect) or stream the object through the app (MEDIA_DELIVERY=proxy).
+
+Files are addressed by their name in the storage (the path relative to MEDIA_ROOT on disk); a
+name that tries to leave it is a 404. The same views accept a browser session and an API token (`file_user`), so the pages, the
 phone app and API clients all use the one URL.
 """
 
@@ -20,7 +24,15 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import SuspiciousFileOperation
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.utils._os import safe_join
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -69,6 +81,9 @@ def media_path(relative: str) -> Path:
 def file_response(relative: str, *, content_type: str, filename: str,
                   as_attachment: bool = False, cache_control: str = NO_STORE) -> HttpResponse:
     """Send the stored file at `relative` (under MEDIA_ROOT) to a caller already in scope."""
+    if not isinstance(default_storage, FileSystemStorage):
+        return _remote_response(relative, content_type=content_type, filename=filename,
+                                as_attachment=as_attachment, cache_control=cache_control)
     path = media_path(relative)
     prefix = settings.MEDIA_ACCEL_REDIRECT
     if prefix:
@@ -78,6 +93,41 @@ def file_response(relative: str, *, content_type: str, filename: str,
     else:
         response = FileResponse(path.open("rb"), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment, filename)
+    response["Cache-Control"] = cache_control
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def storage_name(relative: str) -> str:
+    """A stored file's name as the object storage knows it; Http404 for one that would leave
+    the store (absolute, "..", backslashes, empty)."""
+    name = str(relative or "")
+    parts = name.split("/")
+    if not name or name.startswith("/") or "\\" in name or any(p in ("", ".", "..") for p in parts):
+        raise Http404
+    return name
+
+
+def _remote_response(relative: str, *, content_type: str, filename: str, as_attachment: bool,
+                     cache_control: str) -> HttpResponse:
+    """Object storage: a redirect to a short-lived signed URL, or the object streamed."""
+    name = storage_name(relative)
+    if not default_storage.exists(name):
+        raise Http404
+    disposition = content_disposition_header(as_attachment, filename)
+    if settings.MEDIA_DELIVERY == "redirect":
+        url = default_storage.url(name, parameters={
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": disposition,
+            "ResponseCacheControl": cache_control,
+        }, expire=settings.S3_URL_EXPIRE_SECONDS)
+        response = HttpResponseRedirect(url)
+        # The signed URL is a bearer ticket: not kept by any cache, not sent on as a referrer.
+        response["Cache-Control"] = NO_STORE
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+    response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+    response["Content-Disposition"] = disposition
     response["Cache-Control"] = cache_control
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -1,18 +1,19 @@
 """Pages for Excel import and export of the archive, and the audit log (issue 2, item 8).
 
 Thin views: they parse the request, call `customers.importexport`, and render. The rejected
-rows of an import are kept as a short-lived file under MEDIA_ROOT/imports/<user id>/, named by
-a random token that only the importing user's session knows.
+rows of an import are kept as a short-lived file in the media storage under imports/<user id>/,
+named by a random token that only the importing user's session knows.
 """
 
+import datetime
 import re
 import secrets
-import time
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -83,25 +84,31 @@ def _xlsx_download(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _imports_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
+def _rejected_name(user, token: str) -> str:
+    """The workbook's name in the media storage (the disk or the bucket every app machine
+    shares, docs/deploy.md), so the download may reach another app machine than the import."""
+    return f"imports/{user.pk}/{token}.xlsx"
 
 
-def _rejected_dir(user) -> Path:
-    return _imports_root() / str(user.pk)
+def _too_old(name: str) -> bool:
+    cutoff = timezone.now() - datetime.timedelta(seconds=REJECTED_KEEP_SECONDS)
+    return default_storage.get_modified_time(name) < cutoff
 
 
 def _keep_rejected(request: HttpRequest, content: bytes) -> str:
     """Store the rejected rows for download by this user; returns the token."""
     # Rejected rows are customer data: nobody's copy outlives the download window.
-    cutoff = time.time() - REJECTED_KEEP_SECONDS
-    for old in _imports_root().glob("*/*.xlsx"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    folder = _rejected_dir(request.user)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folders = default_storage.listdir("imports")[0]
+    except FileNotFoundError:
+        folders = []
+    for folder in folders:
+        for old in default_storage.listdir(f"imports/{folder}")[1]:
+            name = f"imports/{folder}/{old}"
+            if old.endswith(".xlsx") and _too_old(name):
+                default_storage.delete(name)
     token = secrets.token_urlsafe(24)
-    (folder / f"{token}.xlsx").write_bytes(content)
+    default_storage.save(_rejected_name(request.user, token), ContentFile(content))
     tokens = [*request.session.get(REJECTED_SESSION_KEY, []), token][-10:]
     request.session[REJECTED_SESSION_KEY] = tokens
     return token
@@ -191,12 +198,12 @@ def import_rejected_view(request: HttpRequest, token: str) -> HttpResponse:
     """The rejected rows of the user's own recent import, to fix and import again."""
     if not TOKEN_RE.match(token) or token not in request.session.get(REJECTED_SESSION_KEY, []):
         raise Http404
-    path = _rejected_dir(request.user) / f"{token}.xlsx"
-    if not path.is_file() or path.stat().st_mtime < time.time() - REJECTED_KEEP_SECONDS:
+    name = _rejected_name(request.user, token)
+    if not default_storage.exists(name) or _too_old(name):
         raise Http404
     filename = _("rejected-rows-%(date)s.xlsx") % {"date": f"{timezone.localtime():%Y%m%d-%H%M}"}
     return files.file_response(
-        f"imports/{request.user.pk}/{token}.xlsx",
+        name,
         content_type=importexport.XLSX_CONTENT_TYPE,
         filename=filename,
         as_attachment=True,

@@ -105,11 +105,16 @@ def watermark(image: Image.Image, *, taken_at, outlet: str, code: str, distance_
 
 
 def redact_position_line(path) -> None:
+    """Paint over the coordinates line of a photo file (see redact_position_data)."""
+    Path(path).write_bytes(redact_position_data(Path(path).read_bytes()))
+
+
+def redact_position_data(data: bytes) -> bytes:
     """Paint over the coordinates line of a photo watermarked before coordinates were dropped.
 
     The stored file is the watermarked one, so the band's geometry follows from its size.
     """
-    with Image.open(path) as stored:
+    with Image.open(io.BytesIO(data)) as stored:
         image = stored.convert("RGB")
     width, height = image.size
     size, band = _geometry(width)
@@ -117,4 +122,4 @@ def redact_position_line(path) -> None:
     ImageDraw.Draw(image).rectangle([(0, max(0, top - 2)), (width, height)], fill=(0, 0, 0))
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=82, optimize=True)
-    Path(path).write_bytes(out.getvalue())
+    return out.getvalue()

@@ -49,7 +49,7 @@ from outletcrm.visits.models import (
     VisitPhoto,
     VisitStep,
 )
-from outletcrm.visits.photos import load_image, redact_position_line, watermark
+from outletcrm.visits.photos import load_image, redact_position_data, watermark
 
 # --- plans -------------------------------------------------------------------------------
 # Who adds a customer to a day's plan first never changes what counts (visits/kpis.py, "order
@@ -652,7 +652,12 @@ def redact_photo_positions() -> int:
     done = 0
     for photo in photos.iterator():
         if photo.image and photo.image.storage.exists(photo.image.name):
-            redact_position_line(photo.image.path)
+            # Through the storage, not a path: the photo may be in an object store (S3).
+            storage = photo.image.storage
+            with storage.open(photo.image.name, "rb") as stored:
+                data = stored.read()
+            with storage.open(photo.image.name, "wb") as target:
+                target.write(redact_position_data(data))
         VisitPhoto.objects.filter(pk=photo.pk).update(position_in_watermark=False)
         done += 1
     return done

@@ -1,0 +1,73 @@
+"""`outletcrm serve`: the production web server (gunicorn), docs/deploy.md.
+
+    outletcrm serve [--bind HOST:PORT] [--workers N] [--threads N]
+
+gunicorn runs the WSGI app with N worker processes (default 2 × cores + 1, gunicorn's own
+advice; SERVE_WORKERS overrides) behind nginx (deploy/nginx-outletcrm.conf). Static files come
+from WhiteNoise (compressed, hashed names: run `outletcrm collectstatic --noinput` after each
+upgrade; `serve` refuses to start without the manifest in production rather than answer every
+page with an error). The process is replaced by gunicorn's master, so systemd's signals reach
+it directly: SIGHUP reloads the workers gracefully, SIGTERM stops.
+
+gunicorn was chosen over granian for now: pure-Python sync workers are the well-trodden path
+for a Django WSGI app doing database work; the load test (bench/) is to compare both.
+"""
+
+import os
+import shutil
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+
+def default_workers() -> int:
+    env = os.environ.get("SERVE_WORKERS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+def gunicorn_argv(*, bind: str, workers: int, threads: int) -> list[str]:
+    argv = [sys.executable, "-m", "gunicorn", "--config", "python:outletcrm.core.gunicorn_conf",
+            "--bind", bind, "--workers", str(workers)]
+    if threads > 1:
+        argv += ["--threads", str(threads), "--worker-class", "gthread"]
+    return argv
+
+
+class Command(BaseCommand):
+    help = "Run the production web server (gunicorn with WhiteNoise for static files)."
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("SERVE_BIND", "127.0.0.1:8000"),
+                            help="HOST:PORT or unix:/path (default 127.0.0.1:8000, SERVE_BIND)")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="worker processes (default 2 × cores + 1, SERVE_WORKERS)")
+        parser.add_argument("--threads", type=int,
+                            default=int(os.environ.get("SERVE_THREADS", "1") or 1),
+                            help="threads per worker (default 1, SERVE_THREADS)")
+        parser.add_argument("--check-only", action="store_true",
+                            help="print the gunicorn command and exit")
+
+    def handle(self, *args, **options):
+        workers = options["workers"] or default_workers()
+        if workers < 1 or options["threads"] < 1:
+            raise CommandError(_("--workers and --threads must be at least 1."))
+        storage = settings.STORAGES["staticfiles"]["BACKEND"]
+        if "Manifest" in storage:
+            manifest = os.path.join(settings.STATIC_ROOT, "staticfiles.json")
+            if not os.path.isfile(manifest):
+                raise CommandError(_("Static files are not collected: run “outletcrm "
+                                     "collectstatic --noinput” first."))
+        argv = gunicorn_argv(bind=options["bind"], workers=workers, threads=options["threads"])
+        if options["check_only"]:
+            self.stdout.write(" ".join(argv))
+            return
+        if not shutil.which(sys.executable):
+            raise CommandError(sys.executable)
+        self.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, argv)  # noqa: S606 - our own interpreter, fixed arguments
