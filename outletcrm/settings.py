@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "outletcrm.complaints",
     "outletcrm.churn",
     "outletcrm.care",
+    "outletcrm.development",
     "outletcrm.routing",
     "outletcrm.optimise",
 ]

@@ -11,12 +11,14 @@ urlpatterns = [
     path("visits/", include("outletcrm.visits.urls")),
     path("complaints/", include("outletcrm.complaints.urls")),
     path("m/complaints/", include("outletcrm.complaints.mobile_urls")),
+    path("m/sweeps/", include("outletcrm.development.mobile_urls")),
     path("m/", include("outletcrm.visits.mobile_urls")),
     path("orders/", include("outletcrm.orders.urls")),
     path("churn/", include("outletcrm.churn.urls")),
     path("optimise/", include("outletcrm.optimise.urls")),
     path("notifications/", include("outletcrm.notifications.urls")),
     path("care/", include("outletcrm.care.urls")),
+    path("development/", include("outletcrm.development.urls")),
     path("api/v1/", include("outletcrm.api_urls")),
     path("api/v1/", include("outletcrm.visits.api_urls")),
     path("api/v1/", include("outletcrm.orders.api_urls")),
@@ -25,6 +27,7 @@ urlpatterns = [
     path("api/v1/", include("outletcrm.complaints.api_urls")),
     path("api/v1/", include("outletcrm.churn.api_urls")),
     path("api/v1/", include("outletcrm.care.api_urls")),
+    path("api/v1/", include("outletcrm.development.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(
