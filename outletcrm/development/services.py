@@ -7,6 +7,7 @@ nothing behind.
 
 import datetime
 import uuid
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -226,7 +227,8 @@ def _contact(actor: User, outlet: SweepOutlet, *, day, moment, lat=None, lng=Non
 def _position(lat, lng):
     if lat is None or lng is None:
         return None, None
-    return round(float(lat), 6), round(float(lng), 6)
+    six = Decimal("0.000001")
+    return Decimal(str(lat)).quantize(six), Decimal(str(lng)).quantize(six)
 
 
 @transaction.atomic

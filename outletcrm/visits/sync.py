@@ -554,7 +554,9 @@ def register_op(name: str, handler) -> None:
     HANDLERS[name] = handler
     if name not in OP_NAMES:
         OP_NAMES.append(name)
-    OperationSerializer._declared_fields["op"].choices = [(n, n) for n in OP_NAMES]
+    # A DRF field is deep-copied from its constructor arguments: replace it, not its choices.
+    OperationSerializer._declared_fields["op"] = serializers.ChoiceField(
+        choices=[(n, n) for n in OP_NAMES])
 
 
 def apply_op(*, user: User, op: str, client_id, visit_client_id=None, payload=None) -> OpResult:
