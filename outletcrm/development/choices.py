@@ -9,7 +9,7 @@ class QuestionKind(models.TextChoices):
     CHOICE = "choice", _("Choice")
     NUMBER = "number", pgettext_lazy("question kind", "Number")
     TEXT = "text", _("Text")
-    PHOTO = "photo", _("Photo")
+    PHOTO = "photo", pgettext_lazy("question kind", "Photo")
 
 
 class OutletOutcome(models.TextChoices):

@@ -3,6 +3,7 @@
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -23,13 +24,13 @@ def _bold_last(sheet):
 def report_workbook(report, comments) -> bytes:
     """One sheet: the header, the drafted figures and rows, the author's texts, comments."""
     book, sheet = _book()
-    sheet.title = _("Report")[:31]
+    sheet.title = pgettext("sweep", "Report")[:31]
     view = labels.report_view(report)
     append(sheet, [str(report.get_kind_display())])
     _bold_last(sheet)
     append(sheet, [_("Author"), str(report.author)])
     append(sheet, [_("Period"), f"{report.period_start} – {report.period_end}"])
-    append(sheet, [_("Submitted"), report.submitted_at.strftime("%Y-%m-%d %H:%M")
+    append(sheet, [pgettext("sweep", "Submitted"), report.submitted_at.strftime("%Y-%m-%d %H:%M")
                    if report.submitted_at else _("Draft")])
     append(sheet, [])
     for label, value in view["counts"]:
@@ -63,7 +64,7 @@ def campaign_workbook(campaign, outlets, questions, answers) -> bytes:
     """One row per outlet met with every answer of its form (the region's base archive)."""
     book, sheet = _book()
     sheet.title = _("Outlets")[:31]
-    append(sheet, [_("Outlet"), _("Customer no."), _("Rep"), _("Outcome"), _("Intention"),
+    append(sheet, [_("Outlet"), pgettext("sweep", "Customer no."), _("Rep"), pgettext("sweep", "Outcome"), _("Intention"),
                    _("First met on"), _("Complete (%)"), *[q.text for q in questions]])
     _bold_last(sheet)
     for outlet in outlets:

@@ -5,7 +5,7 @@ import json
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from outletcrm.core import scoping
 from outletcrm.core.forms import BoundedDateField
@@ -24,7 +24,7 @@ class CampaignForm(forms.Form):
     team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.none(),
                                   widget=forms.Select(attrs={"class": "form-select"}))
     members = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Reps"), queryset=Team.objects.none(),
+        label=pgettext_lazy("sweep", "Reps"), queryset=Team.objects.none(),
         widget=forms.CheckboxSelectMultiple)
     starts_on = BoundedDateField(label=gettext_lazy("Starts on"), widget=DATE)
     ends_on = BoundedDateField(label=gettext_lazy("Ends on"), widget=DATE)

@@ -14,7 +14,7 @@ SWEEP_COUNTS = [
     ("intentions", _("Intentions found")),
 ]
 WORK_COUNTS = [
-    ("visits", _("Visits")),
+    ("visits", pgettext_lazy("sweep", "Visits")),
     ("route_visits", _("Route visits")),
     ("planned_stops", _("Planned stops")),
     ("orders", _("Orders")),
@@ -60,8 +60,8 @@ def report_view(report) -> dict:
     tables = []
     if report.kind == ReportKind.SWEEP_DAILY:
         tables.append({"title": _("Outlets met"), "headers": [
-            _("Time"), _("Outlet"), _("Customer no."), _("Outcome"), _("Complete (%)"),
-            _("Intention"), _("Note")], "rows": [
+            _("Time"), _("Outlet"), pgettext_lazy("sweep", "Customer no."), pgettext_lazy("sweep", "Outcome"), _("Complete (%)"),
+            _("Intention"), pgettext_lazy("sweep", "Note")], "rows": [
             [r.get("time"), r.get("name"), r.get("code"), _label(OutletOutcome, r.get("outcome")),
              r.get("completeness"), _label(Intention, r.get("intention")), r.get("note")]
             for r in figures.get("rows", [])]})
@@ -80,7 +80,7 @@ def report_view(report) -> dict:
             for r in figures.get("rows", [])]})
     else:
         tables.append({"title": _("Tasks due next week"), "headers": [
-            _("Due"), _("Task"), _("Customer")], "rows": [
+            pgettext_lazy("sweep", "Due"), pgettext_lazy("sweep", "Task"), _("Customer")], "rows": [
             [t["due_date"], t["title"], t["customer"]] for t in figures.get("next_week", [])]})
     text_labels = WORK_TEXT_LABELS if report.kind == ReportKind.WORK_WEEKLY else TEXT_LABELS
     return {

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outletcrm.development.choices import Intention, OutletOutcome, QuestionKind, ReportKind
 
@@ -22,7 +23,7 @@ class SurveyTemplate(models.Model):
     """A survey form (客户调查表): sections of questions. Configurable by supervisors."""
 
     name = models.CharField(_("Name"), max_length=100)
-    is_default = models.BooleanField(_("Default"), default=False)
+    is_default = models.BooleanField(pgettext_lazy("survey form", "Default"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -40,7 +41,7 @@ class SurveySection(models.Model):
     template = models.ForeignKey(SurveyTemplate, on_delete=models.CASCADE,
                                  related_name="sections")
     position = models.PositiveSmallIntegerField()
-    title = models.CharField(_("Title"), max_length=100)
+    title = models.CharField(pgettext_lazy("sweep", "Title"), max_length=100)
 
     class Meta:
         ordering = ["template", "position"]
@@ -74,7 +75,7 @@ class SweepCampaign(models.Model):
     name = models.CharField(_("Name"), max_length=100)
     team = models.ForeignKey("org.Team", verbose_name=_("Team"), on_delete=models.PROTECT,
                              related_name="+")
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("Reps"),
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("sweep", "Reps"),
                                      related_name="sweep_campaigns")
     region = models.ForeignKey("org.Region", verbose_name=_("Region"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="+",
@@ -124,7 +125,7 @@ class SweepOutlet(models.Model):
                             related_name="+")
     customer = models.ForeignKey("customers.Customer", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="sweep_outlets")
-    outcome = models.CharField(_("Outcome"), max_length=10, choices=OutletOutcome.choices)
+    outcome = models.CharField(pgettext_lazy("sweep", "Outcome"), max_length=10, choices=OutletOutcome.choices)
     name = models.CharField(_("Outlet name"), max_length=100)
     proposed = models.JSONField(default=dict, blank=True)
     candidates = models.JSONField(default=list, blank=True)
@@ -132,7 +133,7 @@ class SweepOutlet(models.Model):
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     intention = models.CharField(_("Intention"), max_length=10, choices=Intention.choices,
                                  default=Intention.UNKNOWN)
-    note = models.CharField(_("Note"), max_length=500, blank=True)
+    note = models.CharField(pgettext_lazy("sweep", "Note"), max_length=500, blank=True)
     storefront = models.ImageField(upload_to="sweeps/%Y/%m/", blank=True)
     storefront_client_id = models.UUIDField(null=True, blank=True, unique=True)
     answered = models.PositiveSmallIntegerField(default=0)
@@ -221,13 +222,13 @@ class Report(models.Model):
     supervisor of the author opens it.
     """
 
-    kind = models.CharField(_("Report"), max_length=20, choices=ReportKind.choices)
+    kind = models.CharField(pgettext_lazy("sweep", "Report"), max_length=20, choices=ReportKind.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="development_reports")
     team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
-    period_start = models.DateField(_("From"))
-    period_end = models.DateField(_("To"))
+    period_start = models.DateField(pgettext_lazy("period", "From"))
+    period_end = models.DateField(pgettext_lazy("period", "To"))
     figures = models.JSONField(default=dict, blank=True)
     drafted_at = models.DateTimeField(null=True, blank=True)
     remarks = models.TextField(_("Remarks"), blank=True, max_length=5000)

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from outletcrm.development.choices import QuestionKind
 
@@ -98,8 +99,8 @@ def parse_form(text: str) -> list[dict]:
             errors.append(_("Line %(n)d: a question has at most 200 characters.")
                           % {"n": number})
         if kind == QuestionKind.CHOICE and not 2 <= len(options) <= MAX_OPTIONS:
-            errors.append(_("Line %(n)d: a choice question needs 2 to %(max)d options after "
-                            "|, separated by ;.") % {"n": number, "max": MAX_OPTIONS})
+            errors.append(pgettext("survey form", "Line %(n)d: a choice question needs 2 to "
+                                     "%(max)d options after |, separated by ;.") % {"n": number, "max": MAX_OPTIONS})
         if kind != QuestionKind.CHOICE and options:
             errors.append(_("Line %(n)d: only choice questions have options.") % {"n": number})
         count += 1
