@@ -51,7 +51,8 @@ def _campaign_json(c) -> dict:
 class CampaignListView(APIView):
     """Sweep campaigns in the caller's scope (a rep: those he is sent on)."""
 
-    @extend_schema(tags=["development"], summary="Sweep campaigns", responses={200: OBJECT})
+    @extend_schema(tags=["development"], summary="Sweep campaigns", responses={200: OBJECT},
+                   operation_id="sweeps_campaigns_list")
     def get(self, request):
         rows = selectors.campaign_list(user=request.user)[:500]
         return Response({"results": [_campaign_json(c) for c in rows]})
@@ -124,7 +125,7 @@ class OpView(APIView):
                         status=201 if outcome.status == "applied" else 200)
 
 
-class PhotoPayload(serializers.Serializer):
+class SweepPhotoPayload(serializers.Serializer):
     image = serializers.FileField(allow_empty_file=True)
     client_id = serializers.UUIDField()
     question = serializers.IntegerField(required=False, allow_null=True, min_value=1,
@@ -143,7 +144,7 @@ class OutletPhotoView(APIView):
         return super().initialize_request(request, *args, **kwargs)
 
     @extend_schema(tags=["development"], summary="Add a sweep photo",
-                   request={"multipart/form-data": PhotoPayload},
+                   request={"multipart/form-data": SweepPhotoPayload},
                    parameters=[OpenApiParameter("client_id", str, OpenApiParameter.PATH)],
                    responses={200: OBJECT, 201: OBJECT, 400: ERRORS, 403: ERRORS,
                               404: NOT_FOUND})
@@ -157,7 +158,7 @@ class OutletPhotoView(APIView):
         data = request.data
         if getattr(request._request, "photo_too_large", False):
             return _too_large()
-        payload = PhotoPayload(data=data)
+        payload = SweepPhotoPayload(data=data)
         if not payload.is_valid():
             return Response(field_sync._flatten(payload.errors), status=400)
         try:
@@ -203,8 +204,8 @@ class ReportListView(APIView):
     """Reports in scope: the rep's own, a supervisor's team's; `unread=true` for the
     submitted ones nobody has read yet."""
 
-    @extend_schema(tags=["development"], summary="Reports", responses={200: OBJECT,
-                                                                       400: ERRORS},
+    @extend_schema(tags=["development"], summary="Reports", operation_id="reports_list",
+                   responses={200: OBJECT, 400: ERRORS},
                    parameters=[OpenApiParameter("kind", str, enum=ReportKind.values),
                                OpenApiParameter("unread", bool)])
     def get(self, request):
