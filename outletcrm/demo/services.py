@@ -331,6 +331,10 @@ def demo_seed(
         from outletcrm.demo.care import seed_care
 
         seed_care(now=now)
+        # Customer development: a running street sweep, its surveyed outlets, daily reports.
+        from outletcrm.demo.development import seed_development
+
+        seed_development(now=now)
     return SeedResult(
         outlets=len(plan.outlets),
         contacts=contacts,
@@ -349,6 +353,9 @@ def demo_reset() -> dict[str, int]:
     from outletcrm.demo.field import field_reset  # see demo_seed
 
     complaints_reset()  # complaints protect their customers and assignees
+    from outletcrm.demo.development import development_reset
+
+    development_reset()  # sweeps and reports protect customers, teams and logins
     # Field rows first: plans, visits, orders and payments protect the logins and customers.
     field_deleted = field_reset()
     demo_users = User.objects.filter(is_demo=True)
