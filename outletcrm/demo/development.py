@@ -2,9 +2,9 @@
 sweep daily reports with a supervisor's comment (issue 8), so `make demo` shows the flow.
 
 sup01 opened a sweep of an area drawn around part of his team's territory; over the last
-three days rep01 and rep02 met outlets there (their own customers, new outlets filed as
-potential customers, one possible duplicate left to resolve) and filled the survey forms, some
-completely; rep01's report of yesterday is submitted and commented, rep02's waits unread.
+three days rep01 and rep02 met outlets there (their own customers, and one "new" outlet the
+duplicate check flagged as a customer already on file; the archive itself stays exactly the
+generated outlets) and filled the survey forms, one completely over two contacts; rep01's report of yesterday is submitted and commented, rep02's waits unread.
 Everything goes through the development services, as the phone would have.
 """
 
@@ -12,7 +12,6 @@ import datetime
 import io
 import random
 import uuid
-from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -30,7 +29,6 @@ from outletcrm.development.models import (
 )
 from outletcrm.org.models import Role, User
 
-NEW_NAMES = ["惠民便利店", "阳光药房", "好邻居超市", "万家福烟酒店", "社区卫生服务站", "平价粮油店"]
 ANSWERS = {
     "所在商圈": "居民社区", "周边客流量": "中", "本地市场规模与客户分布特点": "小区密集，便利店为主",
     "位置": "临街", "经营面积（平方米）": 60, "经营年限（年）": 5, "店员人数": 3,
@@ -100,7 +98,6 @@ def seed_development(*, now: datetime.datetime | None = None, seed: int = 8) -> 
     questions = list(SurveyQuestion.objects.filter(section__template=template))
     shop = OutletType.objects.filter(is_active=True).first()
     inside = [p for p in points if south <= float(p[2]) <= north and west <= float(p[3]) <= east]
-    new_names = iter(NEW_NAMES)
     outlets = 0
     for rep_index, rep in enumerate(reps):
         own = [p for p in inside if p[1] == rep.pk][:8]
@@ -116,20 +113,7 @@ def seed_development(*, now: datetime.datetime | None = None, seed: int = 8) -> 
                 services.survey_answers_save(actor=rep, outlet=outlet, device_time=moment,
                                              answers=_answers(questions, 0.5, rng))
                 outlets += 1
-            name = next(new_names, None)
-            if name and todays:
-                lat = Decimal(str(todays[0][2])) + Decimal("0.0004")
-                lng = Decimal(str(todays[0][3])) + Decimal("0.0003")
-                moment = min(_moment(day, 15, 30), now)
-                outlet, _ = services.sweep_outlet_record(
-                    actor=rep, campaign=campaign, client_id=uuid.uuid4(), device_time=moment,
-                    new={"name": name, "outlet_type": shop.pk, "address": "文教路"
-                         f"{rng.randint(10, 300)}号", "contact_name": "店主"},
-                    lat=lat, lng=lng, intention=Intention.HIGH)
-                services.survey_answers_save(actor=rep, outlet=outlet, device_time=moment,
-                                             answers=_answers(questions, 0.4, rng))
-                outlets += 1
-                if day_back == 2:  # the second contact the next day completes the form
+                if day_back == 2 and i == 0:  # the next day's contact completes the form
                     later = min(_moment(day + datetime.timedelta(days=1), 10), now)
                     services.survey_answers_save(actor=rep, outlet=outlet, device_time=later,
                                                  answers=_answers(questions, 1.0, rng))
