@@ -24,6 +24,8 @@ const options = {
     "optimise-phone": "frontend/optimise/phone.js",
     // The order form's line amounts and total (no inline script: Content Security Policy).
     orders: "frontend/orders/order-form.js",
+    // Customer development: campaign area editor and coverage map, report printing.
+    development: "frontend/development/index.js",
   },
   outdir,
   bundle: true,

@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "outletcrm.complaints",
     "outletcrm.churn",
     "outletcrm.care",
+    "outletcrm.development",
     "outletcrm.routing",
     "outletcrm.optimise",
     "outletcrm.governance",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("visits/", include("outletcrm.visits.urls")),
     path("complaints/", include("outletcrm.complaints.urls")),
     path("m/complaints/", include("outletcrm.complaints.mobile_urls")),
+    path("m/sweeps/", include("outletcrm.development.mobile_urls")),
     path("m/", include("outletcrm.visits.mobile_urls")),
     path("orders/", include("outletcrm.orders.urls")),
     path("churn/", include("outletcrm.churn.urls")),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("governance/", include("outletcrm.governance.urls")),
     path("access/", include("outletcrm.access.urls")),
     path("handover/", include("outletcrm.handover.urls")),
+    path("development/", include("outletcrm.development.urls")),
     path("api/v1/", include("outletcrm.api_urls")),
     path("api/v1/", include("outletcrm.visits.api_urls")),
     path("api/v1/", include("outletcrm.orders.api_urls")),
@@ -31,6 +33,7 @@ urlpatterns = [
     path("api/v1/", include("outletcrm.governance.api_urls")),
     path("api/v1/", include("outletcrm.access.api_urls")),
     path("api/v1/", include("outletcrm.handover.api_urls")),
+    path("api/v1/", include("outletcrm.development.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(

@@ -5,6 +5,7 @@ import "./mobile.css";
 import { initCustomers } from "./customers.js";
 import { refreshNotifications } from "./notifications.js";
 import { initSync, refreshBadge } from "./sync.js";
+import { initSweep } from "./sweep.js";
 import { initSyncPage } from "./syncpage.js";
 import { initTasks } from "./tasks.js";
 import { initToday } from "./today.js";
@@ -12,6 +13,7 @@ import { initVisit } from "./visit.js";
 
 const PAGES = {
   today: initToday, visit: initVisit, customers: initCustomers, sync: initSyncPage, tasks: initTasks,
+  sweep: initSweep,
 };
 
 function registerServiceWorker() {

@@ -43,6 +43,7 @@ export async function enqueue(operation) {
     visit_client_id: operation.visit_client_id || null,
     payload: operation.payload || {},
     blob: operation.blob || null,
+    upload_url: operation.upload_url || null,
     label: operation.label || "",
     // Kept on the phone only, to show the change before the server confirms it.
     customer: operation.customer || null,

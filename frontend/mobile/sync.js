@@ -68,9 +68,12 @@ async function postPhoto(op) {
   form.append("kind", op.payload.kind || "display");
   form.append("captured_live", op.payload.captured_live ? "true" : "false");
   if (op.payload.taken_at) form.append("taken_at", op.payload.taken_at);
+  // A photo that belongs to something other than a visit (a sweep's storefront or a survey
+  // answer, development app) names its own upload address and question.
+  if (op.payload.question) form.append("question", op.payload.question);
   let response;
   try {
-    response = await fetch(photoUrl(op.visit_client_id), {
+    response = await fetch(op.upload_url || photoUrl(op.visit_client_id), {
       method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
       body: form,
     });

@@ -700,3 +700,69 @@ def can_hand_over(user: User, from_rep: User, to_reps=()) -> bool:
         User.objects.filter(pk__in=[p.pk for p in people]), user, via="").values_list(
             "pk", flat=True))
     return all(p.pk in allowed for p in people)
+# --- customer development: sweep campaigns, survey records, reports (issue 8) -------------
+# A campaign belongs to its team: the reps sent on it see it (and only their own outlets and
+# forms in it), the team's supervisor sees all of it, a manager his region's campaigns, the
+# administrator all. Marketing work (opening campaigns, editing survey forms) is done by
+# supervisors, managers and administrators; the archive custodian and customer service do no
+# field work and see none of it. Reports follow their author like field records: the rep his
+# own, the supervisor his team's (and his own team summary), the manager his region's.
+
+def campaign_scope_q(user: User) -> Q | None:
+    """Filter for sweep campaigns `user` may see; None means no restriction."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.role == Role.ADMIN or user.is_superuser:
+        return None
+    if user.role == Role.MANAGER and user.region_id:
+        return Q(team__region_id__in=_managed_region_ids(user))
+    if user.role == Role.SUPERVISOR and user.team_id:
+        return Q(team_id=user.team_id) | Q(members=user)
+    if user.role == Role.REP:
+        return Q(members=user)
+    return Q(pk__in=[])
+
+
+def restrict_campaigns(queryset: QuerySet, user: User) -> QuerySet:
+    """Limit sweep campaigns to what `user` may see (no duplicate rows from the members join)."""
+    condition = campaign_scope_q(user)
+    if condition is None:
+        return queryset
+    return queryset.filter(pk__in=queryset.model.objects.filter(condition).values("pk"))
+
+
+def can_open_campaign(user: User) -> bool:
+    """Opening a sweep and editing survey forms: supervisors, managers, administrators."""
+    return is_field_supervisor(user) and user.is_active
+
+
+def can_manage_campaign(user: User, campaign) -> bool:
+    """Change a campaign: whoever may open one and has its team in scope."""
+    if not can_open_campaign(user):
+        return False
+    condition = campaign_scope_q(user)
+    if condition is None:
+        return True
+    if user.role == Role.SUPERVISOR:
+        return campaign.team_id == user.team_id
+    return campaign._meta.model.objects.filter(condition, pk=campaign.pk).exists()
+
+
+def restrict_sweep_records(queryset: QuerySet, user: User, *, via: str = "rep__") -> QuerySet:
+    """Outlets met, contacts and answers of a sweep follow the rep who recorded them."""
+    return restrict_to_reps(queryset, user, via=via)
+
+
+def restrict_reports(queryset: QuerySet, user: User) -> QuerySet:
+    """Daily and weekly reports follow their author (rep_scope_q)."""
+    return restrict_to_reps(queryset, user, via="author__")
+
+
+def can_edit_report(user: User, report) -> bool:
+    """Only the author completes his report (the figures are drafted from the records)."""
+    return bool(getattr(user, "is_authenticated", False)) and user.pk == report.author_id
+
+
+def can_review_report(user: User, report) -> bool:
+    """Reading a report as its reviewer and commenting: whoever supervises the author."""
+    return bool(getattr(user, "is_authenticated", False)) and can_supervise(user, report.author)

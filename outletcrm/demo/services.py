@@ -350,6 +350,10 @@ def demo_seed(
         from outletcrm.demo.handover import seed_handover
 
         seed_handover(now=now)
+        # Customer development: a running street sweep, its surveyed outlets, daily reports.
+        from outletcrm.demo.development import seed_development
+
+        seed_development(now=now)
     gather_planner_statistics()
     return SeedResult(
         outlets=len(plan.outlets),
@@ -374,6 +378,9 @@ def demo_reset() -> dict[str, int]:
     from outletcrm.demo.governance import governance_reset
 
     governance_reset()  # archive change requests protect their requesters
+    from outletcrm.demo.development import development_reset
+
+    development_reset()  # sweeps and reports protect customers, teams and logins
     # Field rows first: plans, visits, orders and payments protect the logins and customers.
     field_deleted = field_reset()
     demo_users = User.objects.filter(is_demo=True)

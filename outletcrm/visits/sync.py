@@ -547,6 +547,18 @@ HANDLERS = {
 }
 
 
+def register_op(name: str, handler) -> None:
+    """A higher app adds a phone operation (development: an outlet filed in a sweep, survey
+    answers) without visits importing it: `handler(user, client_id, visit_client_id, payload)`
+    returns an OpResult and runs inside apply_op's savepoint like the operations above."""
+    HANDLERS[name] = handler
+    if name not in OP_NAMES:
+        OP_NAMES.append(name)
+    # A DRF field is deep-copied from its constructor arguments: replace it, not its choices.
+    OperationSerializer._declared_fields["op"] = serializers.ChoiceField(
+        choices=[(n, n) for n in OP_NAMES])
+
+
 def apply_op(*, user: User, op: str, client_id, visit_client_id=None, payload=None) -> OpResult:
     """Apply one operation in its own savepoint; raises OpError with field errors.
 
