@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "outletcrm.complaints",
     "outletcrm.churn",
     "outletcrm.care",
+    "outletcrm.pipeline",
     "outletcrm.routing",
     "outletcrm.optimise",
 ]
@@ -342,6 +343,8 @@ SPECTACULAR_SETTINGS = {
         "SatisfactionEnum": "outletcrm.complaints.choices.Satisfaction",
         "NotificationChannelEnum": "outletcrm.notifications.models.Channel",
         "ChurnFlagStatusEnum": "outletcrm.churn.choices.FlagStatus",
+        "ProspectOutcomeEnum": "outletcrm.pipeline.choices.Outcome",
+        "LostReasonEnum": "outletcrm.pipeline.choices.LostReason",
     },
 }
 

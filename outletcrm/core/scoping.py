@@ -338,3 +338,39 @@ def can_manage_care_rules(user: User) -> bool:
     managers and administrators set them; everyone may read them."""
     return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
         user.is_superuser or user.role in {Role.MANAGER, Role.ADMIN})
+
+
+# --- prospect pipeline (issue 8, items 3 and 4) -----------------------------------------------
+# A prospect follows its customer: the rep who owns it, his supervisor's team, the manager's
+# region, the administrator, and the archive custodian (read only: he keeps the archive and
+# does not develop customers). Customer service sees no development work.
+
+def prospect_scope_q(user: User, *, via: str = "") -> Q | None:
+    """Filter for prospects (or their records, `via="prospect__"`) `user` may see."""
+    if getattr(user, "is_authenticated", False) and user.role == Role.CUSTOMER_SERVICE:
+        return Q(pk__in=[])
+    return customer_scope_q(user, via=f"{via}customer__")
+
+
+def can_see_prospects(user: User) -> bool:
+    """Whether `user` sees development work at all (customer service does not)."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role != Role.CUSTOMER_SERVICE)
+
+
+def restrict_prospects(queryset: QuerySet, user: User, *, via: str = "") -> QuerySet:
+    """Limit prospects (or output records and stage history) to `user`'s scope."""
+    condition = prospect_scope_q(user, via=via)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def can_work_prospects(user: User) -> bool:
+    """Move prospects, record outputs, close them: reps, supervisors, managers, admins."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role in {Role.REP, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN} or user.is_superuser)
+
+
+def can_manage_pipeline_stages(user: User) -> bool:
+    """The stage list (names, order, outputs) is company policy: administrators."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role == Role.ADMIN or user.is_superuser)
