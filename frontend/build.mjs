@@ -24,6 +24,9 @@ const options = {
     "optimise-phone": "frontend/optimise/phone.js",
     // The order form's line amounts and total (no inline script: Content Security Policy).
     orders: "frontend/orders/order-form.js",
+    // The prospect pipeline's board (drag and drop) and its funnel chart (ECharts).
+    pipeline: "frontend/pipeline/board.js",
+    "pipeline-funnel": "frontend/pipeline/funnel-chart.js",
   },
   outdir,
   bundle: true,
