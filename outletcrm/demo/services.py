@@ -331,6 +331,10 @@ def demo_seed(
         from outletcrm.demo.care import seed_care
 
         seed_care(now=now)
+        # The development pipeline: prospects in every stage, a lost and a won one, a referral.
+        from outletcrm.demo.pipeline import seed_pipeline
+
+        seed_pipeline(now=now)
     return SeedResult(
         outlets=len(plan.outlets),
         contacts=contacts,
