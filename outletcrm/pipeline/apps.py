@@ -9,8 +9,10 @@ class PipelineConfig(AppConfig):
 
     def ready(self):
         from outletcrm.customers import signals
-        from outletcrm.pipeline import panels  # noqa: F401 - panels on the customer's page
-        from outletcrm.pipeline import services
+        from outletcrm.pipeline import (
+            panels,  # noqa: F401 - panels on the customer's page
+            services,
+        )
 
         signals.owner_changed.connect(services.on_owner_changed,
                                       dispatch_uid="pipeline-owner-changed")

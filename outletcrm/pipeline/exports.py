@@ -4,6 +4,7 @@ import io
 
 import openpyxl
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from outletcrm.core import spreadsheet
 from outletcrm.core.audit import audit_record
@@ -16,7 +17,7 @@ def funnel_workbook(report: dict, *, user, channel: str = "web") -> bytes:
     sheet = workbook.create_sheet(_("Funnel"))
     spreadsheet.append(sheet, [_("Period"), f"{report['date_from']} – {report['date_to']}"])
     spreadsheet.append(sheet, [])
-    spreadsheet.append(sheet, [_("Stage"), _("Reached"), _("% of entered"),
+    spreadsheet.append(sheet, [_("Stage"), _("Reached"), _("Share of entered (%)"),
                                _("Conversion to next (%)"), _("Stays ended"),
                                _("Median days in stage"), _("Mean days in stage")])
     for row in report["stages"]:
@@ -25,8 +26,8 @@ def funnel_workbook(report: dict, *, user, channel: str = "web") -> bytes:
                                    row["mean_days"]])
     total = report["total"]
     spreadsheet.append(sheet, [])
-    spreadsheet.append(sheet, [_("Won"), total.won])
-    spreadsheet.append(sheet, [_("Lost"), total.lost])
+    spreadsheet.append(sheet, [pgettext("prospect", "Won"), total.won])
+    spreadsheet.append(sheet, [pgettext("prospect", "Lost"), total.lost])
     spreadsheet.append(sheet, [_("Win rate (%)"), total.win_rate])
     for reason in report["lost_reasons"]:
         spreadsheet.append(sheet, [reason["label"], reason["count"]])
@@ -36,8 +37,8 @@ def funnel_workbook(report: dict, *, user, channel: str = "web") -> bytes:
         groups = workbook.create_sheet(_("By group"))
         stages = [str(r["stage"]) for r in report["stages"]]
         reasons = report["lost_reasons"]
-        spreadsheet.append(groups, [report["group_label"], _("Entered"), *stages, _("Won"),
-                                    _("Lost"), _("Win rate (%)"), *[r["label"] for r in reasons]])
+        spreadsheet.append(groups, [report["group_label"], _("Entered"), *stages, pgettext("prospect", "Won"),
+                                    pgettext("prospect", "Lost"), _("Win rate (%)"), *[r["label"] for r in reasons]])
         for row in report["groups"]:
             spreadsheet.append(groups, [row.label, row.entered, *row.reached, row.won, row.lost,
                                         row.win_rate,

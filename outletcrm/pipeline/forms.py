@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outletcrm.core.forms import BoundedDateField, IdField
 from outletcrm.core.params import MAX_PERIOD_DAYS
@@ -40,9 +41,9 @@ class BoardFilterForm(forms.Form):
 
 
 class FunnelForm(forms.Form):
-    date_from = BoundedDateField(label=_("From"), required=False,
+    date_from = BoundedDateField(label=pgettext_lazy("date range", "From"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = BoundedDateField(label=_("To"), required=False,
+    date_to = BoundedDateField(label=pgettext_lazy("date range", "To"), required=False,
                                widget=forms.DateInput(attrs={"type": "date"}))
     group = forms.ChoiceField(label=_("Group by"), required=False,
                               choices=[("", _("No grouping")),

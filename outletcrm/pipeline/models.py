@@ -10,9 +10,8 @@ furthest stage it reached so the funnel counts with one GROUP BY.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from outletcrm.customers.models import LabelledModel
 from outletcrm.pipeline.choices import LostReason, Move, Outcome
@@ -67,7 +66,7 @@ class Prospect(models.Model):
     created_at = models.DateTimeField(_("Entered the pipeline"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                    related_name="+")
-    closed_at = models.DateTimeField(_("Closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("prospect", "Closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
 

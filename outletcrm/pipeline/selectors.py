@@ -15,7 +15,7 @@ from django.db.models import Aggregate, Avg, Count, FloatField, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from outletcrm.core import scoping
 from outletcrm.customers.choices import Source
@@ -184,8 +184,8 @@ GROUPS = {
     # key: (label, lookup on Prospect)
     "rep": (gettext_lazy("Rep"), "owner_id"),
     "team": (gettext_lazy("Team"), "customer__team_id"),
-    "source": (gettext_lazy("Source"), "customer__source"),
-    "outlet_type": (gettext_lazy("Outlet type"), "customer__outlet_type_id"),
+    "source": (pgettext_lazy("group by", "Source"), "customer__source"),
+    "outlet_type": (pgettext_lazy("group by", "Outlet type"), "customer__outlet_type_id"),
 }
 
 DEFINITIONS = {

@@ -168,7 +168,7 @@ def _history(customer, owner, stays, *, outcome="open", closed=None, reason=""):
         customer=customer, stage=stages[-1], furthest_stage=furthest, owner=owner,
         outcome=outcome, entered_stage_at=_at(stays[-1][1]), created_at=_at(stays[0][1]),
         closed_at=_at(closed) if closed else None, lost_reason=reason)
-    for (code, entered, left), st in zip(stays, stages, strict=True):
+    for (_code, entered, left), st in zip(stays, stages, strict=True):
         StageEntry.objects.create(
             prospect=prospect, stage=st, entered_at=_at(entered),
             left_at=_at(left) if left else None,
