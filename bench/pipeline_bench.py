@@ -116,7 +116,8 @@ def seed(prospects: int, log) -> None:
                 at = min(at, now)
                 prospect_rows.append(Prospect(
                     customer_id=c.pk, stage=stages[furthest], furthest_stage=stages[furthest],
-                    owner_id=c.owner_id, outcome=outcome, entered_stage_at=at, created_at=created,
+                    owner_id=c.owner_id, team_id=c.team_id, region_id=c.region_id,
+                    outcome=outcome, entered_stage_at=at, created_at=created,
                     closed_at=at if outcome != "open" else None,
                     lost_reason=rng.choice(reasons) if outcome == "lost" else "",
                     next_action="回访" if outcome == "open" else ""))
@@ -134,6 +135,7 @@ def seed(prospects: int, log) -> None:
                         now, at + datetime.timedelta(days=2 + i))
                     entries.append(StageEntry(
                         prospect_id=p.pk, stage=stages[i], entered_at=at, left_at=left,
+                        owner_id=p.owner_id, team_id=p.team_id, region_id=p.region_id,
                         seconds=int((left - at).total_seconds()) if left else None))
                     if i < furthest or rng.random() < 0.5:
                         outputs.append(OutputRecord(prospect_id=p.pk, stage=stages[i],

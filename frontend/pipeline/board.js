@@ -1,6 +1,6 @@
 // The pipeline board: drag a card onto another stage's column to move it (HTML5 drag and
-// drop). The drop fills the card's own move form (the keyboard and no-drag path: a stage
-// select and a Move button) and submits it, so both paths are one htmx POST; the server
+// drop). The drop fills the card's own move form (the keyboard and no-drag path: buttons for
+// the previous and the next stage) with the column's stage and submits it, so both paths are one htmx POST; the server
 // applies the exit checks and answers with the board and a message saying why a move was
 // refused. Listeners sit on the document, so they keep working after htmx swaps the board.
 import "./pipeline.css";
@@ -45,6 +45,8 @@ document.addEventListener("drop", (event) => {
   const stageId = target.dataset.stageId;
   target.classList.remove("is-drop-target");
   if (!form || !stageId || column(dragged) === target) return;
-  form.querySelector("select[name='stage']").value = stageId;
+  const drop = form.querySelector("[data-drop-stage]");
+  drop.disabled = false;
+  drop.value = stageId;
   form.requestSubmit();
 });

@@ -341,15 +341,18 @@ def can_manage_care_rules(user: User) -> bool:
 
 
 # --- prospect pipeline (issue 8, items 3 and 4) -----------------------------------------------
-# A prospect follows its customer: the rep who owns it, his supervisor's team, the manager's
-# region, the administrator, and the archive custodian (read only: he keeps the archive and
-# does not develop customers). Customer service sees no development work.
+# A prospect is seen like a customer, by its developing rep (the customer's owner, unless a
+# handover moved the prospect: pipeline.services.reassign_prospects), his supervisor's team,
+# the manager's region, the administrator, and the archive custodian (read only: he keeps the
+# archive and does not develop customers). Customer service sees no development work.
 
 def prospect_scope_q(user: User, *, via: str = "") -> Q | None:
-    """Filter for prospects (or their records, `via="prospect__"`) `user` may see."""
+    """Filter for prospects (or their stage stays, or `via="prospect__"` their records) `user`
+    may see. Prospects and stays carry their developing rep's owner/team/region columns (kept
+    like Customer's), so the customer rules apply to them directly, without a join."""
     if getattr(user, "is_authenticated", False) and user.role == Role.CUSTOMER_SERVICE:
         return Q(pk__in=[])
-    return customer_scope_q(user, via=f"{via}customer__")
+    return customer_scope_q(user, via=via)
 
 
 def can_see_prospects(user: User) -> bool:

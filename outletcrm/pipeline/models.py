@@ -55,6 +55,11 @@ class Prospect(models.Model):
     # (services.reassign_prospects, and customers.signals.owner_changed).
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                               related_name="+", verbose_name=_("Owner rep"))
+    # The owner's team and region, copied like Customer.team/region so the data scope
+    # (core.scoping.restrict_prospects) is one indexed column of this table, not a join.
+    team = models.ForeignKey("org.Team", null=True, on_delete=models.SET_NULL, related_name="+")
+    region = models.ForeignKey("org.Region", null=True, on_delete=models.SET_NULL,
+                               related_name="+")
     outcome = models.CharField(pgettext_lazy("prospect", "Outcome"), max_length=10,
                                choices=Outcome.choices, default=Outcome.OPEN)
     entered_stage_at = models.DateTimeField(_("In this stage since"))
@@ -80,11 +85,22 @@ class Prospect(models.Model):
                                     name="pipeline_one_open_prospect_per_customer"),
         ]
         indexes = [
-            # The board: a stage's column, longest waiting first.
+            # The board: a stage's column in a scope, longest waiting first.
             models.Index(fields=["outcome", "stage", "entered_stage_at"],
                          name="prospect_board_idx"),
+            models.Index(fields=["region", "outcome", "stage", "entered_stage_at"],
+                         name="prospect_region_board_idx"),
+            models.Index(fields=["team", "outcome", "stage", "entered_stage_at"],
+                         name="prospect_team_board_idx"),
+            models.Index(fields=["owner", "outcome", "stage", "entered_stage_at"],
+                         name="prospect_owner_board_idx"),
+            # The funnel: prospects that entered, or closed, in a period, in a scope.
             models.Index(fields=["created_at"], name="prospect_created_idx"),
             models.Index(fields=["closed_at"], name="prospect_closed_idx"),
+            models.Index(fields=["region", "created_at", "furthest_stage"],
+                         name="prospect_region_created_idx"),
+            models.Index(fields=["region", "closed_at", "outcome"],
+                         name="prospect_region_closed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -105,11 +121,21 @@ class StageEntry(models.Model):
                                 on_delete=models.SET_NULL, related_name="+")
     # Seconds between entering and leaving, set when left: time-in-stage figures read it.
     seconds = models.BigIntegerField(null=True, blank=True)
+    # The prospect's scope columns, copied, so time in stage is counted without a join.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    team = models.ForeignKey("org.Team", null=True, on_delete=models.SET_NULL, related_name="+")
+    region = models.ForeignKey("org.Region", null=True, on_delete=models.SET_NULL,
+                               related_name="+")
 
     class Meta:
         ordering = ["entered_at", "pk"]
         indexes = [models.Index(fields=["left_at", "stage"], name="stage_entry_left_idx"),
-                   models.Index(fields=["prospect", "entered_at"], name="stage_entry_prospect_idx")]
+                   models.Index(fields=["prospect", "entered_at"], name="stage_entry_prospect_idx"),
+                   models.Index(fields=["region", "left_at", "stage", "seconds"],
+                                name="stage_entry_region_left_idx"),
+                   models.Index(fields=["team", "left_at"], name="stage_entry_team_left_idx"),
+                   models.Index(fields=["owner", "left_at"], name="stage_entry_owner_left_idx")]
 
     def __str__(self) -> str:
         return f"{self.prospect_id} {self.stage_id} {self.entered_at:%Y-%m-%d}"

@@ -7,7 +7,6 @@ aggregates in SQL (furthest stage reached, outcomes, time in stage) and never lo
 """
 
 import datetime
-import statistics
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -80,10 +79,14 @@ def board(*, user, owner_id: int | None = None, q: str = "", limit: int = BOARD_
     base = _board_base(user, owner_id=owner_id, q=q)
     since = timezone.now() - datetime.timedelta(days=WON_SHOWN_DAYS)
     win_ids = [s.pk for s in stages if s.wins]
-    in_board = Q(outcome=Outcome.OPEN) | Q(outcome=Outcome.WON, stage_id__in=win_ids,
-                                           closed_at__gte=since)
-    counts = dict(base.filter(in_board).values_list("stage_id").annotate(n=Count("pk"))
-                  .order_by())
+    # Two simple counts rather than one with an OR, so each reads its index.
+    counts = dict(base.filter(outcome=Outcome.OPEN).values_list("stage_id")
+                  .annotate(n=Count("pk")).order_by())
+    if win_ids:
+        for stage_id, n in (base.filter(outcome=Outcome.WON, stage_id__in=win_ids,
+                                        closed_at__gte=since)
+                            .values_list("stage_id").annotate(n=Count("pk")).order_by()):
+            counts[stage_id] = counts.get(stage_id, 0) + n
     columns = []
     for stage in stages:
         column = Column(stage=stage, count=counts.get(stage.pk, 0))
@@ -98,8 +101,12 @@ def board(*, user, owner_id: int | None = None, q: str = "", limit: int = BOARD_
     recorded = set(OutputRecord.objects.filter(prospect_id__in=[p.pk for p in shown])
                    .values_list("prospect_id", "stage_id"))
     now = timezone.now()
+    order = {s.pk: i for i, s in enumerate(stages)}
     for card in shown:
         card.days_in_stage = max(0, (now - card.entered_stage_at).days)
+        index = order[card.stage_id]
+        card.prev_stage = stages[index - 1] if index > 0 else None
+        card.next_stage = stages[index + 1] if index + 1 < len(stages) else None
         card.has_output = (card.pk, card.stage_id) in recorded
     return columns
 
@@ -183,7 +190,7 @@ def referrals_of(*, user, customer_id: int) -> list[Customer]:
 GROUPS = {
     # key: (label, lookup on Prospect)
     "rep": (gettext_lazy("Rep"), "owner_id"),
-    "team": (gettext_lazy("Team"), "customer__team_id"),
+    "team": (gettext_lazy("Team"), "team_id"),
     "source": (pgettext_lazy("group by", "Source"), "customer__source"),
     "outlet_type": (pgettext_lazy("group by", "Outlet type"), "customer__outlet_type_id"),
 }
@@ -250,23 +257,27 @@ def _group_labels(group: str, keys) -> dict:
     return {k: str(Source(k).label) if k in Source.values else k for k in keys}
 
 
-def _medians(entries, stage_ids: list[int]) -> dict[int, float]:
-    """Median seconds per stage: one percentile query on PostgreSQL; elsewhere the middle
-    row(s) of each stage read by an ordered OFFSET (no rows loaded)."""
+MEDIAN_SQL = (
+    "SELECT stage_id, AVG(seconds) FROM ("
+    " SELECT stage_id, seconds,"
+    "  ROW_NUMBER() OVER (PARTITION BY stage_id ORDER BY seconds) AS rn,"
+    "  COUNT(*) OVER (PARTITION BY stage_id) AS n"
+    " FROM ({stays}) AS stays) AS ranked"
+    " WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY stage_id")
+
+
+def _medians(entries) -> dict[int, float]:
+    """Median seconds per stage in one query: PostgreSQL's percentile_cont; elsewhere the
+    middle row(s) of each stage picked by a window function (no rows loaded into Python)."""
     if connection.vendor == "postgresql":
         return {row["stage_id"]: row["median"] for row in
                 entries.values("stage_id").annotate(median=PercentileCont("seconds")).order_by()}
-    medians = {}
-    counts = dict(entries.values_list("stage_id").annotate(n=Count("pk")).order_by())
-    for stage_id in stage_ids:
-        n = counts.get(stage_id, 0)
-        if not n:
-            continue
-        ordered = entries.filter(stage_id=stage_id).order_by("seconds").values_list("seconds",
-                                                                                   flat=True)
-        middle = list(ordered[(n - 1) // 2:(n - 1) // 2 + (2 if n % 2 == 0 else 1)])
-        medians[stage_id] = statistics.mean(middle)
-    return medians
+    sql, params = entries.order_by().values_list("stage_id", "seconds").query.sql_with_params()
+    # The inner SQL is Django's own compiled query (values as parameters), not user text.
+    query = MEDIAN_SQL.replace("{stays}", sql)
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return {stage_id: float(median) for stage_id, median in cursor.fetchall()}
 
 
 def funnel(*, user, date_from: datetime.date, date_to: datetime.date,
@@ -312,11 +323,11 @@ def funnel(*, user, date_from: datetime.date, date_to: datetime.date,
                 reason = item["lost_reason"] or LostReason.OTHER
                 target.lost_reasons[reason] = target.lost_reasons.get(reason, 0) + item["n"]
 
-    entries = scoping.restrict_prospects(StageEntry.objects.all(), user, via="prospect__").filter(
+    entries = scoping.restrict_prospects(StageEntry.objects.all(), user).filter(
         left_at__gte=start, left_at__lt=end, seconds__isnull=False)
     means = {r["stage_id"]: (r["mean"], r["n"]) for r in
              entries.values("stage_id").annotate(mean=Avg("seconds"), n=Count("pk")).order_by()}
-    medians = _medians(entries, [s.pk for s in stages if s.pk in means])
+    medians = _medians(entries) if means else {}
 
     day = 86400.0
     stage_rows = []

@@ -105,12 +105,12 @@ def prospect_open(*, actor: User, customer: Customer, next_action: str = "",
         with transaction.atomic():
             prospect = Prospect.objects.create(
                 customer=customer, stage=stage, furthest_stage=stage, owner_id=customer.owner_id,
-                entered_stage_at=now, created_at=now, created_by=actor,
+                team_id=customer.team_id, region_id=customer.region_id, entered_stage_at=now, created_at=now, created_by=actor,
                 next_action=next_action or "", next_action_on=next_action_on)
     except IntegrityError as exc:  # opened by someone else a moment ago
         raise ValidationError(_("This customer is already in the pipeline.")) from exc
     StageEntry.objects.create(prospect=prospect, stage=stage, move=Move.OPENED, entered_at=now,
-                              entered_by=actor)
+                              entered_by=actor, **_scope(prospect))
     timeline_add(customer_id=customer.pk, kind="pipeline", actor=actor, source=prospect,
                  title=gettext_lazy("Entered the development pipeline: %(stage)s"),
                  params={"stage": str(stage)})
@@ -126,7 +126,7 @@ def prospects_open_missing(*, batch: int = 2000) -> int:
         return 0
     candidates = (Customer.objects.live().filter(status__in=PROSPECT_STATUSES)
                   .exclude(pk__in=Prospect.objects.values("customer_id"))
-                  .values_list("pk", "owner_id", "created_at"))
+                  .values_list("pk", "owner_id", "team_id", "region_id"))
     now = timezone.now()
     opened = 0
     rows = list(candidates)
@@ -135,17 +135,24 @@ def prospects_open_missing(*, batch: int = 2000) -> int:
         with transaction.atomic():
             prospects = Prospect.objects.bulk_create([
                 Prospect(customer_id=cid, stage=stage, furthest_stage=stage, owner_id=owner_id,
-                         entered_stage_at=now, created_at=now) for cid, owner_id, _c in chunk])
+                         team_id=team_id, region_id=region_id, entered_stage_at=now,
+                         created_at=now) for cid, owner_id, team_id, region_id in chunk])
             if not all(p.pk for p in prospects):  # backends without RETURNING
                 ids = dict(Prospect.objects.filter(customer_id__in=[c[0] for c in chunk])
                            .values_list("customer_id", "pk"))
                 for p in prospects:
                     p.pk = ids[p.customer_id]
             StageEntry.objects.bulk_create([
-                StageEntry(prospect_id=p.pk, stage=stage, move=Move.OPENED, entered_at=now)
-                for p in prospects])
+                StageEntry(prospect_id=p.pk, stage=stage, move=Move.OPENED, entered_at=now,
+                           **_scope(p)) for p in prospects])
         opened += len(chunk)
     return opened
+
+
+def _scope(prospect: Prospect) -> dict:
+    """The scope columns a stay copies from its prospect."""
+    return {"owner_id": prospect.owner_id, "team_id": prospect.team_id,
+            "region_id": prospect.region_id}
 
 
 def _missing_outputs(prospect: Prospect, stages: list[Stage]) -> list[Stage]:
@@ -187,7 +194,7 @@ def _enter(prospect: Prospect, stage: Stage, *, actor: User, move: str, now) -> 
         current.seconds = max(0, int((now - current.entered_at).total_seconds()))
         current.save(update_fields=["left_at", "left_by", "seconds"])
     StageEntry.objects.create(prospect=prospect, stage=stage, move=move, entered_at=now,
-                              entered_by=actor)
+                              entered_by=actor, **_scope(prospect))
 
 
 def _leave(prospect: Prospect, *, actor: User, now) -> None:
@@ -369,19 +376,35 @@ def reassign_prospects(*, from_user: User, to_user: User, customer_ids,
     ids = [int(c) for c in customer_ids]
     if not ids:
         return 0
+    scope = _user_scope(to_user)
     with transaction.atomic():
         moved = 0
         for start in range(0, len(ids), 2000):
-            moved += Prospect.objects.filter(
-                customer_id__in=ids[start:start + 2000], owner=from_user,
-                outcome=Outcome.OPEN).update(owner=to_user)
+            prospects = Prospect.objects.filter(
+                customer_id__in=ids[start:start + 2000], owner=from_user, outcome=Outcome.OPEN)
+            pks = list(prospects.values_list("pk", flat=True))
+            moved += Prospect.objects.filter(pk__in=pks).update(**scope)
+            StageEntry.objects.filter(prospect_id__in=pks).update(**scope)
     return moved
 
 
+def _user_scope(user: User) -> dict:
+    """The owner/team/region columns for prospects developed by `user` (as customers'
+    services derive a customer's team and region from its owner)."""
+    team = user.team
+    return {"owner_id": user.pk, "team_id": user.team_id,
+            "region_id": team.region_id if team is not None else user.region_id}
+
+
 def on_owner_changed(sender, *, customer, old_owner_id, actor=None, **kwargs) -> None:
-    """customers.signals.owner_changed: the new owner develops the customer's open prospect."""
-    Prospect.objects.filter(customer_id=customer.pk, outcome=Outcome.OPEN).update(
-        owner_id=customer.owner_id)
+    """customers.signals.owner_changed: the new owner develops the customer's open prospect
+    (and its stays follow it into the new owner's scope)."""
+    scope = {"owner_id": customer.owner_id, "team_id": customer.team_id,
+             "region_id": customer.region_id}
+    pks = list(Prospect.objects.filter(customer_id=customer.pk, outcome=Outcome.OPEN)
+               .values_list("pk", flat=True))
+    Prospect.objects.filter(pk__in=pks).update(**scope)
+    StageEntry.objects.filter(prospect_id__in=pks).update(**scope)
 
 
 def stage_save(*, actor: User, stage: Stage | None = None, **fields) -> Stage:

@@ -164,13 +164,14 @@ def _history(customer, owner, stays, *, outcome="open", closed=None, reason=""):
     stages = [stage(code) for code, _e, _l in stays]
     order = {s.pk: s.sort_order for s in Stage.objects.all()}
     furthest = max(stages, key=lambda s: order[s.pk])
+    scope = {"owner": owner, "team_id": owner.team_id, "region_id": owner.team.region_id}
     prospect = Prospect.objects.create(
-        customer=customer, stage=stages[-1], furthest_stage=furthest, owner=owner,
+        customer=customer, stage=stages[-1], furthest_stage=furthest, **scope,
         outcome=outcome, entered_stage_at=_at(stays[-1][1]), created_at=_at(stays[0][1]),
         closed_at=_at(closed) if closed else None, lost_reason=reason)
     for (_code, entered, left), st in zip(stays, stages, strict=True):
         StageEntry.objects.create(
-            prospect=prospect, stage=st, entered_at=_at(entered),
+            prospect=prospect, stage=st, entered_at=_at(entered), **scope,
             left_at=_at(left) if left else None,
             seconds=int((_at(left) - _at(entered)).total_seconds()) if left else None)
     return prospect
