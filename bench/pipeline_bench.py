@@ -200,7 +200,9 @@ def main() -> None:
              ("funnel API", "/api/v1/pipeline-funnel?group=team"),
              ("funnel page, by outlet type, a year",
               "/pipeline/funnel/?group=outlet_type&date_from={year_ago}")]
-    year_ago = (datetime.date.today() - datetime.timedelta(days=365)).isoformat()
+    from django.utils import timezone
+
+    year_ago = (timezone.localdate() - datetime.timedelta(days=365)).isoformat()
     rows = []
     worst = 0.0
     for label, username in people:
