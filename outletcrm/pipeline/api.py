@@ -85,6 +85,9 @@ class ProspectSerializer(serializers.ModelSerializer):
     stage_name = serializers.SerializerMethodField()
     owner_name = serializers.SerializerMethodField()
     days_in_stage = serializers.SerializerMethodField()
+    lost_reason = serializers.CharField(
+        read_only=True, help_text="need_mismatch, misfit, no_capability, competitor, other; "
+                                  "empty unless lost")
 
     class Meta:
         model = Prospect
