@@ -26,6 +26,9 @@ const options = {
     orders: "frontend/orders/order-form.js",
     // Customer development: campaign area editor and coverage map, report printing.
     development: "frontend/development/index.js",
+    // The prospect pipeline's board (drag and drop) and its funnel chart (ECharts).
+    pipeline: "frontend/pipeline/board.js",
+    "pipeline-funnel": "frontend/pipeline/funnel-chart.js",
   },
   outdir,
   bundle: true,

@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "outletcrm.churn",
     "outletcrm.care",
     "outletcrm.development",
+    "outletcrm.pipeline",
     "outletcrm.routing",
     "outletcrm.optimise",
     "outletcrm.governance",
@@ -375,6 +376,8 @@ SPECTACULAR_SETTINGS = {
         "ChurnFlagStatusEnum": "outletcrm.churn.choices.FlagStatus",
         "HandoverSplitModeEnum": "outletcrm.handover.choices.SplitMode",
         "TransportModeEnum": ["walk", "ebike", "car"],
+        "ProspectOutcomeEnum": "outletcrm.pipeline.choices.Outcome",
+        "LostReasonEnum": "outletcrm.pipeline.choices.LostReason",
     },
 }
 

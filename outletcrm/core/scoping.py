@@ -766,3 +766,40 @@ def can_edit_report(user: User, report) -> bool:
 def can_review_report(user: User, report) -> bool:
     """Reading a report as its reviewer and commenting: whoever supervises the author."""
     return bool(getattr(user, "is_authenticated", False)) and can_supervise(user, report.author)
+# --- prospect pipeline (issue 8, items 3 and 4) -----------------------------------------------
+# A prospect is seen like a customer, by its developing rep (the customer's owner, unless a
+# handover moved the prospect: pipeline.services.reassign_prospects), his supervisor's team,
+# the manager's region, the administrator, and the archive custodian (read only: he keeps the
+# archive and does not develop customers). Customer service sees no development work.
+
+def prospect_scope_q(user: User, *, via: str = "") -> Q | None:
+    """Filter for prospects (or their stage stays, or `via="prospect__"` their records) `user`
+    may see. Prospects and stays carry their developing rep's owner/team/region columns (kept
+    like Customer's), so the customer rules apply to them directly, without a join."""
+    if getattr(user, "is_authenticated", False) and user.role == Role.CUSTOMER_SERVICE:
+        return Q(pk__in=[])
+    return customer_scope_q(user, via=via)
+
+
+def can_see_prospects(user: User) -> bool:
+    """Whether `user` sees development work at all (customer service does not)."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role != Role.CUSTOMER_SERVICE)
+
+
+def restrict_prospects(queryset: QuerySet, user: User, *, via: str = "") -> QuerySet:
+    """Limit prospects (or output records and stage history) to `user`'s scope."""
+    condition = prospect_scope_q(user, via=via)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def can_work_prospects(user: User) -> bool:
+    """Move prospects, record outputs, close them: reps, supervisors, managers, admins."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role in {Role.REP, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN} or user.is_superuser)
+
+
+def can_manage_pipeline_stages(user: User) -> bool:
+    """The stage list (names, order, outputs) is company policy: administrators."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role == Role.ADMIN or user.is_superuser)

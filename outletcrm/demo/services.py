@@ -354,6 +354,10 @@ def demo_seed(
         from outletcrm.demo.development import seed_development
 
         seed_development(now=now)
+        # The development pipeline: prospects in every stage, a lost and a won one, a referral.
+        from outletcrm.demo.pipeline import seed_pipeline
+
+        seed_pipeline(now=now)
     gather_planner_statistics()
     return SeedResult(
         outlets=len(plan.outlets),

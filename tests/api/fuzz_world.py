@@ -102,6 +102,10 @@ def build_world(*, design: bool = False, territory: bool = False) -> SimpleNames
     gift, _ = gift_record(actor=alice, customer=shop, contact=contact, date=today,
                           description="西湖龙井", value=Decimal("200"), story="老板爱喝茶")
 
+    from outletcrm.pipeline.services import prospect_open
+
+    prospect = prospect_open(actor=alice, customer=shops[2])
+
     world = SimpleNamespace(**{k: v for k, v in locals().items() if k != "_"})
     world.design = world.territory = None
     # Running the optimiser costs seconds: only the operations on its jobs get them.
@@ -157,6 +161,8 @@ def _ids(world) -> dict[tuple[str, str], object]:
         ("care-rules", "id"): CareRule.objects.order_by("pk").first().pk,
         ("family-events", "id"): world.family_event.pk,
         ("gifts", "id"): world.gift.pk,
+        ("prospects", "id"): world.prospect.pk,
+        ("pipeline-stages", "id"): world.prospect.stage_id,
     }
 
 

@@ -166,3 +166,9 @@ def run_duration(value) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def can_see_prospects(user) -> bool:
+    """Whether the development pipeline is in the user's menu (core.scoping)."""
+    return scoping.can_see_prospects(user)

@@ -1,0 +1,66 @@
+"""The pipeline board in the browser (issue 8 item 3): a rep drags a prospect to the next
+stage and is refused with the reason (its output is missing), records the output on the
+prospect's page, drags again and the move goes through; then moves it on with the keyboard
+alternative (the card's next-stage button, pressed with the keyboard)."""
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect
+
+from outletcrm.pipeline import services
+from outletcrm.pipeline.models import Prospect
+from tests.browser.conftest import bounded, note_csp_violation
+
+pytestmark = pytest.mark.browser
+
+
+def test_drag_refused_then_allowed_after_the_output_is_recorded(chromium, live_server, cast,
+                                                                screenshot):
+    prospect = services.prospect_open(actor=cast.alice, customer=cast.alice_customer)
+    client = Client()
+    client.force_login(cast.alice)
+    context = bounded(chromium.new_context(base_url=live_server.url, locale="en-US",
+                                           viewport={"width": 1600, "height": 900}))
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                          "url": live_server.url}])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda message: note_csp_violation(message, errors))
+
+    page.goto("/pipeline/")
+    card = page.get_by_test_id(f"card-{prospect.pk}")
+    identified = page.get_by_test_id("stage-identified")
+    phone = page.get_by_test_id("stage-phone_invitation")
+    expect(identified.get_by_test_id(f"card-{prospect.pk}")).to_be_visible()
+
+    card.drag_to(phone)
+    message = page.get_by_test_id("board-message")
+    expect(message).to_have_attribute("data-ok", "0")
+    expect(message).to_contain_text("Target identification note")
+    expect(identified.get_by_test_id(f"card-{prospect.pk}")).to_be_visible()
+    assert Prospect.objects.get(pk=prospect.pk).stage.code == "identified"
+    screenshot(page, "pipeline-refused")
+
+    identified.get_by_role("link", name=cast.alice_customer.name).click()
+    form = page.get_by_test_id("output-form")
+    form.locator("textarea[name=text]").fill("门店约200平，老板愿意合作")
+    form.get_by_role("button", name="Save record").click()
+    expect(page.get_by_test_id("output-record")).to_contain_text("老板愿意合作")
+
+    page.goto("/pipeline/")
+    page.get_by_test_id(f"card-{prospect.pk}").drag_to(page.get_by_test_id("stage-phone_invitation"))
+    expect(page.get_by_test_id("board-message")).to_have_attribute("data-ok", "1")
+    expect(page.get_by_test_id("stage-phone_invitation")
+           .get_by_test_id(f"card-{prospect.pk}")).to_be_visible()
+    assert Prospect.objects.get(pk=prospect.pk).stage.code == "phone_invitation"
+
+    # The keyboard path: the card's next-stage button (refused again: no record yet).
+    card = page.get_by_test_id(f"card-{prospect.pk}")
+    card.get_by_test_id("move-next").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("board-message")).to_have_attribute("data-ok", "0")
+    expect(page.get_by_test_id("board-message")).to_contain_text("Feedback form")
+    screenshot(page, "pipeline-board")
+    context.close()
+    assert errors == [], errors
