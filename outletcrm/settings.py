@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "outletcrm.care",
     "outletcrm.routing",
     "outletcrm.optimise",
+    "outletcrm.evaluation",
 ]
 
 MIDDLEWARE = [
@@ -342,6 +343,10 @@ SPECTACULAR_SETTINGS = {
         "SatisfactionEnum": "outletcrm.complaints.choices.Satisfaction",
         "NotificationChannelEnum": "outletcrm.notifications.models.Channel",
         "ChurnFlagStatusEnum": "outletcrm.churn.choices.FlagStatus",
+        "EvaluationDimensionEnum": "outletcrm.evaluation.choices.Dimension",
+        "EvaluationDirectionEnum": "outletcrm.evaluation.choices.Direction",
+        "ClassProposalStatusEnum": "outletcrm.evaluation.choices.ProposalStatus",
+        "EvaluationRunKindEnum": "outletcrm.evaluation.choices.RunKind",
     },
 }
 
@@ -407,6 +412,9 @@ SCHEDULE["complaint-breaches"] = {"task": "outletcrm.complaints.tasks.scan_breac
 # Churn watch (outletcrm/churn, docs/churn.md): flags, dormant/lost statuses, win-backs.
 SCHEDULE["churn-scan"] = {"task": "outletcrm.churn.tasks.churn_scan_task", "at": "02:00"}
 SCHEDULE["care-tasks"] = {"task": "outletcrm.care.tasks.generate_care_tasks", "at": "01:00"}
+# Evaluation and dynamic classification (outletcrm/evaluation, docs/evaluation.md): every
+# customer scored, class changes proposed (after the churn scan has moved statuses).
+SCHEDULE["evaluation"] = {"task": "outletcrm.evaluation.tasks.evaluation_task", "at": "03:00"}
 
 # Customer care (docs/care.md): care tasks are made this many days before they are due, and a
 # customer's gifts of a year are compared with a budget (yuan; by class code, else the default).
