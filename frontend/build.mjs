@@ -24,6 +24,8 @@ const options = {
     "optimise-phone": "frontend/optimise/phone.js",
     // The order form's line amounts and total (no inline script: Content Security Policy).
     orders: "frontend/orders/order-form.js",
+    // Evaluation pages: the Pareto curve and the recency-frequency-value segments (ECharts).
+    "evaluation-charts": "frontend/evaluation/charts.js",
   },
   outdir,
   bundle: true,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("optimise/", include("outletcrm.optimise.urls")),
     path("notifications/", include("outletcrm.notifications.urls")),
     path("care/", include("outletcrm.care.urls")),
+    path("evaluation/", include("outletcrm.evaluation.urls")),
     path("api/v1/", include("outletcrm.api_urls")),
     path("api/v1/", include("outletcrm.visits.api_urls")),
     path("api/v1/", include("outletcrm.orders.api_urls")),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("outletcrm.complaints.api_urls")),
     path("api/v1/", include("outletcrm.churn.api_urls")),
     path("api/v1/", include("outletcrm.care.api_urls")),
+    path("api/v1/", include("outletcrm.evaluation.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(

@@ -8,7 +8,9 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Customer evaluation")
 
     def ready(self):
-        from outletcrm.evaluation import panels  # noqa: F401 - the panel on the customer's page
-        from outletcrm.evaluation import sources
+        from outletcrm.evaluation import (
+            panels,  # noqa: F401 - the panel on the customer's page
+            sources,
+        )
 
         sources.register_builtin_sources()

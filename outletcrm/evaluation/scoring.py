@@ -82,11 +82,15 @@ def grade_for(total: float, bands: list[dict]) -> str:
 
 def join_lines(definition: dict, lines: list) -> list[dict]:
     """The stored compact lines joined with the indicators they were scored against."""
+    from outletcrm.evaluation.choices import Dimension
+
+    labels = dict(Dimension.choices)
     joined = []
     for ind, line in zip(definition.get("indicators", []), lines, strict=False):
         actual, ratio, points, status = line
         joined.append({**ind, "actual": actual, "ratio": ratio, "points": points,
                        "status": status, "max_points": round(
                            float(ind["effective_weight"]) * float(ind["cap"]), 2),
-                       "weight": Decimal(str(ind["weight"]))})
+                       "weight": Decimal(str(ind["weight"])),
+                       "dimension_label": labels.get(ind.get("dimension"), "")})
     return joined

@@ -94,6 +94,7 @@ def pareto(*, user, scoring_model=None, top: int = 50, points: int = 100) -> dic
     }
 
 
+FLAGS = {}  # segment → (recent, frequent, high value)
 SEGMENTS = {
     (True, True, True): RfvSegment.CHAMPION, (False, True, True): RfvSegment.KEEP,
     (True, False, True): RfvSegment.DEVELOP, (False, False, True): RfvSegment.WIN_BACK,
@@ -101,6 +102,7 @@ SEGMENTS = {
     (True, False, False): RfvSegment.GENERAL_DEVELOP,
     (False, False, False): RfvSegment.GENERAL_WIN_BACK,
 }
+FLAGS.update({segment: flags for flags, segment in SEGMENTS.items()})
 
 
 def rfv(*, user, scoring_model=None, day=None, top: int = 50) -> dict:
@@ -134,6 +136,7 @@ def rfv(*, user, scoring_model=None, day=None, top: int = 50) -> dict:
             table.append({"customer_id": cid, "code": code, "name": name, "days": days,
                           "orders": orders, "value": value, "segment": segment})
     segments = [{"segment": s, "label": s.label, "customers": c, "value": v,
+                 "recent": FLAGS[s][0], "frequent": FLAGS[s][1], "high_value": FLAGS[s][2],
                  "value_share": round(float(v * 100 / total), 1) if total else 0.0,
                  "customer_share": round(c * 100 / n, 1)}
                 for s, (c, v) in stats.items()]
