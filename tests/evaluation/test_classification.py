@@ -3,8 +3,8 @@ recency) and from the model's grade; the supervisor's approval, refusal, automat
 the run of changed customers touches only those."""
 
 import pytest
-from django.utils import timezone
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from outletcrm.core.models import ChangeLog
 from outletcrm.customers.models import Customer
