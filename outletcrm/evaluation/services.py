@@ -40,7 +40,7 @@ from outletcrm.core import scoping
 from outletcrm.customers.choices import ClassScheme
 from outletcrm.customers.models import Customer, CustomerClass
 from outletcrm.customers.services import customers_set_classes
-from outletcrm.evaluation import scoring, sources
+from outletcrm.evaluation import bulk, scoring, sources
 from outletcrm.evaluation.choices import Dimension, Direction, ProposalStatus, RunKind
 from outletcrm.evaluation.models import (
     ClassificationSettings,
@@ -464,53 +464,46 @@ def _indicator_values(definition, day, customer_ids, behaviour) -> dict[str, dic
             for ind in definition["indicators"]}
 
 
+EVALUATION_COLUMNS = ["customer", "scoring_model", "model_version", "total", "grade", "lines",
+                      "value_12m", "orders_12m", "last_order", "computed_on", "computed_at"]
+
+
 def _score_and_store(rows, definition, version, scoring_model, values, behaviour, day,
                      now) -> dict[int, tuple]:
     """Score every customer of `rows`, upsert their evaluations; {customer: (total, band,
     value, orders, last order)}."""
     codes = [ind["code"] for ind in definition["indicators"]]
     columns = [values.get(code, {}) for code in codes]
-    indicators = definition["indicators"]
+    rules = [(float(ind["standard"]), ind["effective_weight"], ind["direction"],
+              float(ind["cap"])) for ind in definition["indicators"]]
+    bands = definition["bands"]
+    tz = timezone.get_current_timezone()
+    cent = Decimal("0.01")
     results = {}
-    batch = []
+    records = []
     for customer_id, *_rest in rows:
         total = 0.0
         lines = []
-        for ind, column in zip(indicators, columns, strict=True):
+        for (standard, weight, direction, cap), column in zip(rules, columns, strict=True):
             actual = column.get(customer_id)
             ratio, points, status = scoring.score_line(
-                actual=actual, standard=ind["standard"],
-                effective_weight=ind["effective_weight"], direction=ind["direction"],
-                cap=ind["cap"])
+                actual=actual, standard=standard, effective_weight=weight,
+                direction=direction, cap=cap)
             total += points
             lines.append([None if actual is None else round(float(actual), 2), ratio, points,
                           status])
         total = round(total, 2)
-        band = scoring.band_for(total, definition["bands"])
+        band = scoring.band_for(total, bands)
         value, orders, last = behaviour.get(customer_id, (0, 0, None))
-        last_day = timezone.localdate(last) if last is not None else None
-        value = Decimal(str(value or 0)).quantize(Decimal("0.01"))
+        last_day = last.astimezone(tz).date() if last is not None else None
+        value = Decimal(value or 0).quantize(cent)
         results[customer_id] = (total, band, value, orders, last_day)
-        batch.append(Evaluation(
-            customer_id=customer_id, scoring_model=scoring_model, model_version=version,
-            total=Decimal(str(total)), grade=band["grade"] if band else "", lines=lines,
-            value_12m=value, orders_12m=orders, last_order=last_day, computed_on=day,
-            computed_at=now))
-        if len(batch) >= BATCH:
-            _upsert(batch)
-            batch = []
-    _upsert(batch)
-    return results
-
-
-def _upsert(batch) -> None:
-    if not batch:
-        return
+        records.append((customer_id, scoring_model.pk, version.pk, Decimal(str(total)),
+                        band["grade"] if band else "", lines, value, orders, last_day, day, now))
     with transaction.atomic():
-        Evaluation.objects.bulk_create(
-            batch, update_conflicts=True, unique_fields=["customer", "scoring_model"],
-            update_fields=["model_version", "total", "grade", "lines", "value_12m",
-                           "orders_12m", "last_order", "computed_on", "computed_at"])
+        bulk.upsert(Evaluation, EVALUATION_COLUMNS, records,
+                    conflict=["customer", "scoring_model"], update=EVALUATION_COLUMNS[2:])
+    return results
 
 
 def _classify(run, rows, evaluations, definition, rules, day, actor) -> tuple[int, int, int]:
@@ -570,11 +563,9 @@ def _write_proposals(run, wanted, rules, day, actor) -> tuple[int, int, int]:
         signature = (customer_id, change.get("customer_class", "-"), change.get("abc_class", "-"))
         if not change or signature in refused:
             if existing is not None:
-                existing.status = ProposalStatus.WITHDRAWN
-                existing.decided_at = now
-                withdrawn.append(existing)
+                withdrawn.append(existing.pk)
             continue
-        proposal = existing or ClassProposal(customer_id=customer_id)
+        proposal = existing or ClassProposal(customer_id=customer_id, proposed_at=now)
         proposal.from_class_id = item["from_class"]
         proposal.from_abc_id = item["from_abc"]
         proposal.change_class = "customer_class" in change
@@ -582,20 +573,27 @@ def _write_proposals(run, wanted, rules, day, actor) -> tuple[int, int, int]:
         proposal.change_abc = "abc_class" in change
         proposal.to_abc_id = change.get("abc_class", item["from_abc"])
         proposal.facts = item["facts"]
-        proposal.run = run
-        if existing is None:
-            proposal.proposed_at = now
+        proposal.run_id = run.pk
         if rules.auto_apply:
             proposal.status = ProposalStatus.APPLIED
             proposal.decided_at = now
             to_apply.append(proposal)
         (updated if existing is not None else new).append(proposal)
+    fields = ["from_class", "from_abc", "change_class", "to_class", "change_abc", "to_abc",
+              "facts", "run", "status", "decided_at"]
+
+    def values(p):
+        return [p.from_class_id, p.from_abc_id, p.change_class, p.to_class_id, p.change_abc,
+                p.to_abc_id, p.facts, p.run_id, p.status, p.decided_at]
+
     with transaction.atomic():
-        ClassProposal.objects.bulk_update(withdrawn, ["status", "decided_at"], batch_size=BATCH)
-        ClassProposal.objects.bulk_update(
-            updated, ["from_class", "from_abc", "change_class", "to_class", "change_abc",
-                      "to_abc", "facts", "run", "status", "decided_at"], batch_size=BATCH)
-        ClassProposal.objects.bulk_create(new, batch_size=BATCH)
+        for start in range(0, len(withdrawn), sources.IN_CHUNK):
+            ClassProposal.objects.filter(pk__in=withdrawn[start:start + sources.IN_CHUNK]).update(
+                status=ProposalStatus.WITHDRAWN, decided_at=now)
+        bulk.update_by_pk(ClassProposal, fields, ([*values(p), p.pk] for p in updated))
+        bulk.upsert(ClassProposal, ["customer", "proposed_at", "note", *fields],
+                    ([p.customer_id, p.proposed_at, "", *values(p)] for p in new),
+                    conflict=[], update=[])
         if to_apply:
             _apply(to_apply, actor=None, note=APPLIED_NOTE)
     if not rules.auto_apply and new:

@@ -193,56 +193,72 @@ PAYMENT_KEYS = {
 }
 
 
-def payment_values(keys, day, customer_ids) -> dict:
-    """Orders due in the last 12 months (due date before `day`): how many were paid in full by
-    the due date, and the longest delay (to the last payment, or to `day` if still open).
-    One scan of those orders and one GROUP BY of their payments."""
-    from outletcrm.orders.models import Order, OrderStatus, Payment
+def _payment_sql(vendor: str) -> str:
+    """Per customer, over the orders due in the window: how many, how many paid in full by the
+    end of the due day (local time), and the longest delay in days — to the day of the last
+    payment when paid in full, else to the run day. One statement: the payments grouped per
+    order inside, the orders grouped per customer outside."""
+    if vendor == "postgresql":
+        paid_day = "(p.paid_at AT TIME ZONE %(tz)s)::date"
+        diff = "({a} - {b})"
+        today = "%(day)s::date"
+    else:
+        paid_day = "date(p.paid_at, %(offset)s)"
+        diff = "CAST(julianday({a}) - julianday({b}) AS INTEGER)"
+        today = "%(day)s"
+    per_order = (
+        "SELECT p.order_id AS order_id, SUM(p.amount) AS paid, "
+        f"SUM(CASE WHEN {paid_day} <= o2.due_date THEN p.amount ELSE 0 END) AS on_time, "
+        f"MAX({paid_day}) AS last_day "
+        "FROM orders_payment p JOIN orders_order o2 ON o2.id = p.order_id "
+        "WHERE o2.due_date >= %(first)s AND o2.due_date < %(day)s "
+        "AND o2.status <> 'cancelled' {customers2} GROUP BY p.order_id")
+    late = diff.format(a="pay.last_day", b="o.due_date")
+    open_late = diff.format(a=today, b="o.due_date")
+    return (
+        "SELECT o.customer_id, COUNT(*), "
+        "SUM(CASE WHEN COALESCE(pay.on_time, 0) >= o.total THEN 1 ELSE 0 END), "
+        "MAX(CASE WHEN COALESCE(pay.on_time, 0) >= o.total THEN 0 "
+        f"WHEN COALESCE(pay.paid, 0) >= o.total THEN {late} ELSE {open_late} END) "
+        f"FROM orders_order o LEFT JOIN ({per_order}) pay ON pay.order_id = o.id "
+        "WHERE o.due_date >= %(first)s AND o.due_date < %(day)s AND o.status <> 'cancelled' "
+        "{customers} GROUP BY o.customer_id")
 
-    first = day - datetime.timedelta(days=WINDOW_DAYS)
-    due_orders = (Order.objects.filter(due_date__gte=first, due_date__lt=day)
-                  .exclude(status=OrderStatus.CANCELLED).order_by())
+
+def payment_values(keys, day, customer_ids) -> dict:
+    """Orders due in the last 12 months (due date before `day`): the share paid in full by
+    the due date, and the longest delay (to the last payment, or to `day` while still open).
+    Returns, credits and discounts are not counted."""
+    from django.db import connection
+
     tz = timezone.get_current_timezone()
-    paid: dict[int, tuple] = {}
-    pay_base = (Payment.objects.filter(order__due_date__gte=first, order__due_date__lt=day)
-                .exclude(order__status=OrderStatus.CANCELLED).order_by()
-                .values("order_id").annotate(amount=Sum("amount"), last=Max("paid_at")))
-    stats: dict[int, list] = {}
-    rows = []
-    for qs in _filtered(due_orders, customer_ids):
-        rows.extend(qs.values_list("pk", "customer_id", "total", "due_date"))
-    for qs in _filtered(pay_base, customer_ids, field="order__customer_id"):
-        for order_id, amount, last in qs.values_list("order_id", "amount", "last"):
-            paid[order_id] = (amount, last)
-    # Paid by the due date: the payments made up to the end of the due day.
-    on_time_ids = set()
-    early = (Payment.objects.filter(order__due_date__gte=first, order__due_date__lt=day)
-             .exclude(order__status=OrderStatus.CANCELLED).order_by())
-    by_due: dict[int, Decimal] = {}
-    for qs in _filtered(early, customer_ids, field="order__customer_id"):
-        for order_id, amount, paid_at, due in qs.values_list("order_id", "amount", "paid_at",
-                                                              "order__due_date"):
-            if timezone.localtime(paid_at, tz).date() <= due:
-                by_due[order_id] = by_due.get(order_id, 0) + amount
-    for order_id, customer_id, total, due in rows:
-        if by_due.get(order_id, 0) >= total:
-            on_time_ids.add(order_id)
-            delay = 0
-        else:
-            amount, last = paid.get(order_id, (0, None))
-            settled = amount is not None and amount >= total and last is not None
-            end = timezone.localtime(last, tz).date() if settled else day
-            delay = max(0, (end - due).days)
-        entry = stats.setdefault(customer_id, [0, 0, 0])
-        entry[0] += 1
-        entry[1] += order_id in on_time_ids
-        entry[2] = max(entry[2], delay)
+    moment = datetime.datetime.combine(day, datetime.time(12), tzinfo=tz)
+    params = {"tz": str(tz), "offset": f"{int(moment.utcoffset().total_seconds()):+d} seconds",
+              "first": connection.ops.adapt_datefield_value(
+                  day - datetime.timedelta(days=WINDOW_DAYS)),
+              "day": connection.ops.adapt_datefield_value(day)}
+    template = _payment_sql(connection.vendor)
     result = {k: {} for k in keys}
-    for cid, (count, on_time, longest) in stats.items():
-        if "on_time_rate" in result:
-            result["on_time_rate"][cid] = round(on_time * 100 / count, 2)
-        if "max_days_overdue" in result:
-            result["max_days_overdue"][cid] = longest
+    chunks = [None] if customer_ids is None else list(_chunks(customer_ids))
+    with connection.cursor() as cursor:
+        for chunk in chunks:
+            if chunk is None:
+                sql = template.format(customers="", customers2="")
+                args = dict(params)
+            elif not chunk:
+                continue
+            else:
+                names = [f"c{n}" for n in range(len(chunk))]
+                placeholders = ", ".join(f"%({name})s" for name in names)
+                sql = template.format(customers=f"AND o.customer_id IN ({placeholders})",
+                                      customers2=f"AND o2.customer_id IN ({placeholders})")
+                args = {**params, **dict(zip(names, chunk, strict=True))}
+            cursor.execute(sql, args)
+            for customer_id, count, on_time, longest in cursor.fetchall():
+                if "on_time_rate" in result:
+                    result["on_time_rate"][customer_id] = round(on_time * 100 / count, 2)
+                if "max_days_overdue" in result:
+                    result["max_days_overdue"][customer_id] = max(0, int(longest or 0))
     return result
 
 

@@ -119,3 +119,39 @@ def test_bad_models_are_rejected(cast):
                            bands=[{"grade": "A", "min_score": 0}])
     with pytest.raises(ValidationError):
         scoring_model_save(actor=cast.admin, name="无指标", indicators=[], bands=[])
+
+
+def test_payment_punctuality(cast, time_machine):
+    """Three orders due before the run day: one paid in full on its due day (late evening,
+    local time), one paid 12 days late, one still open 20 days after its due date."""
+    import datetime
+    import uuid
+    from decimal import Decimal
+
+    from outletcrm.evaluation import sources
+    from outletcrm.orders.models import Payment
+    from tests.evaluation.conftest import TZ
+
+    time_machine.move_to("2026-06-10 12:00 +0800")
+    on_time, late, unpaid = place_orders(cast.alice_customer, [60, 50, 40], total=1000)
+    for order, due, paid_on in ((on_time, DAY - datetime.timedelta(days=30), 30),
+                                (late, DAY - datetime.timedelta(days=25), 13),
+                                (unpaid, DAY - datetime.timedelta(days=20), None)):
+        order.due_date = due
+        order.save(update_fields=["due_date"])
+        if paid_on is not None:
+            at = datetime.datetime.combine(DAY - datetime.timedelta(days=paid_on),
+                                           datetime.time(23, 30), tzinfo=TZ)
+            Payment.objects.create(order=order, customer=order.customer, amount=Decimal(600),
+                                   collected_by=cast.alice, paid_at=at, client_id=uuid.uuid4())
+            Payment.objects.create(order=order, customer=order.customer, amount=Decimal(400),
+                                   collected_by=cast.alice, paid_at=at, client_id=uuid.uuid4())
+    values = sources.payment_values(["on_time_rate", "max_days_overdue"], DAY, None)
+    assert values["on_time_rate"] == {cast.alice_customer.pk: 33.33}
+    assert values["max_days_overdue"] == {cast.alice_customer.pk: 20}
+    only = sources.payment_values(["max_days_overdue"], DAY, [cast.bob_customer.pk,
+                                                              cast.alice_customer.pk])
+    assert only["max_days_overdue"] == {cast.alice_customer.pk: 20}
+    unpaid.delete()
+    values = sources.payment_values(["max_days_overdue"], DAY, None)
+    assert values["max_days_overdue"] == {cast.alice_customer.pk: 12}
