@@ -80,17 +80,14 @@ def seed_extras(rng: random.Random) -> dict:
                 "WHERE id % 10 != 0 AND ordered_at < now() - interval '45 days'")
         cursor.execute("SELECT count(*) FROM orders_payment")
         payments = cursor.fetchone()[0]
+    from outletcrm.evaluation import bulk
+
     ids = list(Customer.objects.values_list("pk", flat=True).order_by("pk"))
-    updates = []
-    for pk in ids:
-        if rng.random() < 0.7:
-            updates.append(Customer(pk=pk, floor_area=Decimal(rng.randint(20, 400)),
-                                    staff_count=rng.randint(1, 30),
-                                    years_in_business=rng.randint(0, 25),
-                                    brands=["品牌"] * rng.randint(0, 8)))
+    updates = [(Decimal(rng.randint(20, 400)), rng.randint(1, 30), rng.randint(0, 25),
+                ["品牌"] * rng.randint(0, 8), pk) for pk in ids if rng.random() < 0.7]
     with transaction.atomic():
-        Customer.objects.bulk_update(updates, ["floor_area", "staff_count",
-                                               "years_in_business", "brands"], batch_size=2000)
+        bulk.update_by_pk(Customer, ["floor_area", "staff_count", "years_in_business",
+                                     "brands"], updates)
         values = [ManualValue(customer_id=pk, key=key, value=Decimal(rng.randint(3, 10)))
                   for pk in ids if rng.random() < 0.1
                   for key in ("management_score", "tech_service_score", "network_score")]

@@ -21,7 +21,7 @@ def _prep(model, names: list[str]):
         field = model._meta.get_field(name)
         kind = field.get_internal_type()
         if kind == "JSONField":
-            preps.append(lambda v, f=field: f.get_db_prep_save(v, connection))
+            preps.append(_json_adapter())
         elif kind == "DateTimeField":
             preps.append(ops.adapt_datetimefield_value)
         elif kind == "DateField":
@@ -36,6 +36,18 @@ def _prep(model, names: list[str]):
     return prepare
 
 
+def _json_adapter():
+    """JSON as the JSONField stores it (json.dumps; psycopg's Jsonb on PostgreSQL), without
+    the field's per-value checks (these values are the run's own lists and dicts)."""
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb
+    import json
+
+    return json.dumps
+
+
 def _columns(model, names):
     return [model._meta.get_field(n).column for n in names]
 
@@ -45,7 +57,7 @@ def upsert(model, names: list[str], rows, *, conflict: list[str], update: list[s
     table = connection.ops.quote_name(model._meta.db_table)
     q = connection.ops.quote_name
     cols = _columns(model, names)
-    sql = (f"INSERT INTO {table} ({', '.join(q(c) for c in cols)}) VALUES "
+    sql = (f"INSERT INTO {table} ({', '.join(q(c) for c in cols)}) VALUES "  # noqa: S608 (quoted names)
            f"({', '.join(['%s'] * len(cols))})")
     if conflict:
         conflict_cols = _columns(model, conflict)
@@ -60,7 +72,7 @@ def update_by_pk(model, names: list[str], rows) -> int:
     table = connection.ops.quote_name(model._meta.db_table)
     q = connection.ops.quote_name
     sets = ", ".join(f"{q(c)} = %s" for c in _columns(model, names))
-    sql = f"UPDATE {table} SET {sets} WHERE {q(model._meta.pk.column)} = %s"
+    sql = f"UPDATE {table} SET {sets} WHERE {q(model._meta.pk.column)} = %s"  # noqa: S608 (quoted names)
     prepare = _prep(model, names)
     return _many(sql, lambda row: [*prepare(row[:-1]), row[-1]], rows)
 
