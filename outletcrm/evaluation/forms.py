@@ -40,14 +40,14 @@ class IndicatorForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=40, required=False)
     name = forms.CharField(label=_("Name"), max_length=80)
     dimension = forms.ChoiceField(label=_("Dimension"), choices=Dimension.choices)
-    source = forms.ChoiceField(label=_("Source"), choices=())
+    source = forms.ChoiceField(label=pgettext_lazy("indicator", "Source"), choices=())
     source_key = forms.CharField(label=_("Value"), max_length=60)
     weight = forms.DecimalField(label=_("Weight"), max_digits=6, decimal_places=2)
     standard = forms.DecimalField(label=_("Standard value"), max_digits=16, decimal_places=2)
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
     cap = forms.DecimalField(label=_("Cap (× standard)"), max_digits=4, decimal_places=2,
                              initial=1)
-    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    unit = forms.CharField(label=pgettext_lazy("indicator", "Unit"), max_length=20, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

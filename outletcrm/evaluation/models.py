@@ -60,7 +60,7 @@ class Indicator(models.Model):
     name = models.CharField(_("Name"), max_length=80)
     dimension = models.CharField(_("Dimension"), max_length=20, choices=Dimension.choices,
                                  default=Dimension.OTHER)
-    source = models.CharField(_("Source"), max_length=30)
+    source = models.CharField(pgettext_lazy("indicator", "Source"), max_length=30)
     source_key = models.CharField(_("Value"), max_length=60)
     weight = models.DecimalField(_("Weight"), max_digits=6, decimal_places=2,
                                  validators=[MinValueValidator(Decimal("0"))])
@@ -71,8 +71,8 @@ class Indicator(models.Model):
         _("Cap (× standard)"), max_digits=4, decimal_places=2, default=Decimal("1.00"),
         validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("3"))],
         help_text=_("The ratio to the standard counts up to this: 1 = full points at the "
-                    "standard, 1.2 = up to 20 % extra."))
-    unit = models.CharField(_("Unit"), max_length=20, blank=True)
+                    "standard, 1.2 = up to a fifth more."))
+    unit = models.CharField(pgettext_lazy("indicator", "Unit"), max_length=20, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("Sort order"), default=0)
 
     class Meta:
@@ -254,8 +254,8 @@ class ClassProposal(models.Model):
                             related_name="+")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("Decided by"))
-    decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
+                                   verbose_name=pgettext_lazy("proposal", "Decided by"))
+    decided_at = models.DateTimeField(pgettext_lazy("proposal", "Decided at"), null=True, blank=True)
     note = models.CharField(pgettext_lazy("proposal", "Note"), max_length=300, blank=True)
 
     class Meta:
@@ -277,13 +277,13 @@ class EvaluationRun(models.Model):
 
     kind = models.CharField(_("Kind"), max_length=10, choices=RunKind.choices)
     day = models.DateField(_("Day"))
-    started_at = models.DateTimeField(_("Started at"))
+    started_at = models.DateTimeField(pgettext_lazy("evaluation run", "Started at"))
     # Changes made after this moment are picked up by the next run of changed customers.
     since = models.DateTimeField(null=True, blank=True)
     seconds = models.FloatField(default=0)
     customers = models.PositiveIntegerField(_("Customers scored"), default=0)
     proposed = models.PositiveIntegerField(_("Proposals"), default=0)
-    applied = models.PositiveIntegerField(_("Applied"), default=0)
+    applied = models.PositiveIntegerField(pgettext_lazy("evaluation run", "Applied"), default=0)
     withdrawn = models.PositiveIntegerField(_("Withdrawn"), default=0)
     scoring_model = models.ForeignKey(ScoringModel, null=True, on_delete=models.SET_NULL,
                                       related_name="+")

@@ -23,6 +23,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 WINDOW_DAYS = 365  # "order value and frequency over the last 12 months" (issue 8, item 6)
 IN_CHUNK = 5000
@@ -86,7 +87,7 @@ def _number(value):
 
 ARCHIVE_KEYS = {
     "floor_area": _("Floor area (m²)"),
-    "staff_count": _("Staff count"),
+    "staff_count": pgettext_lazy("indicator", "Staff count"),
     "years_in_business": _("Years in business"),
     "brands_count": _("Brands carried (count)"),
 }

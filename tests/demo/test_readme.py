@@ -59,6 +59,7 @@ CHECKED_ITEMS = {
     7: "test_7_the_rest_api_with_a_token",
     8: "test_8_customer_service_sees_complaints_near_and_past_their_deadline",
     9: "test_9_sup01_sees_churn_flags_with_their_evidence",
+    10: "test_10_sup01_approves_a_class_change_with_its_reasons",
 }
 
 
@@ -328,3 +329,26 @@ def test_9_sup01_sees_churn_flags_with_their_evidence(at_seed_time):
     if flagged:
         detail = log_in("rep01").get(reverse("customers:detail", args=[flagged.customer_id]))
         assert 'data-testid="churn-banner"' in detail.content.decode()
+
+
+def test_10_sup01_approves_a_class_change_with_its_reasons(at_seed_time):
+    from outletcrm.demo.churn import seed_churn
+    from outletcrm.demo.evaluation import seed_evaluation
+    from outletcrm.evaluation.models import ClassProposal
+
+    with time_machine.travel(NOW, tick=False):
+        seed_churn(now=NOW)
+        seed_evaluation(now=NOW)  # what seed_demo runs after the churn watch
+    client = log_in("sup01")
+    page = client.get("/evaluation/proposals/")
+    assert page.status_code == 200
+    rows = page.context["rows"]
+    assert rows, "sup01's class proposals are empty"
+    assert all(row["reasons"] for row in rows)
+    proposal = rows[0]["proposal"]
+    evaluation = client.get(f"/evaluation/customers/{proposal.customer_id}/")
+    assert 'data-testid="indicator-line"' in evaluation.content.decode()
+    client.post(f"/evaluation/proposals/{proposal.pk}/approve")
+    assert ClassProposal.objects.get(pk=proposal.pk).status == "approved"
+    for url in ("/evaluation/", "/evaluation/pareto/", "/evaluation/rfv/"):
+        assert client.get(url).status_code == 200

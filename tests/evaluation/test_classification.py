@@ -99,7 +99,7 @@ def test_stale_proposal_is_refused_when_the_class_changed_meanwhile(trading):
     evaluate(day=DAY)
     proposal = ClassProposal.objects.get(customer=trading.charlie_customer)
     Customer.objects.filter(pk=trading.charlie_customer.pk).update(abc_class=customer_class("b"))
-    with pytest.raises(ValidationError, match="changed since"):
+    with pytest.raises(ValidationError, match="分类已被修改"):
         proposal_approve(actor=trading.admin, proposal=proposal)
     assert Customer.objects.get(pk=trading.charlie_customer.pk).abc_class.code == "b"
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from outletcrm.customers.models import Customer
 from outletcrm.demo.churn import churn_exists, seed_churn
+from outletcrm.demo.evaluation import evaluation_exists, seed_evaluation
 from outletcrm.demo.field import field_exists, seed_field
 from outletcrm.demo.plan import TEAMS
 from outletcrm.demo.services import (
@@ -113,8 +114,12 @@ class Command(BaseCommand):
             if not options["no_field"] and demo_exists() and not field_exists():
                 self._field_line(seed_field(seed=options["seed"]))
                 self._churn_line(seed_churn(seed=options["seed"]))
+                self._evaluation_line(seed_evaluation(seed=options["seed"]))
             elif not options["no_field"] and demo_exists() and not churn_exists():
                 self._churn_line(seed_churn(seed=options["seed"]))
+                self._evaluation_line(seed_evaluation(seed=options["seed"]))
+            elif not options["no_field"] and demo_exists() and not evaluation_exists():
+                self._evaluation_line(seed_evaluation(seed=options["seed"]))
             else:
                 self.stdout.write(_("The database already has data; nothing was loaded."))
             self._print_logins(User.objects.filter(is_demo=True, is_active=True), password=None)
@@ -157,7 +162,14 @@ class Command(BaseCommand):
         if result.field is not None:
             self._field_line(result.field)
             self._churn_line(seed_churn(seed=options["seed"]))
+            self._evaluation_line(seed_evaluation(seed=options["seed"]))
         self._print_logins(result.people, password=result.password)
+
+    def _evaluation_line(self, summary: dict) -> None:
+        self.stdout.write(_(
+            "Evaluation: %(customers)s customers scored, %(proposed)s class changes waiting "
+            "for approval.") % {"customers": summary["customers"],
+                                 "proposed": summary["proposed"]})
 
     def _churn_line(self, summary: dict) -> None:
         if summary:
