@@ -29,6 +29,8 @@ const options = {
     // The prospect pipeline's board (drag and drop) and its funnel chart (ECharts).
     pipeline: "frontend/pipeline/board.js",
     "pipeline-funnel": "frontend/pipeline/funnel-chart.js",
+    // Evaluation pages: the Pareto curve and the recency-frequency-value segments (ECharts).
+    "evaluation-charts": "frontend/evaluation/charts.js",
   },
   outdir,
   bundle: true,

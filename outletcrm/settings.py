@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "outletcrm.governance",
     "outletcrm.access",
     "outletcrm.handover",
+    "outletcrm.evaluation",
 ]
 
 MIDDLEWARE = [
@@ -378,6 +379,10 @@ SPECTACULAR_SETTINGS = {
         "TransportModeEnum": ["walk", "ebike", "car"],
         "ProspectOutcomeEnum": "outletcrm.pipeline.choices.Outcome",
         "LostReasonEnum": "outletcrm.pipeline.choices.LostReason",
+        "EvaluationDimensionEnum": "outletcrm.evaluation.choices.Dimension",
+        "EvaluationDirectionEnum": "outletcrm.evaluation.choices.Direction",
+        "ClassProposalStatusEnum": "outletcrm.evaluation.choices.ProposalStatus",
+        "EvaluationRunKindEnum": "outletcrm.evaluation.choices.RunKind",
     },
 }
 
@@ -449,6 +454,9 @@ SCHEDULE["duplicates-scan"] = {"task": "outletcrm.governance.tasks.duplicates_sc
                                "at": "03:00"}
 SCHEDULE["archive-retention"] = {"task": "outletcrm.governance.tasks.archive_retention_task",
                                  "at": "03:30"}
+# Evaluation and dynamic classification (outletcrm/evaluation, docs/evaluation.md): every
+# customer scored, class changes proposed (after the churn scan has moved statuses).
+SCHEDULE["evaluation"] = {"task": "outletcrm.evaluation.tasks.evaluation_task", "at": "03:00"}
 
 # Customer care (docs/care.md): care tasks are made this many days before they are due, and a
 # customer's gifts of a year are compared with a budget (yuan; by class code, else the default).

@@ -23,6 +23,7 @@ urlpatterns = [
     path("handover/", include("outletcrm.handover.urls")),
     path("development/", include("outletcrm.development.urls")),
     path("pipeline/", include("outletcrm.pipeline.urls")),
+    path("evaluation/", include("outletcrm.evaluation.urls")),
     path("api/v1/", include("outletcrm.api_urls")),
     path("api/v1/", include("outletcrm.visits.api_urls")),
     path("api/v1/", include("outletcrm.orders.api_urls")),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("api/v1/", include("outletcrm.handover.api_urls")),
     path("api/v1/", include("outletcrm.development.api_urls")),
     path("api/v1/", include("outletcrm.pipeline.api_urls")),
+    path("api/v1/", include("outletcrm.evaluation.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(

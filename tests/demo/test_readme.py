@@ -60,6 +60,8 @@ CHECKED_ITEMS = {
     8: "test_8_customer_service_sees_complaints_near_and_past_their_deadline",
     9: "test_9_sup01_sees_churn_flags_with_their_evidence",
     10: "test_10_a_manager_and_customer_service_see_personal_details_masked",
+    11: "test_11_rep01_sees_the_pipeline_and_its_funnel",
+    12: "test_12_sup01_approves_a_class_change_with_its_reasons",
 }
 
 
@@ -346,3 +348,37 @@ def test_10_a_manager_and_customer_service_see_personal_details_masked(at_seed_t
         assert 'data-reveal="mobile"' in body
     assert contact.mobile in log_in("rep01").get(url).content.decode()
 
+
+def test_11_rep01_sees_the_pipeline_and_its_funnel(at_seed_time):
+    from outletcrm.pipeline.models import Prospect
+
+    client = log_in("rep01")
+    board = client.get("/pipeline/")
+    assert board.status_code == 200
+    mine = Prospect.objects.filter(customer__owner__username="rep01")
+    assert mine.exists(), "the demo gives rep01 no prospects"
+    assert mine.first().customer.name in board.content.decode()
+    assert client.get("/pipeline/funnel/").status_code == 200
+
+
+def test_12_sup01_approves_a_class_change_with_its_reasons(at_seed_time):
+    from outletcrm.demo.churn import seed_churn
+    from outletcrm.demo.evaluation import seed_evaluation
+    from outletcrm.evaluation.models import ClassProposal
+
+    with time_machine.travel(NOW, tick=False):
+        seed_churn(now=NOW)
+        seed_evaluation(now=NOW)  # what seed_demo runs after the churn watch
+    client = log_in("sup01")
+    page = client.get("/evaluation/proposals/")
+    assert page.status_code == 200
+    rows = page.context["rows"]
+    assert rows, "sup01's class proposals are empty"
+    assert all(row["reasons"] for row in rows)
+    proposal = rows[0]["proposal"]
+    evaluation = client.get(f"/evaluation/customers/{proposal.customer_id}/")
+    assert 'data-testid="indicator-line"' in evaluation.content.decode()
+    client.post(f"/evaluation/proposals/{proposal.pk}/approve")
+    assert ClassProposal.objects.get(pk=proposal.pk).status == "approved"
+    for url in ("/evaluation/", "/evaluation/pareto/", "/evaluation/rfv/"):
+        assert client.get(url).status_code == 200

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from outletcrm.customers.models import Customer
 from outletcrm.demo.churn import churn_exists, seed_churn
+from outletcrm.demo.evaluation import evaluation_exists, seed_evaluation
 from outletcrm.demo.field import field_exists, seed_field
 from outletcrm.demo.plan import TEAMS
 from outletcrm.demo.services import (
@@ -114,8 +115,12 @@ class Command(BaseCommand):
             if not options["no_field"] and demo_exists() and not field_exists():
                 self._field_line(seed_field(seed=options["seed"]))
                 self._churn_line(seed_churn(seed=options["seed"]))
+                self._evaluation_line(seed_evaluation(seed=options["seed"]))
             elif not options["no_field"] and demo_exists() and not churn_exists():
                 self._churn_line(seed_churn(seed=options["seed"]))
+                self._evaluation_line(seed_evaluation(seed=options["seed"]))
+            elif not options["no_field"] and demo_exists() and not evaluation_exists():
+                self._evaluation_line(seed_evaluation(seed=options["seed"]))
             else:
                 loaded = False
                 self.stdout.write(_("The database already has data; nothing was loaded."))
@@ -159,7 +164,14 @@ class Command(BaseCommand):
             self._churn_line(seed_churn(seed=options["seed"]))
             # The year of orders came after demo_seed's statistics (bench/results/archive-notes.md).
             gather_planner_statistics()
+            self._evaluation_line(seed_evaluation(seed=options["seed"]))
         self._print_logins(result.people, password=result.password)
+
+    def _evaluation_line(self, summary: dict) -> None:
+        self.stdout.write(_(
+            "Evaluation: %(customers)s customers scored, %(proposed)s class changes waiting "
+            "for approval.") % {"customers": summary["customers"],
+                                 "proposed": summary["proposed"]})
 
     def _churn_line(self, summary: dict) -> None:
         if summary:
