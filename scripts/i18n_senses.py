@@ -59,7 +59,8 @@ _RECORDS = {
 _FIELDS = {
     "Amount", "Brand", "Class", "Code", "Created at", "Date", "Discount", "Discount (%%)",
     "Enabled", "English name", "Full name", "Kind", "Method", "Mobile", "Name", "Notes", "Price",
-    "Quantity", "Reason", "Sort order", "Total", "Unit price", "Owner rep",
+    "Quantity", "Reason", "Sort order", "Total", "Unit price", "Owner rep", "Day", "Period",
+    "State",
 }
 
 # Weekdays, answers and generic fillers.

@@ -460,14 +460,6 @@ def is_archive_custodian(user: User) -> bool:
 
 
 def is_archive_admin(user: User) -> bool:
-# --- evaluation and classification (issue 8, items 5 and 6) --------------------------------
-# Scoring models and the classification rules are company policy (administrators); everyone
-# reads them. Evaluations and class proposals are scoped through their customer. A class change
-# is the supervisor's call (brief §1: the supervisor "approves new customers and class
-# changes"): a supervisor, manager or administrator with the customer in scope decides it.
-
-def can_manage_scoring_models(user: User) -> bool:
-    """Define scoring models, change the classification rules, start a company-wide run."""
     return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
         user.role == Role.ADMIN or user.is_superuser)
 
@@ -811,6 +803,20 @@ def can_manage_pipeline_stages(user: User) -> bool:
     """The stage list (names, order, outputs) is company policy: administrators."""
     return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
         user.role == Role.ADMIN or user.is_superuser)
+
+
+# --- evaluation and classification (issue 8, items 5 and 6) --------------------------------
+# Scoring models and the classification rules are company policy (administrators); everyone
+# reads them. Evaluations and class proposals are scoped through their customer. A class change
+# is the supervisor's call (brief §1: the supervisor "approves new customers and class
+# changes"): a supervisor, manager or administrator with the customer in scope decides it.
+
+def can_manage_scoring_models(user: User) -> bool:
+    """Define scoring models, change the classification rules, start a company-wide run."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and (
+        user.role == Role.ADMIN or user.is_superuser)
+
+
 def can_enter_evaluation_values(user: User) -> bool:
     """Values entered by hand (management, technical service…): the people who know the
     customer — reps, supervisors, managers, administrators (not the custodian or the hotline)."""
