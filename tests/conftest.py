@@ -17,10 +17,19 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.utils import translation
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from outletcrm.org.models import Role
 from tests.factories import PASSWORD, CustomerFactory, RegionFactory, TeamFactory, UserFactory
+
+# Property tests check behaviour, not speed: CI's machine is shared, and hypothesis's default
+# 200 ms deadline per example turned load into failures (tests/core/test_params.py under a load
+# of 9 on 2 cores). Timings belong in bench/.
+hypothesis_settings.register_profile(
+    "outletcrm", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("outletcrm")
 
 
 @pytest.fixture(autouse=True)
