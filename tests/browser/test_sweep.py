@@ -146,11 +146,33 @@ def test_a_rep_sweeps_three_outlets_completes_a_form_over_two_visits_and_the_sup
         page.click("#sw-form-close")
         _wait_synced(page)
 
-        # 3. Another new shop.
+        # 3. Another new shop, met where there is no signal: it waits on the phone (no
+        # duplicate check there; the server checks on upload). When the signal is back, the
+        # server files it but its answer is lost on the way; the phone sends it again and the
+        # server recognises the record by its client id: one outlet, one customer.
+        phone_ctx.set_offline(True)
+        page.wait_for_selector("#net-banner:not([hidden])")
         _record_new(page, "新街口水果店", "13933334444")
         expect(page.locator("#sw-form-title")).to_have_text("新街口水果店")
         page.click("#sw-form-close")
-        _wait_synced(page)
+        page.wait_for_selector("#sync-badge[data-state='offline'][data-pending='1']")
+        expect(_outlet_row(page, "新街口水果店")).to_contain_text("Waiting to upload")
+        assert not SweepOutlet.objects.filter(name="新街口水果店").exists()
+        lost: list[int] = []
+
+        def lose_the_first_answer(route):
+            if lost:
+                route.continue_()
+                return
+            lost.append(route.fetch().status)  # the server applies the batch…
+            route.abort("connectionreset")  # …and the phone never hears back
+
+        page.route("**/api/v1/sync", lose_the_first_answer)
+        phone_ctx.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        _wait_synced(page)  # after the retry, which the server answers "duplicate"
+        assert lost == [200]
+        page.unroute("**/api/v1/sync")
         expect(page.get_by_test_id("sweep-outlet")).to_have_count(3)
         expect(_outlet_row(page, "联华超市")).to_contain_text(cast.alice_customer.code)
         expect(_outlet_row(page, "文三路便利店").get_by_test_id("sweep-percent")).to_have_text("33%")
@@ -163,6 +185,7 @@ def test_a_rep_sweeps_three_outlets_completes_a_form_over_two_visits_and_the_sup
         assert outlets["文三路便利店"].outcome == OutletOutcome.FILED
         assert outlets["文三路便利店"].storefront  # the photo reached the server
         assert Customer.objects.count() == archive_before + 2  # the duplicate was not filed
+        assert SweepContact.objects.count() == 3
 
         # The day's report, drafted from these records, completed and submitted.
         _submit_daily_report(page, "文三路北段扫完", "明天回访文三路便利店")
@@ -182,20 +205,30 @@ def test_a_rep_sweeps_three_outlets_completes_a_form_over_two_visits_and_the_sup
         page.wait_for_function("navigator.serviceWorker.controller !== null")
         page.wait_for_selector("#sweep[data-ready='1']")
 
-        phone_ctx.set_offline(True)
-        page.reload()  # served by the service worker
-        page.wait_for_selector("#sweep[data-ready='1']")
-        page.wait_for_selector("#net-banner:not([hidden])")
         first = SweepOutlet.objects.get(name="文三路便利店")
         _outlet_row(page, "文三路便利店").locator("[data-survey]").click()
         expect(page.get_by_test_id("sweep-progress")).to_contain_text("1 of 3 answered")
         page.locator("#sw-questions input[type=number]").fill("35")
+        page.get_by_test_id("sweep-save-answers").click()
+        expect(page.get_by_test_id("sweep-progress")).to_contain_text("2 of 3 answered")
+        _wait_synced(page)
+        expect(page.locator("#sweep[data-refreshed]")).to_have_count(1)
+
+        # The signal goes; the page comes from the service worker's cache (its copy of this
+        # morning's load, older than the answer just saved: the phone shows its newer copy).
+        phone_ctx.set_offline(True)
+        page.reload()
+        page.wait_for_selector("#sweep[data-ready='1']")
+        page.wait_for_selector("#net-banner:not([hidden])")
+        expect(_outlet_row(page, "文三路便利店").get_by_test_id("sweep-percent")).to_have_text("66%")
+        _outlet_row(page, "文三路便利店").locator("[data-survey]").click()
+        expect(page.get_by_test_id("sweep-progress")).to_contain_text("2 of 3 answered")
         page.locator("#sw-questions textarea").fill("价格和距离")
         page.get_by_test_id("sweep-save-answers").click()
         expect(page.get_by_test_id("sweep-progress")).to_contain_text("100% complete")
         page.wait_for_selector("#sync-badge[data-state='offline'][data-pending='1']")
         screenshot(page, "sweep-day-two-offline")
-        assert SurveyAnswer.objects.filter(outlet=first).count() == 1  # still on the phone
+        assert SurveyAnswer.objects.filter(outlet=first).count() == 2  # the last on the phone
 
         phone_ctx.set_offline(False)
         page.evaluate("window.dispatchEvent(new Event('online'))")
