@@ -4,7 +4,7 @@
 // the field app's queue (store.js) with a client-generated id, so it works offline and a
 // retried upload never records twice. Rendered from the embedded snapshot; after an upload
 // the page fetches a fresh one.
-import { allOps, enqueue, newId } from "./store.js";
+import { allOps, enqueue, getKV, newId, setKV } from "./store.js";
 import { capturePosition } from "./geo.js";
 import { csrfToken, errorText, esc, jsonScript } from "./util.js";
 
@@ -37,14 +37,18 @@ function percent(outlet) {
 /** Outlets and answers still in the queue, laid over the server's snapshot. */
 async function withQueued(snapshot) {
   const outlets = new Map(snapshot.outlets.map((o) => [o.outlet, { ...o, answers: { ...o.answers } }]));
-  const ops = (await allOps()).filter((o) => o.state !== "synced");
+  // What waits in the queue, and what reached the server after this snapshot was taken
+  // (the snapshot cannot hold it yet).
+  const taken = Date.parse(snapshot.generated_at || "") || 0;
+  const ops = (await allOps()).filter((o) => o.state !== "synced"
+    || Date.parse(o.synced_at || "") > taken);
   for (const op of ops) {
     if (op.op === "sweep_outlet" && String(op.payload.campaign) === String(snapshot.campaign.id)) {
       if (!outlets.has(op.client_id)) {
         const customer = snapshot.customers.find((c) => c.id === op.payload.customer);
         outlets.set(op.client_id, {
           outlet: op.client_id, name: op.payload.new?.name || customer?.name || "", outcome: "",
-          intention: op.payload.intention, answers: {}, candidates: [], pending: true,
+          intention: op.payload.intention, answers: {}, candidates: [], pending: op.state !== "synced",
           error: op.state === "error" ? op.error : null,
         });
       }
@@ -56,10 +60,10 @@ async function withQueued(snapshot) {
     if (op.op === "sweep_answers") {
       Object.assign(outlet.answers, op.payload.answers);
       if (op.payload.intention) outlet.intention = op.payload.intention;
-      outlet.pending = true;
+      outlet.pending = outlet.pending || op.state !== "synced";
     } else if (op.op === "photo" && op.payload.question) {
       outlet.answers[String(op.payload.question)] = { photo: true };
-      outlet.pending = true;
+      outlet.pending = outlet.pending || op.state !== "synced";
     }
   }
   return { ...snapshot, outlets: [...outlets.values()] };
@@ -303,11 +307,42 @@ async function resolve(event) {
   button.disabled = true;
 }
 
+function kvKey(campaignId) {
+  return `sweep:${campaignId}`;
+}
+
+/** The newest snapshot this phone has: the page's own, or the last one fetched after an
+ * upload. A page the service worker serves offline is the copy of its last load, possibly
+ * older than what the phone fetched since; the records synced in between are no longer in
+ * the queue, so the older copy would show them missing. */
+async function newestSnapshot(embedded) {
+  let cached = null;
+  try {
+    cached = await getKV(kvKey(embedded.campaign.id));
+  } catch {
+    cached = null;
+  }
+  const age = (snapshot) => Date.parse(snapshot?.generated_at || "") || 0;
+  if (cached && age(cached) > age(embedded)) return cached;
+  await keep(embedded);
+  return embedded;
+}
+
+async function keep(snapshot) {
+  try {
+    await setKV(kvKey(snapshot.campaign.id), snapshot);
+  } catch {
+    /* storage full or unavailable: the page still works from what it has */
+  }
+}
+
 async function refreshFromServer() {
   try {
     const response = await fetch(root.dataset.snapshotUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (!response.ok) return;
-    data = await withQueued(await response.json());
+    const fresh = await response.json();
+    await keep(fresh);
+    data = await withQueued(fresh);
     renderList();
     if (current) {
       const fresh = data.outlets.find((o) => o.outlet === current.outlet);
@@ -324,8 +359,9 @@ async function refreshFromServer() {
 
 export async function initSweep() {
   root = $("sweep");
-  const snapshot = jsonScript("sweep-data");
-  if (!root || !snapshot) return;
+  const embedded = jsonScript("sweep-data");
+  if (!root || !embedded) return;
+  const snapshot = await newestSnapshot(embedded);
   data = await withQueued(snapshot);
   fillSelect($("sw-customer"), [{ id: "", name: "" }, ...snapshot.customers.map((c) => ({ id: c.id, name: `${c.code} ${c.name}` }))], "id", "name");
   fillSelect($("sw-type"), snapshot.outlet_types, "id", "name");

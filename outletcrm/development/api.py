@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from outletcrm.core import params
 from outletcrm.core.api import validation_error_detail
-from outletcrm.development import labels, selectors, services
+from outletcrm.development import exports, labels, selectors, services
 from outletcrm.development import sync as sweep_sync
 from outletcrm.development.choices import REPORT_TEXT_FIELDS, ReportKind
 from outletcrm.visits import sync as field_sync
@@ -72,6 +72,29 @@ class CampaignDetailView(APIView):
             "reps": [{"rep": r["rep"].pk, "outlets": r["outlets"], "complete": r["complete"],
                       "average": r["average"]} for r in cover["reps"]]},
             "outlets": [sweep_sync.outlet_json(o) for o in cover["outlets"][:2000]]})
+
+
+ANSWERS_LIMIT = 5000
+
+
+class CampaignAnswersView(APIView):
+    """The survey answers of a campaign's outlets in the caller's scope (a rep: his own)."""
+
+    @extend_schema(tags=["development"], summary="Survey answers of a campaign",
+                   operation_id="sweeps_campaign_answers",
+                   parameters=[OpenApiParameter("complete", bool, description=(
+                       "true: complete forms only; false: incomplete forms only"))],
+                   responses={200: OBJECT, 400: ERRORS, 404: NOT_FOUND})
+    def get(self, request, pk):
+        campaign = selectors.campaign_get(user=request.user, pk=pk)
+        raw = request.query_params.get("complete")
+        flags = {"true": True, "1": True, "false": False, "0": False}
+        if raw not in (None, "") and raw not in flags:
+            return Response({"complete": ["Give true or false."]}, status=400)
+        found = selectors.campaign_answers(user=request.user, campaign=campaign,
+                                           complete=flags.get(raw))
+        found["outlets"] = found["outlets"][:ANSWERS_LIMIT]
+        return Response(exports.answer_rows(found))
 
 
 class DuplicatesPayload(serializers.Serializer):

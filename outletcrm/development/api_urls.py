@@ -12,6 +12,8 @@ urlpatterns = [
     re_path(r"^sweeps/campaigns/?$", api.CampaignListView.as_view(), name="campaigns"),
     re_path(rf"^sweeps/campaigns/(?P<pk>{ID_PATTERN})/?$", api.CampaignDetailView.as_view(),
             name="campaign"),
+    re_path(rf"^sweeps/campaigns/(?P<pk>{ID_PATTERN})/answers/?$",
+            api.CampaignAnswersView.as_view(), name="campaign-answers"),
     re_path(r"^sweeps/duplicates/?$", api.DuplicatesView.as_view(), name="duplicates"),
     re_path(r"^sweeps/ops/?$", api.OpView.as_view(), name="ops"),
     re_path(rf"^sweeps/outlets/(?P<client_id>{UUID})/photos/?$", api.OutletPhotoView.as_view(),

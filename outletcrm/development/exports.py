@@ -77,3 +77,22 @@ def campaign_workbook(campaign, outlets, questions, answers) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def answer_rows(found: dict) -> dict:
+    """selectors.campaign_answers as plain JSON (the API and `outletcrm sweeps answers`):
+    the questions once, then one row per outlet with its answers by question id (a photo
+    answer is {"photo": true}; an unanswered question is absent)."""
+    return {
+        "questions": [{"id": q.pk, "section": q.section.title, "kind": q.kind, "text": q.text,
+                       "options": q.options} for q in found["questions"]],
+        "results": [{
+            "outlet": str(o.client_id), "name": o.name,
+            "customer": o.customer_id, "code": o.customer.code if o.customer_id else "",
+            "rep": o.rep.username, "outcome": o.outcome, "intention": o.intention,
+            "met_on": o.met_on.isoformat(), "completeness": o.completeness,
+            "answers": {str(qid): value
+                        for qid, value in found["answers"].get(o.pk, {}).items()
+                        if value not in (None, "")},
+        } for o in found["outlets"]],
+    }

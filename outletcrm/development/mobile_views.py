@@ -4,12 +4,15 @@ Like the field app's other pages, a shell with the data embedded as JSON; every 
 through the field app's queue (development/sync.py operations, visits.sync protocol)."""
 
 from django.http import Http404, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from outletcrm.development import selectors
 from outletcrm.development.sync import campaign_snapshot
 from outletcrm.visits.mobile_views import _render, field_page
+
+MAX_SHELL_CAMPAIGNS = 20
 
 STRINGS = {
     "answered": gettext_lazy("%(n)s of %(m)s answered"),
@@ -65,3 +68,16 @@ def snapshot(request, pk):
     if not campaign.members.filter(pk=request.user.pk).exists():
         raise Http404
     return JsonResponse(campaign_snapshot(request.user, campaign))
+
+
+def shell_pages(request) -> list[str]:
+    """The sweep pages the field app's service worker keeps from the start: the list and the
+    rep's campaigns running today, so a rep who has not opened them yet can sweep without
+    signal (registered with visits.mobile_views.register_shell_pages)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    running = selectors.running_campaigns(user=user, day=timezone.localdate())
+    return [reverse("mobile-sweeps:list"),
+            *(reverse("mobile-sweeps:sweep", args=[pk])
+              for pk in running.values_list("pk", flat=True)[:MAX_SHELL_CAMPAIGNS])]

@@ -9,7 +9,13 @@ from outletcrm.core import scoping
 from outletcrm.customers.models import Customer
 from outletcrm.development import geo
 from outletcrm.development.choices import INTENTIONS_FOUND, OutletOutcome
-from outletcrm.development.models import Report, SweepCampaign, SweepOutlet
+from outletcrm.development.models import (
+    Report,
+    SurveyAnswer,
+    SurveyQuestion,
+    SweepCampaign,
+    SweepOutlet,
+)
 from outletcrm.org.models import Region
 
 TARGET_LIMIT = 20000
@@ -40,6 +46,29 @@ def running_campaigns(*, user, day: datetime.date) -> QuerySet:
 def outlets_of(*, user, campaign: SweepCampaign) -> QuerySet:
     return scoping.restrict_sweep_records(
         SweepOutlet.objects.filter(campaign=campaign), user).select_related("rep", "customer")
+
+
+def campaign_answers(*, user, campaign: SweepCampaign, rep=None,
+                     complete: bool | None = None) -> dict:
+    """The survey answers of a campaign, as far as `user` may see (a rep his own outlets):
+    {"questions": [SurveyQuestion], "outlets": [SweepOutlet], "answers": {outlet pk:
+    {question pk: value, or {"photo": True}}}}. The page's Excel export, the API and
+    `outletcrm sweeps answers` all read it here. `rep` narrows to one rep's outlets,
+    `complete` to complete (True) or incomplete (False) forms."""
+    outlets = outlets_of(user=user, campaign=campaign)
+    if rep is not None:
+        outlets = outlets.filter(rep=rep)
+    if complete is not None:
+        outlets = outlets.filter(completed_at__isnull=not complete)
+    outlets = list(outlets.order_by("rep__username", "met_on", "pk"))
+    questions = list(SurveyQuestion.objects.filter(section__template=campaign.template)
+                     .select_related("section").order_by("section__position", "position"))
+    answers: dict[int, dict] = {}
+    for a in SurveyAnswer.objects.filter(outlet__in=[o.pk for o in outlets]).only(
+            "outlet_id", "question_id", "value", "photo"):
+        answers.setdefault(a.outlet_id, {})[a.question_id] = {"photo": True} if a.photo \
+            else a.value
+    return {"questions": questions, "outlets": outlets, "answers": answers}
 
 
 def _targets(campaign: SweepCampaign) -> list[tuple]:

@@ -12,6 +12,8 @@ batches, with the same client ids and the same per-operation savepoints as check
 Photos (storefront, photo questions) go as multipart to the outlet's photo address.
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -190,6 +192,9 @@ def campaign_snapshot(user, campaign: SweepCampaign) -> dict:
                 answers[str(a.question_id)] = a.value
         rows.append(outlet_json(outlet, answers))
     return {
+        # The phone keeps the newest copy it has (the page's, or the last one fetched), so a
+        # page the service worker serves from its cache does not show older data (UTC, ISO).
+        "generated_at": timezone.now().astimezone(datetime.UTC).isoformat(),
         "campaign": {"id": campaign.pk, "name": campaign.name,
                      "starts_on": campaign.starts_on.isoformat(),
                      "ends_on": campaign.ends_on.isoformat(),

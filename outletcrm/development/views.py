@@ -19,7 +19,7 @@ from outletcrm.core import params, scoping
 from outletcrm.core.files import PHOTO_CACHE, anonymous_response, file_response, file_user
 from outletcrm.development import exports, forms, labels, selectors, services, survey
 from outletcrm.development.choices import ReportKind
-from outletcrm.development.models import SurveyAnswer, SurveyQuestion, SurveyTemplate, SweepOutlet
+from outletcrm.development.models import SurveyAnswer, SurveyTemplate, SweepOutlet
 from outletcrm.development.sync import form_json
 
 
@@ -113,15 +113,9 @@ def campaign_detail(request, pk):
 @require_GET
 def campaign_export(request, pk):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
-    outlets = list(selectors.outlets_of(user=request.user, campaign=campaign)
-                   .order_by("rep__username", "met_on", "pk"))
-    questions = list(SurveyQuestion.objects.filter(section__template=campaign.template)
-                     .order_by("section__position", "position"))
-    answers: dict[int, dict] = {}
-    for a in SurveyAnswer.objects.filter(outlet__in=outlets):
-        answers.setdefault(a.outlet_id, {})[a.question_id] = {"photo": True} if a.photo \
-            else a.value
-    data = exports.campaign_workbook(campaign, outlets, questions, answers)
+    found = selectors.campaign_answers(user=request.user, campaign=campaign)
+    data = exports.campaign_workbook(campaign, found["outlets"], found["questions"],
+                                     found["answers"])
     return _xlsx(data, f"sweep-{campaign.pk}.xlsx")
 
 

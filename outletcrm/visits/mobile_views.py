@@ -220,6 +220,23 @@ def _position_row(visit) -> dict:
 SHELL_PAGES = ["mobile:today", "mobile:visit_shell", "mobile:customers", "mobile:tasks",
                "mobile:sync", "mobile:positions"]
 SHELL_ASSETS = ["dist/mobile.js", "dist/mobile.css"]
+# Pages of higher apps in the field app's frame that the service worker keeps from the start
+# (a rep may open them first without signal): callables request -> list of URLs, registered
+# from the app's ready() (development: the sweep pages of the rep's running campaigns).
+SHELL_PROVIDERS: list = []
+
+
+def register_shell_pages(provider) -> None:
+    """Add pages a higher app wants cached when the field app is installed or updated."""
+    if provider not in SHELL_PROVIDERS:
+        SHELL_PROVIDERS.append(provider)
+
+
+def _shell_pages(request) -> list[str]:
+    pages = [reverse(name) for name in SHELL_PAGES]
+    for provider in SHELL_PROVIDERS:
+        pages += [url for url in provider(request) if url not in pages]
+    return pages
 
 
 def _assets_version() -> str:
@@ -238,7 +255,7 @@ def service_worker(request):
     """The service worker at /m/sw.js, so its scope is the field app (/m/)."""
     body = render(request, "mobile/sw.js", {
         "version": _assets_version(),
-        "shell_pages": json.dumps([reverse(name) for name in SHELL_PAGES]),
+        "shell_pages": json.dumps(_shell_pages(request)),
         "shell_assets": json.dumps([static(name) for name in SHELL_ASSETS]),
         "visit_shell": reverse("mobile:visit_shell"),
         "today_url": reverse("mobile:today"),

@@ -62,6 +62,7 @@ CHECKED_ITEMS = {
     10: "test_10_a_manager_and_customer_service_see_personal_details_masked",
     11: "test_11_rep01_sees_the_pipeline_and_its_funnel",
     12: "test_12_sup01_approves_a_class_change_with_its_reasons",
+    13: "test_13_rep01_sweeps_on_the_phone_and_sup01_reads_the_reports",
 }
 
 
@@ -382,3 +383,33 @@ def test_12_sup01_approves_a_class_change_with_its_reasons(at_seed_time):
     assert ClassProposal.objects.get(pk=proposal.pk).status == "approved"
     for url in ("/evaluation/", "/evaluation/pareto/", "/evaluation/rfv/"):
         assert client.get(url).status_code == 200
+
+
+def test_13_rep01_sweeps_on_the_phone_and_sup01_reads_the_reports(at_seed_time):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from outletcrm.development.models import Report, SweepCampaign
+
+    campaign = SweepCampaign.objects.get(name="文教片区扫街调查")
+    rep = log_in("rep01")
+    phones = rep.get("/m/sweeps/")
+    assert phones.status_code == 200 and campaign.name in phones.content.decode()
+    sweep = rep.get(f"/m/sweeps/{campaign.pk}/")
+    assert sweep.status_code == 200
+    assert sweep.context["sweep_data"]["outlets"], "rep01 met no outlets in the demo sweep"
+    sup = log_in("sup01")
+    assert campaign.name in sup.get("/development/").content.decode()
+    assert sup.get(f"/development/campaigns/{campaign.pk}/").status_code == 200
+    assert sup.get(f"/development/campaigns/{campaign.pk}/export.xlsx").status_code == 200
+    unread = sup.get("/development/reports/?unread=1")
+    assert [r.author.username for r in unread.context["reports"]] == ["rep02"]
+    report = Report.objects.get(author__username="rep02")
+    sup.post(f"/development/reports/{report.pk}/", {"action": "comment", "text": "收到"})
+    assert report.comments.filter(text="收到").exists()
+    out = StringIO()
+    call_command("sweeps", "coverage", str(campaign.pk), "--as", "sup01", "--format", "json",
+                 stdout=out)
+    assert json.loads(out.getvalue())["outlets"] > 0

@@ -20,6 +20,7 @@ Pages are keyed by their URL name ("customers:detail"), API operations by "METHO
 the schema writes them. A record type the world does not have yet: add it to build_world().
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -251,6 +252,29 @@ PAGES: dict[str, object] = {
                                                           "description": "x", "value": "1"}),
     "care:gift_delete": Scoped(lambda w: {"pk": w.customer.pk, "gift_pk": w.gift.pk}),
     "care:busy_hours": Scoped(_customer, form=lambda w: {"busy_hours": "x"}),
+    # customer development: street sweeps and reports (docs/development.md)
+    "development:campaigns": LoggedIn("sweep campaigns in scope"),
+    "development:campaign-new": LoggedIn("a campaign of the caller's own team (supervisors up)"),
+    "development:campaign": Scoped(lambda w: {"pk": w.campaign.pk}),
+    "development:campaign-edit": Scoped(lambda w: {"pk": w.campaign.pk},
+                                        form=lambda w: {"name": "hacked"}),
+    "development:campaign-export": Scoped(lambda w: {"pk": w.campaign.pk}),
+    "development:outlet": Scoped(lambda w: {"client_id": w.sweep_outlet.client_id},
+                                 form=lambda w: {"action": "file"}),
+    "development:outlet-photo": Scoped(lambda w: {"client_id": w.sweep_outlet.client_id}),
+    "development:answer-photo": Scoped(
+        lambda w: {"client_id": w.survey_answer.photo_client_id}),
+    "development:templates": LoggedIn("the company's survey forms (supervisors up)"),
+    "development:template-new": LoggedIn("a new survey form (supervisors up)"),
+    "development:template-edit": LoggedIn("the company's survey forms (supervisors up)"),
+    "development:reports": LoggedIn("reports in scope"),
+    "development:report-open": LoggedIn("the caller's own report"),
+    "development:report": Scoped(lambda w: {"pk": w.report.pk},
+                                 form=lambda w: {"action": "comment", "text": "hacked"}),
+    "development:report-export": Scoped(lambda w: {"pk": w.report.pk}),
+    "mobile-sweeps:list": LoggedIn("the caller's running campaigns"),
+    "mobile-sweeps:sweep": Scoped(lambda w: {"pk": w.campaign.pk}),
+    "mobile-sweeps:snapshot": Scoped(lambda w: {"pk": w.campaign.pk}),
 }
 
 # Whole namespaces classified at once (a third-party app with its own access rules).
@@ -508,6 +532,26 @@ API: dict[str, object] = {
         "customer": w.customer.pk, "date": "2030-01-01", "description": "x", "value": "1"}),
     "GET /api/v1/gifts/{id}/": Scoped(lambda w: {"id": w.gift.pk}),
     "DELETE /api/v1/gifts/{id}/": Scoped(lambda w: {"id": w.gift.pk}),
+    # customer development: street sweeps and reports (docs/development.md)
+    "GET /api/v1/sweeps/campaigns/": LoggedIn("sweep campaigns in scope"),
+    "GET /api/v1/sweeps/campaigns/{id}/": Scoped(lambda w: {"id": w.campaign.pk}),
+    "GET /api/v1/sweeps/campaigns/{id}/answers/": Scoped(lambda w: {"id": w.campaign.pk}),
+    "POST /api/v1/sweeps/duplicates/": LoggedIn("the dedupe check; matches out of scope show "
+                                                "their code only"),
+    "POST /api/v1/sweeps/ops/": Scoped(_none, form=lambda w: {
+        "op": "sweep_answers", "client_id": str(uuid.uuid4()), "payload": {
+            "outlet": str(w.sweep_outlet.client_id), "answers": {},
+            "device_time": "2026-01-01T10:00:00+08:00", "intention": "high"}}),
+    "POST /api/v1/sweeps/outlets/{client_id}/photos/": Scoped(
+        lambda w: {"client_id": w.sweep_outlet.client_id},
+        form=lambda w: {"client_id": str(uuid.uuid4())}, multipart=True),
+    "GET /api/v1/reports/": LoggedIn("reports in scope"),
+    "POST /api/v1/reports/open/": LoggedIn("the caller's own report"),
+    "GET /api/v1/reports/{id}/": Scoped(lambda w: {"id": w.report.pk}),
+    "PATCH /api/v1/reports/{id}/": Scoped(lambda w: {"id": w.report.pk},
+                                          form=lambda w: {"remarks": "hacked"}),
+    "POST /api/v1/reports/{id}/comments/": Scoped(lambda w: {"id": w.report.pk},
+                                                  form=lambda w: {"text": "hacked"}),
 }
 
 

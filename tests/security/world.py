@@ -157,7 +157,41 @@ def build_world() -> SimpleNamespace:
     from outletcrm.care.models import CareRule
     from outletcrm.complaints.models import ServiceTarget
 
+    _sweep_records(w, today)
     w.charlie_token = Token.objects.create(user=charlie)
     w.care_rule = CareRule.objects.order_by("pk").first()
     w.service_target = ServiceTarget.objects.order_by("pk").first()
     return w
+
+
+def _sweep_records(w, today) -> None:
+    """A street sweep of 宁波一组 (development): campaign, Charlie's outlet with its storefront
+    and a photo answer, and his submitted daily report."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from outletcrm.development import services as sweeps
+
+    template = sweeps.template_save(actor=w.sup_nb, name="宁波表",
+                                    definition="# 渠道\ntext: 主要品牌\nphoto: 门头\n")
+    ring = [[121.54, 29.86], [121.56, 29.86], [121.56, 29.88], [121.54, 29.88], [121.54, 29.86]]
+    w.campaign = sweeps.campaign_save(
+        actor=w.sup_nb, name="宁波扫街", team=w.team_nb, members=[w.charlie],
+        starts_on=today - datetime.timedelta(days=1), ends_on=today + datetime.timedelta(days=5),
+        area={"type": "Polygon", "coordinates": [ring]}, template=template)
+    moment = timezone.now() - datetime.timedelta(minutes=5)
+    w.sweep_outlet, _ = sweeps.sweep_outlet_record(
+        actor=w.charlie, campaign=w.campaign, client_id=uuid.uuid4(), customer=w.customer.pk,
+        device_time=moment, lat=NINGBO[0], lng=NINGBO[1])
+    text_q, photo_q = template.sections.get().questions.all()
+    sweeps.survey_answers_save(actor=w.charlie, outlet=w.sweep_outlet, device_time=moment,
+                               answers={str(text_q.pk): "漏液"})
+    for question in (None, photo_q.pk):
+        sweeps.sweep_photo_save(actor=w.charlie, outlet=w.sweep_outlet,
+                                upload=SimpleUploadedFile("s.jpg", jpeg_bytes()),
+                                client_id=uuid.uuid4(), question=question, taken_at=moment)
+    w.sweep_outlet.refresh_from_db()
+    w.survey_answer = w.sweep_outlet.answers.get(question=photo_q)
+    w.report = sweeps.report_open(actor=w.charlie, kind="sweep_daily", day=today)
+    sweeps.report_save(actor=w.charlie, report=w.report, submit=True,
+                       texts={"remarks": "核对宁波库存"})
+
