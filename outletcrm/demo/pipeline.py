@@ -98,11 +98,17 @@ def _referral(rep: User, now) -> int | None:
     referrer = Customer.objects.live().filter(owner=rep, status="active").order_by("pk").first()
     if referrer is None:
         return None
+    # Next door to the referrer, on the same street (the demo's outlets all sit on real streets).
+    street = referrer.address.split(" ")[0]
+    position = {}
+    if referrer.latitude is not None and referrer.longitude is not None:
+        position = {"latitude": referrer.latitude + Decimal("0.00002"),
+                    "longitude": referrer.longitude}
     customer = customer_create(
         actor=rep, name="佳乐多便利店（转介绍）", outlet_type=referrer.outlet_type,
         province=referrer.province, city=referrer.city, district=referrer.district,
-        address="转介绍路8号", source="referral", referred_by=referrer, status="active",
-        check_duplicates=False)
+        address=f"{street} 8-1 号", source="referral", referred_by=referrer, status="active",
+        check_duplicates=False, **position)
     Order.objects.create(customer=customer, rep=rep, total=Decimal("1860.00"), status="delivered",
                          ordered_at=now - datetime.timedelta(days=2), client_id=uuid.uuid4(),
                          code=f"D{uuid.uuid4().hex[:10].upper()}")

@@ -37,7 +37,11 @@ def seeded(db):
 
 
 def test_seed_writes_the_company_and_prints_the_logins(seeded):
-    assert Customer.objects.count() == OUTLETS
+    # The generated outlets, and the one outlet the pipeline's demo files from a referral.
+    referrals = Customer.objects.filter(name="佳乐多便利店（转介绍）").count()
+    assert referrals == 1
+    filed = OUTLETS + referrals
+    assert Customer.objects.count() == filed
     assert Region.objects.count() == 10 and Team.objects.count() == 6
     users = User.objects.all()
     assert all(u.is_demo and u.is_active for u in users)
@@ -54,9 +58,9 @@ def test_seed_writes_the_company_and_prints_the_logins(seeded):
     # One "created" history entry and one timeline entry per customer, dated at its creation.
     assert (
         ChangeLog.objects.filter(action=ChangeLog.Action.CREATE, object_type="customer").count()
-        == OUTLETS
+        == filed
     )
-    assert TimelineEntry.objects.filter(kind="archive").count() == OUTLETS
+    assert TimelineEntry.objects.filter(kind="archive").count() == filed
     first = Customer.objects.get(code="C0000001")
     assert ChangeLog.objects.get(customer_id=first.pk, action=ChangeLog.Action.CREATE).at == first.created_at
     assert Contact.objects.count() >= OUTLETS
@@ -65,7 +69,7 @@ def test_seed_writes_the_company_and_prints_the_logins(seeded):
     # Seeded rows carry explicit ids; the next customer filed must still get a fresh one
     # (PostgreSQL's sequence is moved past them).
     extra = CustomerFactory(owner=users.get(username="rep01"), name="新开便利店")
-    assert extra.pk == OUTLETS + 1
+    assert extra.pk == filed + 1
 
 
 def test_every_record_passes_model_validation(seeded):
