@@ -16,11 +16,13 @@ from django.utils import timezone
 
 from outletcrm.customers.models import Customer
 from outletcrm.customers.services import customer_create
+from outletcrm.demo.data.products import CORE_PRODUCTS
 from outletcrm.demo.services import require_demo_allowed
-from outletcrm.orders.models import Order
+from outletcrm.orders.services import order_create
 from outletcrm.org.models import Role, User
 from outletcrm.pipeline import services
 from outletcrm.pipeline.models import OutputRecord, Prospect, StageEntry
+from outletcrm.visits.models import RouteStop
 
 TEXTS = {
     "identified": "门店面积约200平，经营理念相近，老板有合作意愿；初定为普通经销商。",
@@ -108,8 +110,15 @@ def _referral(rep: User, now) -> int | None:
         actor=rep, name="佳乐多便利店（转介绍）", outlet_type=referrer.outlet_type,
         province=referrer.province, city=referrer.city, district=referrer.district,
         address=f"{street} 8-1 号", source="referral", referred_by=referrer, status="active",
-        check_duplicates=False, **position)
-    Order.objects.create(customer=customer, rep=rep, total=Decimal("1860.00"), status="delivered",
-                         ordered_at=now - datetime.timedelta(days=2), client_id=uuid.uuid4(),
-                         code=f"D{uuid.uuid4().hex[:10].upper()}")
+        customer_class=referrer.customer_class, check_duplicates=False, **position)
+    # On the referrer's route days, right after it, so the new customer is visited as often as
+    # its class asks (the demo's routes meet every class's frequency).
+    RouteStop.objects.bulk_create(
+        RouteStop(route_id=stop.route_id, customer=customer, position=stop.position)
+        for stop in RouteStop.objects.filter(customer=referrer))
+    # Its first order, through the orders service (lines, totals and code as any order's).
+    order_create(actor=rep, customer=customer, client_id=uuid.uuid4(),
+                 ordered_at=now - datetime.timedelta(days=2),
+                 lines=[{"product_code": CORE_PRODUCTS[0], "quantity": 12},
+                        {"product_code": CORE_PRODUCTS[2], "quantity": 6}])
     return customer.pk
