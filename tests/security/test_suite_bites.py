@@ -14,7 +14,11 @@ from tests.security.conftest import assert_unchanged, take_snapshot
 
 @pytest.fixture
 def no_scope(monkeypatch):
+    # The customer scope is written twice since borrowing (借阅制度): what a user may read
+    # (customer_scope_q) and what they may change (customer_write_q, in_own_scope).
     monkeypatch.setattr(scoping, "customer_scope_q", lambda user, via="": None)
+    monkeypatch.setattr(scoping, "customer_write_q", lambda user, via="": None)
+    monkeypatch.setattr(scoping, "in_own_scope", lambda user, customer: True)
 
 
 def test_a_leaking_page_is_caught(w, page_as, no_scope):

@@ -158,6 +158,7 @@ def build_world() -> SimpleNamespace:
     from outletcrm.complaints.models import ServiceTarget
 
     _sweep_records(w, today)
+    _governance_records(w, today)
     w.charlie_token = Token.objects.create(user=charlie)
     w.care_rule = CareRule.objects.order_by("pk").first()
     w.service_target = ServiceTarget.objects.order_by("pk").first()
@@ -195,3 +196,52 @@ def _sweep_records(w, today) -> None:
     sweeps.report_save(actor=w.charlie, report=w.report, submit=True,
                        texts={"remarks": "核对宁波库存"})
 
+
+
+def _governance_records(w, today) -> None:
+    """Records of the archive-governance apps about 宁波 (governance, access, handover,
+    pipeline, evaluation): a suspected duplicate pair of Charlie's two outlets, a change to
+    his customer held for approval, his borrowing and export requests, a handover of his
+    customers by sup_nb, a prospect with a filed output, an evaluation and a class proposal."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from outletcrm.core.models import BorrowItem, BorrowRequest, ExportRequest
+    from outletcrm.evaluation.models import ClassProposal, Evaluation, EvaluationRun
+    from outletcrm.evaluation.services import evaluate
+    from outletcrm.governance.models import DuplicatePair, GovernancePolicy, PendingChange
+    from outletcrm.handover.models import Handover, HandoverMove
+    from outletcrm.pipeline import services as pipeline
+
+    now = timezone.now()
+    GovernancePolicy.current()  # the policy row is created on first read; not an attack
+    w.pair = DuplicatePair.objects.create(customer_a=w.customer, customer_b=w.customer2,
+                                          reasons=["nearby_name"], distance_m=900)
+    w.pending_change = PendingChange.objects.create(
+        kind="update", customer=w.customer, name=w.customer.name,
+        proposed={"name": "宁波海曙大药房"}, before={"name": w.customer.name},
+        region=w.customer.region, team=w.customer.team, requested_by=w.charlie)
+    w.borrow = BorrowRequest.objects.create(
+        requester=w.charlie, purpose="audit", reason="周一路线", starts_at=now,
+        ends_at=now + datetime.timedelta(days=3))
+    BorrowItem.objects.create(request=w.borrow, customer_id=w.alice_customer.pk,
+                              region_id=w.alice_customer.region_id)
+    w.export = ExportRequest.objects.create(requester=w.charlie, row_count=5000,
+                                            status="pending", filter_text="宁波市")
+    w.handover = Handover.objects.create(from_rep=w.charlie, created_by=w.sup_nb,
+                                         reason="调岗", counts={"customers": 1})
+    HandoverMove.objects.create(handover=w.handover, customer=w.customer2, to_rep=w.charlie)
+
+    w.prospect_customer = CustomerFactory(name="宁波新开药店", owner=w.charlie, city="宁波市",
+                                          status="potential", latitude=NINGBO[0],
+                                          longitude=NINGBO[1])
+    w.prospect = pipeline.prospect_open(actor=w.charlie, customer=w.prospect_customer)
+    w.output = pipeline.output_add(actor=w.charlie, prospect=w.prospect, text="漏液",
+                                   attachment=SimpleUploadedFile("plan.jpg", jpeg_bytes()))
+
+    w.evaluation_run = evaluate(day=today, full=True)
+    w.evaluation = Evaluation.objects.filter(customer=w.customer).first()
+    w.scoring_model = w.evaluation.scoring_model
+    w.proposal = (ClassProposal.objects.filter(customer=w.customer).first()
+                  or ClassProposal.objects.create(customer=w.customer, facts={},
+                                                  proposed_at=now, run=w.evaluation_run))
+    assert isinstance(w.evaluation_run, EvaluationRun)
