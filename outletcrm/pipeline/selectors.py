@@ -28,6 +28,12 @@ from outletcrm.visits.choices import VisitKind, VisitStatus
 from outletcrm.visits.models import Visit
 
 BOARD_LIMIT = 25
+# What a card shows (page and API): the prospect and its customer's name and code, the
+# owner's name; not the customer's forty other columns (a third of the board's CPU).
+CARD_FIELDS = ["id", "customer", "stage", "furthest_stage", "owner", "team", "region", "outcome",
+               "entered_stage_at", "next_action", "next_action_on", "lost_reason", "lost_note",
+               "created_at", "closed_at", "customer__name", "customer__code",
+               "owner__username", "owner__display_name"]
 WON_SHOWN_DAYS = 90  # won prospects stay in the winning stage's column this long
 
 
@@ -94,7 +100,8 @@ def board(*, user, owner_id: int | None = None, q: str = "", limit: int = BOARD_
         column = Column(stage=stage, count=counts.get(stage.pk, 0))
         if column.count and (stage_id is None or stage_id == stage.pk):
             cards = (base.filter(stage=stage, outcome=Outcome.WON if stage.wins else Outcome.OPEN)
-                     .select_related("customer", "owner").order_by("entered_stage_at", "pk"))
+                     .select_related("customer", "owner").only(*CARD_FIELDS)
+                     .order_by("entered_stage_at", "pk"))
             if stage.wins:
                 cards = cards.filter(closed_at__gte=since)
             column.cards = list(cards[offset:offset + limit])
