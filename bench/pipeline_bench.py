@@ -231,11 +231,12 @@ def main() -> None:
             worst_cpu = max(worst_cpu, _p95(cpu_ms))
             rows.append(f"| {label} | {name} | {p50:.1f} | {p95:.1f} | "
                         f"{statistics.median(cpu_ms):.1f} | {_p95(cpu_ms):.1f} |")
+            log(rows[-1])
     cpu = next((line.split(":", 1)[1].strip() for line in
                 Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "unknown")
-    version = connection.cursor().connection.server_version if connection.vendor == "postgresql" \
-        else __import__("sqlite3").sqlite_version
+    version = (f"{connection.pg_version // 10000}.{connection.pg_version % 10000}"
+               if connection.vendor == "postgresql" else __import__("sqlite3").sqlite_version)
     text = "\n".join([
         f"# Pipeline board and funnel ({connection.vendor} {version})",
         "",

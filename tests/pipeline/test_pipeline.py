@@ -505,3 +505,36 @@ def test_a_lent_customer_shows_its_development_read_only(pipe):
     p_lent.refresh_from_db()
     assert p_lent.stage.code == "identified"
     assert pipe.charlie.role == Role.REP  # works prospects, but not lent ones
+
+
+def _fill_every_column(cast):
+    """bob's prospects in each open stage, and one won: seven columns with cards."""
+    codes = ["identified", "phone_invitation", "visit_recommend", "technical_exchange",
+             "negotiation", "contract"]
+    for i in range(len(codes)):
+        for _ in range(2):
+            prospect = services.prospect_open(actor=cast.bob, customer=CustomerFactory(owner=cast.bob))
+            for target in codes[1:i + 1]:
+                record(prospect, cast.bob)
+                services.prospect_move(actor=cast.bob, prospect=prospect, to_stage=stage(target))
+                prospect.refresh_from_db()
+    prospect.refresh_from_db()
+    record(prospect, cast.bob)
+    services.prospect_close_won(actor=cast.bob, prospect=prospect)
+
+
+@pytest.mark.parametrize("path, most", [
+    ("/pipeline/", 16), ("/api/v1/prospects/board", 14),
+    ("/pipeline/funnel/?group=rep", 11), ("/pipeline/funnel/?group=outlet_type", 11),
+    ("/api/v1/pipeline-funnel?group=team", 10)])
+def test_board_and_funnel_query_counts_with_every_column_filled(pipe, login, api, path, most,
+                                                                 django_assert_max_num_queries):
+    """A constant number of queries: one per column at most, never one per card or row."""
+    _fill_every_column(pipe)
+    client = api(pipe.sup) if "/api/" in path else login(pipe.sup)
+    assert client.get(path).status_code == 200
+    with django_assert_max_num_queries(most):
+        answer = client.get(path)
+    assert answer.status_code == 200
+    if path == "/pipeline/":
+        assert answer.content.decode().count('data-testid="card-') == 14  # 2 + 12, 1 won
