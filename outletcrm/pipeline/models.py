@@ -85,22 +85,32 @@ class Prospect(models.Model):
                                     name="pipeline_one_open_prospect_per_customer"),
         ]
         indexes = [
-            # The board: a stage's column in a scope, longest waiting first.
+            # The board: a stage's column in a scope, longest waiting first; closed_at last
+            # so the count of the recently won is read from the index too.
             models.Index(fields=["outcome", "stage", "entered_stage_at"],
                          name="prospect_board_idx"),
-            models.Index(fields=["region", "outcome", "stage", "entered_stage_at"],
-                         name="prospect_region_board_idx"),
-            models.Index(fields=["team", "outcome", "stage", "entered_stage_at"],
-                         name="prospect_team_board_idx"),
-            models.Index(fields=["owner", "outcome", "stage", "entered_stage_at"],
-                         name="prospect_owner_board_idx"),
-            # The funnel: prospects that entered, or closed, in a period, in a scope.
+            models.Index(fields=["region", "outcome", "stage", "entered_stage_at", "closed_at"],
+                         name="prospect_region_column_idx"),
+            models.Index(fields=["team", "outcome", "stage", "entered_stage_at", "closed_at"],
+                         name="prospect_team_column_idx"),
+            models.Index(fields=["owner", "outcome", "stage", "entered_stage_at", "closed_at"],
+                         name="prospect_owner_column_idx"),
+            # The funnel: prospects that entered, or closed, in a period, in a scope. The
+            # region's and team's indexes carry every column the funnel groups by (rep, team,
+            # and the customer for source/outlet type), so SQLite and PostgreSQL count from
+            # the index alone (EXPLAIN in bench/results/pipeline-notes.md). A rep's few hundred
+            # are read through prospect_owner_column_idx (an (owner, created_at) index made
+            # SQLite skip-scan it for the region's count grouped by rep: four times slower).
             models.Index(fields=["created_at"], name="prospect_created_idx"),
             models.Index(fields=["closed_at"], name="prospect_closed_idx"),
-            models.Index(fields=["region", "created_at", "furthest_stage"],
-                         name="prospect_region_created_idx"),
-            models.Index(fields=["region", "closed_at", "outcome"],
-                         name="prospect_region_closed_idx"),
+            models.Index(fields=["region", "created_at", "furthest_stage", "owner", "team",
+                                 "customer"], name="prospect_region_cohort_idx"),
+            models.Index(fields=["region", "closed_at", "outcome", "lost_reason", "owner",
+                                 "team", "customer"], name="prospect_region_closing_idx"),
+            models.Index(fields=["team", "created_at", "furthest_stage", "owner", "customer"],
+                         name="prospect_team_cohort_idx"),
+            models.Index(fields=["team", "closed_at", "outcome", "lost_reason", "owner",
+                                 "customer"], name="prospect_team_closing_idx"),
         ]
 
     def __str__(self) -> str:
@@ -130,12 +140,17 @@ class StageEntry(models.Model):
 
     class Meta:
         ordering = ["entered_at", "pk"]
+        # Time in stage reads, per stage, the stays that ended in a period in a scope: count
+        # and mean, then the middle row(s) in order of seconds (selectors._stage_times), each
+        # a seek into (scope, stage, left_at) that never touches the table.
         indexes = [models.Index(fields=["left_at", "stage"], name="stage_entry_left_idx"),
                    models.Index(fields=["prospect", "entered_at"], name="stage_entry_prospect_idx"),
-                   models.Index(fields=["region", "left_at", "stage", "seconds"],
-                                name="stage_entry_region_left_idx"),
-                   models.Index(fields=["team", "left_at"], name="stage_entry_team_left_idx"),
-                   models.Index(fields=["owner", "left_at"], name="stage_entry_owner_left_idx")]
+                   models.Index(fields=["region", "stage", "left_at", "seconds"],
+                                name="stage_entry_region_time_idx"),
+                   models.Index(fields=["team", "stage", "left_at", "seconds"],
+                                name="stage_entry_team_time_idx"),
+                   models.Index(fields=["owner", "stage", "left_at", "seconds"],
+                                name="stage_entry_owner_time_idx")]
 
     def __str__(self) -> str:
         return f"{self.prospect_id} {self.stage_id} {self.entered_at:%Y-%m-%d}"

@@ -64,7 +64,8 @@ def _check_worker(actor: User) -> None:
 
 
 def _check_in_scope(actor: User, customer_id: int) -> None:
-    if not scoping.restrict(Customer.objects.filter(pk=customer_id), actor).exists():
+    # The write scope: a customer lent to the actor (借阅) is read only, its development too.
+    if not scoping.restrict_writable(Customer.objects.filter(pk=customer_id), actor).exists():
         raise PermissionDenied(_("This customer is outside your scope."))
 
 

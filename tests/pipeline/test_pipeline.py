@@ -439,3 +439,102 @@ def test_sync_opens_prospects_once_and_the_cli_prints_the_board(cast):
         out = StringIO()
         call_command("pipeline", "funnel", "--as", "admin", "--format", "json", stdout=out)
     assert '"reached": 3' in out.getvalue()
+
+
+# --- found while measuring (bench/pipeline_bench.py) ----------------------------------------------
+
+def test_board_shows_every_column_when_some_were_won_lately(pipe, login, api):
+    """A recently won prospect (shown in the winning column) must not empty the other
+    columns: the won count's loop once overwrote the board's stage filter."""
+    _walk_to_contract(pipe.p_alice, pipe.alice)
+    record(pipe.p_alice, pipe.alice, "合同编号 HT-002")
+    services.prospect_move(actor=pipe.alice, prospect=Prospect.objects.get(pk=pipe.p_alice.pk),
+                           to_stage=stage("maintenance"))
+    columns = {c.stage.code: c for c in selectors.board(user=pipe.sup)}
+    assert [p.pk for p in columns["maintenance"].cards] == [pipe.p_alice.pk]
+    assert [p.pk for p in columns["identified"].cards] == [pipe.p_bob.pk]
+    page = login(pipe.sup).get("/pipeline/").content.decode()
+    assert f'data-testid="card-{pipe.p_bob.pk}"' in page
+    board = {c["stage"]["id"]: c for c in api(pipe.sup).get("/api/v1/prospects/board").json()}
+    assert [p["id"] for p in board[stage("identified").pk]["prospects"]] == [pipe.p_bob.pk]
+
+
+def test_a_lent_customer_shows_its_development_read_only(pipe):
+    """Borrowing (借阅) lends the customer's record for reading: its prospect is readable by
+    the borrower, through the customer's id (never a prospect or stay that merely shares the
+    number), and cannot be moved by him."""
+    from outletcrm.access import services as access
+    from outletcrm.core import scoping
+    from outletcrm.org.models import Role
+
+    for _ in range(3):  # customer ids run ahead of prospect ids
+        CustomerFactory(owner=pipe.alice)
+    lent = CustomerFactory(owner=pipe.alice)
+    p_lent = services.prospect_open(actor=pipe.alice, customer=lent)
+    assert p_lent.pk != lent.pk
+    if not Prospect.objects.filter(pk=lent.pk).exists():  # bob's prospect numbered like it
+        other = CustomerFactory(owner=pipe.bob)
+        now = timezone.now()
+        decoy = Prospect.objects.create(
+            pk=lent.pk, customer=other, stage=stage("identified"),
+            furthest_stage=stage("identified"), owner=pipe.bob, team_id=pipe.bob.team_id,
+            region_id=pipe.bob.team.region_id, entered_stage_at=now, created_at=now)
+        StageEntry.objects.create(prospect=decoy, stage=stage("identified"), entered_at=now,
+                                  owner=pipe.bob, team_id=pipe.bob.team_id,
+                                  region_id=pipe.bob.team.region_id)
+    today = timezone.localdate()
+    borrow = access.borrow_request_create(
+        actor=pipe.charlie, customer_ids=[lent.pk], purpose="ride_along", reason="随访杭州",
+        starts_on=today, ends_on=today + datetime.timedelta(days=1))
+    access.borrow_decide(actor=pipe.custodian, borrow=borrow, approve=True)
+
+    seen = set(scoping.restrict_prospects(Prospect.objects.all(), pipe.charlie)
+               .values_list("pk", flat=True))
+    assert seen == {pipe.p_charlie.pk, p_lent.pk}
+    stays = set(scoping.restrict_prospects(StageEntry.objects.all(), pipe.charlie,
+                                           customer="prospect__customer_id")
+                .values_list("prospect_id", flat=True))
+    assert stays == {pipe.p_charlie.pk, p_lent.pk}
+    assert selectors.prospect_get(user=pipe.charlie, pk=p_lent.pk).pk == p_lent.pk
+    record(p_lent, pipe.alice)
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.prospect_move(actor=pipe.charlie, prospect=p_lent,
+                               to_stage=stage("phone_invitation"))
+    p_lent.refresh_from_db()
+    assert p_lent.stage.code == "identified"
+    assert pipe.charlie.role == Role.REP  # works prospects, but not lent ones
+
+
+def _fill_every_column(cast):
+    """bob's prospects in each open stage, and one won: seven columns with cards."""
+    codes = ["identified", "phone_invitation", "visit_recommend", "technical_exchange",
+             "negotiation", "contract"]
+    for i in range(len(codes)):
+        for _ in range(2):
+            prospect = services.prospect_open(actor=cast.bob, customer=CustomerFactory(owner=cast.bob))
+            for target in codes[1:i + 1]:
+                record(prospect, cast.bob)
+                services.prospect_move(actor=cast.bob, prospect=prospect, to_stage=stage(target))
+                prospect.refresh_from_db()
+    prospect.refresh_from_db()
+    record(prospect, cast.bob)
+    services.prospect_close_won(actor=cast.bob, prospect=prospect)
+
+
+@pytest.mark.parametrize("path, most", [
+    ("/pipeline/", 16), ("/api/v1/prospects/board", 14),
+    ("/pipeline/funnel/?group=rep", 11), ("/pipeline/funnel/?group=outlet_type", 11),
+    ("/api/v1/pipeline-funnel?group=team", 10)])
+def test_board_and_funnel_query_counts_with_every_column_filled(pipe, login, api, path, most,
+                                                                 django_assert_max_num_queries):
+    """A constant number of queries: one per column at most, never one per card or row."""
+    _fill_every_column(pipe)
+    client = api(pipe.sup) if "/api/" in path else login(pipe.sup)
+    assert client.get(path).status_code == 200
+    with django_assert_max_num_queries(most):
+        answer = client.get(path)
+    assert answer.status_code == 200
+    if path == "/pipeline/":
+        assert answer.content.decode().count('data-testid="card-') == 14  # 2 + 12, 1 won
