@@ -21,7 +21,7 @@ def _prep(model, names: list[str]):
         field = model._meta.get_field(name)
         kind = field.get_internal_type()
         if kind == "JSONField":
-            preps.append(_json_adapter())
+            preps.append(json_adapter())
         elif kind == "DateTimeField":
             preps.append(ops.adapt_datetimefield_value)
         elif kind == "DateField":
@@ -36,7 +36,7 @@ def _prep(model, names: list[str]):
     return prepare
 
 
-def _json_adapter():
+def json_adapter():
     """JSON as the JSONField stores it (json.dumps; psycopg's Jsonb on PostgreSQL), without
     the field's per-value checks (these values are the run's own lists and dicts)."""
     if connection.vendor == "postgresql":
@@ -48,12 +48,24 @@ def _json_adapter():
     return json.dumps
 
 
+def date_adapter():
+    """A date as a DateField stores it (SQLite: ISO text; PostgreSQL: the date)."""
+    return connection.ops.adapt_datefield_value
+
+
+def datetime_adapter():
+    """An aware datetime as a DateTimeField stores it (SQLite: UTC text)."""
+    return connection.ops.adapt_datetimefield_value
+
+
 def _columns(model, names):
     return [model._meta.get_field(n).column for n in names]
 
 
-def upsert(model, names: list[str], rows, *, conflict: list[str], update: list[str]) -> int:
-    """INSERT rows, or UPDATE `update` columns where `conflict` columns already match."""
+def upsert(model, names: list[str], rows, *, conflict: list[str], update: list[str],
+           prepared: bool = False) -> int:
+    """INSERT rows, or UPDATE `update` columns where `conflict` columns already match.
+    `prepared`: the rows already hold database values (json_adapter, date_adapter…)."""
     table = connection.ops.quote_name(model._meta.db_table)
     q = connection.ops.quote_name
     cols = _columns(model, names)
@@ -64,15 +76,17 @@ def upsert(model, names: list[str], rows, *, conflict: list[str], update: list[s
         update_cols = _columns(model, update)
         sql += (f" ON CONFLICT ({', '.join(q(c) for c in conflict_cols)}) DO UPDATE SET "
                 + ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in update_cols))
-    return _many(sql, _prep(model, names), rows)
+    return _many(sql, None if prepared else _prep(model, names), rows)
 
 
-def update_by_pk(model, names: list[str], rows) -> int:
+def update_by_pk(model, names: list[str], rows, *, prepared: bool = False) -> int:
     """UPDATE `names` of each row's record; each row is (*values, pk)."""
     table = connection.ops.quote_name(model._meta.db_table)
     q = connection.ops.quote_name
     sets = ", ".join(f"{q(c)} = %s" for c in _columns(model, names))
     sql = f"UPDATE {table} SET {sets} WHERE {q(model._meta.pk.column)} = %s"  # noqa: S608 (quoted names)
+    if prepared:
+        return _many(sql, None, rows)
     prepare = _prep(model, names)
     return _many(sql, lambda row: [*prepare(row[:-1]), row[-1]], rows)
 
@@ -82,7 +96,7 @@ def _many(sql, prepare, rows) -> int:
     batch = []
     with connection.cursor() as cursor:
         for row in rows:
-            batch.append(prepare(row))
+            batch.append(row if prepare is None else prepare(row))
             if len(batch) >= CHUNK:
                 cursor.executemany(sql, batch)
                 count += len(batch)
