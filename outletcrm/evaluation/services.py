@@ -25,6 +25,7 @@ REFUSAL_QUIET_DAYS days is not proposed again.
 """
 
 import datetime
+import json
 import time
 from decimal import Decimal, InvalidOperation
 
@@ -477,11 +478,10 @@ def _score_and_store(rows, definition, version, scoring_model, values, behaviour
     The hot loop of the run (100,000 customers × every indicator): each indicator's scorer is
     built once and applied to a chunk of customers at a time; rows are handed to the bulk
     upsert already in the database's terms (constants adapted once, not per row)."""
-    scorers = [(values.get(ind["code"], {}).get, scoring.line_scorer(
+    scorers = [(values.get(ind["code"], {}).get, _memo_line(scoring.line_scorer(
         standard=ind["standard"], effective_weight=ind["effective_weight"],
-        direction=ind["direction"], cap=ind["cap"])) for ind in definition["indicators"]]
+        direction=ind["direction"], cap=ind["cap"]))) for ind in definition["indicators"]]
     bands = [(float(band["min_score"]), band) for band in definition["bands"]]
-    as_json = bulk.json_adapter()
     as_date = bulk.date_adapter()
     model_pk, version_pk = scoring_model.pk, version.pk
     day_value = as_date(day)
@@ -494,19 +494,41 @@ def _score_and_store(rows, definition, version, scoring_model, values, behaviour
         for start in range(0, len(ids), bulk.CHUNK):
             chunk = ids[start:start + bulk.CHUNK]
             columns = [[line(get(cid)) for cid in chunk] for get, line in scorers]
-            for customer_id, lines in zip(chunk, zip(*columns, strict=True), strict=True):
-                total = scoring.add_points(lines)
+            for customer_id, scored in zip(chunk, zip(*columns, strict=True), strict=True):
+                total = scoring.add_points(line for line, _json in scored)
                 band = next((band for low, band in bands if total >= low), None)
                 value, orders, last_day = behaviour.get(customer_id) or (zero, 0, None)
                 results[customer_id] = (total, band, value, orders, last_day)
+                # The lines' JSON, as json.dumps writes the list of lines, from each line's.
+                lines_json = "[" + ", ".join(text for _line, text in scored) + "]"
                 yield (customer_id, model_pk, version_pk, Decimal(str(total)),
-                       band["grade"] if band else "", as_json(lines), value, orders,
+                       band["grade"] if band else "", lines_json, value, orders,
                        None if last_day is None else as_date(last_day), day_value, now_value)
 
     with transaction.atomic():
         bulk.upsert(Evaluation, EVALUATION_COLUMNS, records(), prepared=True,
                     conflict=["customer", "scoring_model"], update=EVALUATION_COLUMNS[2:])
     return results
+
+
+def _memo_line(line):
+    """`line` remembering its answers, each with its JSON text: many actual values repeat
+    across customers (counts, days, percentages, hand-entered marks), so most lines are
+    scored and written out once."""
+    known: dict = {}
+
+    def remembered(actual):
+        try:
+            return known[actual]
+        except KeyError:
+            scored = line(actual)
+            answer = known[actual] = (scored, json.dumps(scored))
+            return answer
+        except TypeError:  # not hashable: not remembered
+            scored = line(actual)
+            return scored, json.dumps(scored)
+
+    return remembered
 
 
 def _pareto_values(run, evaluations, full: bool) -> list[Decimal]:
@@ -565,28 +587,32 @@ def _classify(run, rows, evaluations, rules, day, actor, *, everyone: bool
             **common,
         }
         wanted[customer_id] = (change, facts, class_id, abc_id, team_id)
-    return _write_proposals(run, wanted, rules, day, actor)
+    return _write_proposals(run, wanted, rules, actor, everyone=everyone)
 
 
 PROPOSAL_FIELDS = ["from_class", "from_abc", "change_class", "to_class", "change_abc", "to_abc",
                    "facts", "run", "status", "decided_at"]
 
 
-def _write_proposals(run, wanted, rules, day, actor) -> tuple[int, int, int]:
+def _write_proposals(run, wanted, rules, actor, *, everyone: bool) -> tuple[int, int, int]:
     """Insert, update or withdraw each scored customer's pending proposal: plain rows in and
     out (no model instance per proposal), written by compiled bulk statements."""
-    ids = list(wanted)
     pending: dict[int, int] = {}  # customer → its pending proposal
     refused: set[tuple] = set()
     quiet = timezone.now() - datetime.timedelta(days=REFUSAL_QUIET_DAYS)
-    for start in range(0, len(ids), sources.IN_CHUNK):
-        chunk = ids[start:start + sources.IN_CHUNK]
-        pending.update((cid, pk) for pk, cid in ClassProposal.objects.filter(
-            customer_id__in=chunk, status=ProposalStatus.PENDING).order_by().values_list(
-                "pk", "customer_id"))
-        for cid, to_class, change_class, to_abc, change_abc in ClassProposal.objects.filter(
-                customer_id__in=chunk, status=ProposalStatus.REFUSED,
-                decided_at__gte=quiet).order_by().values_list(
+    # A run of everyone reads all pending and recently refused proposals at once; a run of
+    # some customers reads theirs, a chunk of ids at a time.
+    chunks = [None] if everyone else [
+        list(wanted)[start:start + sources.IN_CHUNK]
+        for start in range(0, len(wanted), sources.IN_CHUNK)]
+    for chunk in chunks:
+        proposals = ClassProposal.objects.order_by()
+        if chunk is not None:
+            proposals = proposals.filter(customer_id__in=chunk)
+        pending.update((cid, pk) for pk, cid in proposals.filter(
+            status=ProposalStatus.PENDING).values_list("pk", "customer_id"))
+        for cid, to_class, change_class, to_abc, change_abc in proposals.filter(
+                status=ProposalStatus.REFUSED, decided_at__gte=quiet).values_list(
                     "customer_id", "to_class_id", "change_class", "to_abc_id", "change_abc"):
             refused.add((cid, to_class if change_class else "-", to_abc if change_abc else "-"))
     now = timezone.now()

@@ -181,19 +181,18 @@ def order_behaviour(day, customer_ids=None) -> dict[int, tuple]:
     return result
 
 
-def _in_chunks(template: str, params: dict, customer_ids, column: str, column2: str = ""):
+def _in_chunks(template: str, params: dict, customer_ids, column: str):
     """(sql, params) for everyone, or one pair per chunk of the given customers: the
-    template's {customers} (and {customers2}) become `AND column IN (…)`."""
+    template's {customers} becomes `AND column IN (…)`."""
     if customer_ids is None:
-        yield template.format(customers="", customers2=""), dict(params)
+        yield template.format(customers=""), dict(params)
         return
     for chunk in _chunks(customer_ids):
         if not chunk:
             continue
         names = [f"c{n}" for n in range(len(chunk))]
         placeholders = ", ".join(f"%({name})s" for name in names)
-        sql = template.format(customers=f"AND {column} IN ({placeholders})",
-                              customers2=f"AND {column2} IN ({placeholders})" if column2 else "")
+        sql = template.format(customers=f"AND {column} IN ({placeholders})")
         yield sql, {**params, **dict(zip(names, chunk, strict=True))}
 
 
@@ -251,33 +250,39 @@ PAYMENT_KEYS = {
 def _payment_sql(vendor: str) -> str:
     """Per customer, over the orders due in the window: how many, how many paid in full by the
     end of the due day (local time), and the longest delay in days — to the day of the last
-    payment when paid in full, else to the run day. One statement: the payments grouped per
-    order inside, the orders grouped per customer outside."""
+    payment when paid in full, else to the run day.
+
+    One statement in one pass: each order of the window joined with its payments and grouped
+    by order inside, the orders grouped per customer outside. (Grouping the payments in a
+    subquery of their own and joining that to the orders, as before, had PostgreSQL compute
+    the whole subquery again in each parallel worker: three times the work.)"""
     if vendor == "postgresql":
-        paid_day = "(p.paid_at AT TIME ZONE %(tz)s)::date"
+        # Paid by the end of the due day, local time: before the next day's local midnight.
+        on_time = "p.paid_at < ((o.due_date + 1)::timestamp AT TIME ZONE %(tz)s)"
+        last_day = "(MAX(p.paid_at) AT TIME ZONE %(tz)s)::date"
         diff = "({a} - {b})"
         today = "%(day)s::date"
     else:
-        paid_day = "date(p.paid_at, %(offset)s)"
+        on_time = "date(p.paid_at, %(offset)s) <= o.due_date"
+        last_day = "date(MAX(p.paid_at), %(offset)s)"
         diff = "CAST(julianday({a}) - julianday({b}) AS INTEGER)"
         today = "%(day)s"
     per_order = (
-        "SELECT p.order_id AS order_id, SUM(p.amount) AS paid, "  # noqa: S608 - values are parameters
-        f"SUM(CASE WHEN {paid_day} <= o2.due_date THEN p.amount ELSE 0 END) AS on_time, "
-        f"MAX({paid_day}) AS last_day "
-        "FROM orders_payment p JOIN orders_order o2 ON o2.id = p.order_id "
-        "WHERE o2.due_date >= %(first)s AND o2.due_date < %(day)s "
-        "AND o2.status <> 'cancelled' {customers2} GROUP BY p.order_id")
-    late = diff.format(a="pay.last_day", b="o.due_date")
-    open_late = diff.format(a=today, b="o.due_date")
-    return (
-        "SELECT o.customer_id, COUNT(*), "  # noqa: S608 - fixed SQL; values are parameters
-        "SUM(CASE WHEN COALESCE(pay.on_time, 0) >= o.total THEN 1 ELSE 0 END), "
-        "MAX(CASE WHEN COALESCE(pay.on_time, 0) >= o.total THEN 0 "
-        f"WHEN COALESCE(pay.paid, 0) >= o.total THEN {late} ELSE {open_late} END) "
-        f"FROM orders_order o LEFT JOIN ({per_order}) pay ON pay.order_id = o.id "
+        "SELECT o.customer_id AS customer_id, o.total AS total, o.due_date AS due_date, "  # noqa: S608 - values are parameters
+        "COALESCE(SUM(p.amount), 0) AS paid, "
+        f"COALESCE(SUM(CASE WHEN {on_time} THEN p.amount END), 0) AS on_time, "
+        f"{last_day} AS last_day "
+        "FROM orders_order o LEFT JOIN orders_payment p ON p.order_id = o.id "
         "WHERE o.due_date >= %(first)s AND o.due_date < %(day)s AND o.status <> 'cancelled' "
-        "{customers} GROUP BY o.customer_id")
+        "{customers} GROUP BY o.id")
+    late = diff.format(a="last_day", b="due_date")
+    open_late = diff.format(a=today, b="due_date")
+    return (
+        "SELECT customer_id, COUNT(*), "  # noqa: S608 - fixed SQL; values are parameters
+        "SUM(CASE WHEN on_time >= total THEN 1 ELSE 0 END), "
+        "MAX(CASE WHEN on_time >= total THEN 0 "
+        f"WHEN paid >= total THEN {late} ELSE {open_late} END) "
+        f"FROM ({per_order}) per_order GROUP BY customer_id")
 
 
 def payment_values(keys, day, customer_ids) -> dict:
@@ -295,8 +300,7 @@ def payment_values(keys, day, customer_ids) -> dict:
     template = _payment_sql(connection.vendor)
     result = {k: {} for k in keys}
     with connection.cursor() as cursor:
-        for sql, args in _in_chunks(template, params, customer_ids, "o.customer_id",
-                                    "o2.customer_id"):
+        for sql, args in _in_chunks(template, params, customer_ids, "o.customer_id"):
             cursor.execute(sql, args)
             for customer_id, count, on_time, longest in cursor.fetchall():
                 if "on_time_rate" in result:
