@@ -230,7 +230,7 @@ def _zero_fill(result, customer_ids, keys):
 def orders_changed(since) -> Iterable[int]:
     from outletcrm.orders.models import Order
 
-    # Two reads, each on its own index (orders 00xx_evalperf_change_indexes), rather than one
+    # Two reads, each on its own index (orders 0007_evalperf_change_indexes), rather than one
     # with an OR that a planner may answer by scanning every order.
     received = Order.objects.filter(received_at__gte=since).order_by().values_list(
         "customer_id", flat=True)
