@@ -30,40 +30,69 @@ def effective_weights(weights: list) -> list[float]:
     return [round(float(w) * 100 / total, 4) for w in weights]
 
 
+_MISSING = LineStatus.MISSING.value
+_ZERO_STANDARD = LineStatus.ZERO_STANDARD.value
+_SCORED = LineStatus.SCORED.value
+_CAPPED = LineStatus.CAPPED.value
+
+
+def line_scorer(*, standard, effective_weight: float, direction: str, cap):
+    """A function actual → line [actual, ratio, points, status] of one indicator: the
+    arithmetic above, with the indicator's constants bound once (a run scores 100,000
+    customers × every indicator through it)."""
+    standard = float(standard)
+    cap = float(cap)
+    weight = effective_weight
+    lower = direction == Direction.LOWER
+
+    if standard == 0:
+        def line(actual):
+            if actual is None:
+                return [None, None, 0.0, _MISSING]
+            return [round(float(actual), 2), None, 0.0, _ZERO_STANDARD]
+        return line
+
+    def line(actual):
+        if actual is None:
+            return [None, None, 0.0, _MISSING]
+        actual = float(actual)
+        if lower:
+            ratio = cap if actual <= 0 else standard / actual
+        else:
+            ratio = actual / standard
+        if ratio < 0.0:
+            ratio = 0.0
+        if ratio > cap:
+            return [round(actual, 2), round(cap, 4), round(weight * cap, 2), _CAPPED]
+        return [round(actual, 2), round(ratio, 4), round(weight * ratio, 2), _SCORED]
+
+    return line
+
+
 def score_line(*, actual, standard, effective_weight: float, direction: str,
                cap) -> tuple[float | None, float, str]:
     """(ratio, points, status) of one indicator."""
-    if actual is None:
-        return None, 0.0, LineStatus.MISSING.value
-    standard = float(standard)
-    cap = float(cap)
-    actual = float(actual)
-    if standard == 0:
-        return None, 0.0, LineStatus.ZERO_STANDARD.value
-    if direction == Direction.LOWER:
-        ratio = cap if actual <= 0 else standard / actual
-    else:
-        ratio = actual / standard
-    ratio = max(ratio, 0.0)
-    status = LineStatus.SCORED.value
-    if ratio > cap:
-        ratio, status = cap, LineStatus.CAPPED.value
-    return round(ratio, 4), round(effective_weight * ratio, 2), status
+    _actual, ratio, points, status = line_scorer(
+        standard=standard, effective_weight=effective_weight, direction=direction,
+        cap=cap)(actual)
+    return ratio, points, status
+
+
+def add_points(lines) -> float:
+    """The total of the lines' points, rounded to 0.01 (added one by one, left to right)."""
+    total = 0.0
+    for line in lines:
+        total += line[2]
+    return round(total, 2)
 
 
 def score(definition: dict, values: dict) -> tuple[float, str, list]:
     """(total, grade, lines) of one customer: `values` maps indicator code → actual (None or
     absent: missing). Lines are [actual, ratio, points, status] in the definition's order."""
-    lines = []
-    total = 0.0
-    for ind in definition["indicators"]:
-        actual = values.get(ind["code"])
-        ratio, points, status = score_line(
-            actual=actual, standard=ind["standard"], effective_weight=ind["effective_weight"],
-            direction=ind["direction"], cap=ind["cap"])
-        total += points
-        lines.append([None if actual is None else round(float(actual), 2), ratio, points, status])
-    total = round(total, 2)
+    lines = [line_scorer(standard=ind["standard"], effective_weight=ind["effective_weight"],
+                         direction=ind["direction"], cap=ind["cap"])(values.get(ind["code"]))
+             for ind in definition["indicators"]]
+    total = add_points(lines)
     return total, grade_for(total, definition["bands"]), lines
 
 

@@ -25,6 +25,7 @@ REFUSAL_QUIET_DAYS days is not proposed again.
 """
 
 import datetime
+import json
 import time
 from decimal import Decimal, InvalidOperation
 
@@ -438,7 +439,8 @@ def evaluate(*, day: datetime.date | None = None, full: bool | None = None, acto
         if kind == RunKind.FULL and targets is None:
             Evaluation.objects.filter(scoring_model=scoring_model,
                                       customer__archived_at__isnull=False).delete()
-        counts = _classify(run, rows, evaluations, definition, rules, day, actor)
+        counts = _classify(run, rows, evaluations, rules, day, actor,
+                           everyone=kind == RunKind.FULL and targets is None)
         run.customers = len(rows)
         run.proposed, run.applied, run.withdrawn = counts
     run.seconds = round(time.perf_counter() - started, 3)
@@ -471,51 +473,100 @@ EVALUATION_COLUMNS = ["customer", "scoring_model", "model_version", "total", "gr
 def _score_and_store(rows, definition, version, scoring_model, values, behaviour, day,
                      now) -> dict[int, tuple]:
     """Score every customer of `rows`, upsert their evaluations; {customer: (total, band,
-    value, orders, last order)}."""
-    codes = [ind["code"] for ind in definition["indicators"]]
-    columns = [values.get(code, {}) for code in codes]
-    rules = [(float(ind["standard"]), ind["effective_weight"], ind["direction"],
-              float(ind["cap"])) for ind in definition["indicators"]]
-    bands = definition["bands"]
-    tz = timezone.get_current_timezone()
-    cent = Decimal("0.01")
+    value, orders, last order)}.
+
+    The hot loop of the run (100,000 customers × every indicator): each indicator's scorer is
+    built once and applied to a chunk of customers at a time; rows are handed to the bulk
+    upsert already in the database's terms (constants adapted once, not per row)."""
+    scorers = [(values.get(ind["code"], {}).get, _memo_line(scoring.line_scorer(
+        standard=ind["standard"], effective_weight=ind["effective_weight"],
+        direction=ind["direction"], cap=ind["cap"]))) for ind in definition["indicators"]]
+    bands = [(float(band["min_score"]), band) for band in definition["bands"]]
+    as_date = bulk.date_adapter()
+    model_pk, version_pk = scoring_model.pk, version.pk
+    day_value = as_date(day)
+    now_value = bulk.datetime_adapter()(now)
+    zero = Decimal("0.00")
     results = {}
-    records = []
-    for customer_id, *_rest in rows:
-        total = 0.0
-        lines = []
-        for (standard, weight, direction, cap), column in zip(rules, columns, strict=True):
-            actual = column.get(customer_id)
-            ratio, points, status = scoring.score_line(
-                actual=actual, standard=standard, effective_weight=weight,
-                direction=direction, cap=cap)
-            total += points
-            lines.append([None if actual is None else round(float(actual), 2), ratio, points,
-                          status])
-        total = round(total, 2)
-        band = scoring.band_for(total, bands)
-        value, orders, last = behaviour.get(customer_id, (0, 0, None))
-        last_day = last.astimezone(tz).date() if last is not None else None
-        value = Decimal(value or 0).quantize(cent)
-        results[customer_id] = (total, band, value, orders, last_day)
-        records.append((customer_id, scoring_model.pk, version.pk, Decimal(str(total)),
-                        band["grade"] if band else "", lines, value, orders, last_day, day, now))
+
+    def records():
+        ids = [row[0] for row in rows]
+        for start in range(0, len(ids), bulk.CHUNK):
+            chunk = ids[start:start + bulk.CHUNK]
+            columns = [[line(get(cid)) for cid in chunk] for get, line in scorers]
+            for customer_id, scored in zip(chunk, zip(*columns, strict=True), strict=True):
+                total = scoring.add_points(line for line, _json in scored)
+                band = next((band for low, band in bands if total >= low), None)
+                value, orders, last_day = behaviour.get(customer_id) or (zero, 0, None)
+                results[customer_id] = (total, band, value, orders, last_day)
+                # The lines' JSON, as json.dumps writes the list of lines, from each line's.
+                lines_json = "[" + ", ".join(text for _line, text in scored) + "]"
+                yield (customer_id, model_pk, version_pk, Decimal(str(total)),
+                       band["grade"] if band else "", lines_json, value, orders,
+                       None if last_day is None else as_date(last_day), day_value, now_value)
+
     with transaction.atomic():
-        bulk.upsert(Evaluation, EVALUATION_COLUMNS, records,
+        bulk.upsert(Evaluation, EVALUATION_COLUMNS, records(), prepared=True,
                     conflict=["customer", "scoring_model"], update=EVALUATION_COLUMNS[2:])
     return results
 
 
-def _classify(run, rows, evaluations, definition, rules, day, actor) -> tuple[int, int, int]:
-    """Proposals for the scored customers; (proposed, applied, withdrawn)."""
+def _memo_line(line):
+    """`line` remembering its answers, each with its JSON text: many actual values repeat
+    across customers (counts, days, percentages, hand-entered marks), so most lines are
+    scored and written out once."""
+    known: dict = {}
+
+    def remembered(actual):
+        try:
+            return known[actual]
+        except KeyError:
+            scored = line(actual)
+            answer = known[actual] = (scored, json.dumps(scored))
+            return answer
+        except TypeError:  # not hashable: not remembered
+            scored = line(actual)
+            return scored, json.dumps(scored)
+
+    return remembered
+
+
+def _pareto_values(run, evaluations, full: bool) -> list[Decimal]:
+    """The 12-month order values the Pareto cut-offs rank: every live customer's. A full run
+    has just scored all of them (and removed the archived ones' evaluations); a run of changed
+    customers reads them (one column, without the ORM's per-row conversion)."""
+    if full:
+        return [value for _total, _band, value, _orders, _last in evaluations.values()
+                if value > 0]
+    from django.db import connection
+
+    sql = ("SELECT e.value_12m FROM evaluation_evaluation e JOIN customers_customer c "
+           "ON c.id = e.customer_id WHERE e.scoring_model_id = %s AND c.archived_at IS NULL "
+           "AND e.value_12m > 0")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [run.scoring_model_id])
+        found = [row[0] for row in cursor.fetchall()]
+    # SQLite hands back the stored numbers as floats: the cents as the ORM would read them.
+    return [v if isinstance(v, Decimal) else Decimal(f"{v:.2f}") for v in found]
+
+
+def _classify(run, rows, evaluations, rules, day, actor, *, everyone: bool
+              ) -> tuple[int, int, int]:
+    """Proposals for the scored customers; (proposed, applied, withdrawn). `everyone`: the
+    run scored every live customer."""
     abc = _abc_classes()
-    values = list(Evaluation.objects.filter(
-        scoring_model_id=run.scoring_model_id, customer__archived_at__isnull=True,
-        value_12m__gt=0).values_list("value_12m", flat=True))
-    cuts = pareto_cuts(values, rules.a_share, rules.b_share)
+    cuts = pareto_cuts(_pareto_values(run, evaluations, everyone), rules.a_share,
+                       rules.b_share)
     model_name = run.scoring_model.name if run.scoring_model else ""
-    wanted: dict[int, dict] = {}
-    for customer_id, _team, class_id, abc_id in rows:
+    common = {
+        "model": model_name,
+        "a_cut": str(cuts[1]) if cuts[1].is_finite() else None,
+        "b_cut": str(cuts[2]) if cuts[2].is_finite() else None,
+        "a_share": rules.a_share, "b_share": rules.b_share,
+        "recency_days": rules.recency_days,
+    }
+    wanted: dict[int, tuple] = {}
+    for customer_id, team_id, class_id, abc_id in rows:
         total, band, value, orders, last_day = evaluations[customer_id]
         change = {}
         target_class = band["customer_class"] if band else None
@@ -525,79 +576,87 @@ def _classify(run, rows, evaluations, definition, rules, day, actor) -> tuple[in
             target_abc = _propose_abc(value, last_day, day, rules, cuts, abc)
             if target_abc.pk != abc_id:
                 change["abc_class"] = target_abc.pk
+        if not change:
+            wanted[customer_id] = (change, None, class_id, abc_id, team_id)
+            continue
         facts = {
             "model": model_name, "total": total, "grade": band["grade"] if band else "",
             "value_12m": str(value), "orders_12m": orders,
             "last_order": last_day.isoformat() if last_day else None,
             "days_since": (day - last_day).days if last_day else None,
-            "a_cut": str(cuts[1]) if cuts[1].is_finite() else None,
-            "b_cut": str(cuts[2]) if cuts[2].is_finite() else None,
-            "a_share": rules.a_share, "b_share": rules.b_share,
-            "recency_days": rules.recency_days,
+            **common,
         }
-        wanted[customer_id] = {"change": change, "facts": facts, "from_class": class_id,
-                               "from_abc": abc_id}
-    return _write_proposals(run, wanted, rules, day, actor)
+        wanted[customer_id] = (change, facts, class_id, abc_id, team_id)
+    return _write_proposals(run, wanted, rules, actor, everyone=everyone)
 
 
-def _write_proposals(run, wanted, rules, day, actor) -> tuple[int, int, int]:
-    ids = list(wanted)
-    pending: dict[int, ClassProposal] = {}
+PROPOSAL_FIELDS = ["from_class", "from_abc", "change_class", "to_class", "change_abc", "to_abc",
+                   "facts", "run", "status", "decided_at"]
+
+
+def _write_proposals(run, wanted, rules, actor, *, everyone: bool) -> tuple[int, int, int]:
+    """Insert, update or withdraw each scored customer's pending proposal: plain rows in and
+    out (no model instance per proposal), written by compiled bulk statements."""
+    pending: dict[int, int] = {}  # customer → its pending proposal
     refused: set[tuple] = set()
     quiet = timezone.now() - datetime.timedelta(days=REFUSAL_QUIET_DAYS)
-    for start in range(0, len(ids), sources.IN_CHUNK):
-        chunk = ids[start:start + sources.IN_CHUNK]
-        for p in ClassProposal.objects.filter(customer_id__in=chunk,
-                                              status=ProposalStatus.PENDING):
-            pending[p.customer_id] = p
-        for cid, to_class, change_class, to_abc, change_abc in ClassProposal.objects.filter(
-                customer_id__in=chunk, status=ProposalStatus.REFUSED,
-                decided_at__gte=quiet).values_list("customer_id", "to_class_id", "change_class",
-                                                   "to_abc_id", "change_abc"):
+    # A run of everyone reads all pending and recently refused proposals at once; a run of
+    # some customers reads theirs, a chunk of ids at a time.
+    chunks = [None] if everyone else [
+        list(wanted)[start:start + sources.IN_CHUNK]
+        for start in range(0, len(wanted), sources.IN_CHUNK)]
+    for chunk in chunks:
+        proposals = ClassProposal.objects.order_by()
+        if chunk is not None:
+            proposals = proposals.filter(customer_id__in=chunk)
+        pending.update((cid, pk) for pk, cid in proposals.filter(
+            status=ProposalStatus.PENDING).values_list("pk", "customer_id"))
+        for cid, to_class, change_class, to_abc, change_abc in proposals.filter(
+                status=ProposalStatus.REFUSED, decided_at__gte=quiet).values_list(
+                    "customer_id", "to_class_id", "change_class", "to_abc_id", "change_abc"):
             refused.add((cid, to_class if change_class else "-", to_abc if change_abc else "-"))
     now = timezone.now()
-    new, updated, withdrawn, to_apply = [], [], [], []
-    for customer_id, item in wanted.items():
-        change = item["change"]
+    as_json = bulk.json_adapter()
+    as_datetime = bulk.datetime_adapter()
+    now_value = as_datetime(now)
+    status = (ProposalStatus.APPLIED if rules.auto_apply else ProposalStatus.PENDING).value
+    decided_at = now_value if rules.auto_apply else None
+    new, updated, withdrawn, to_apply, new_teams = [], [], [], [], {}
+    for customer_id, (change, facts, from_class, from_abc, team_id) in wanted.items():
         existing = pending.get(customer_id)
-        signature = (customer_id, change.get("customer_class", "-"), change.get("abc_class", "-"))
-        if not change or signature in refused:
+        if not change or (customer_id, change.get("customer_class", "-"),
+                          change.get("abc_class", "-")) in refused:
             if existing is not None:
-                withdrawn.append(existing.pk)
+                withdrawn.append(existing)
             continue
-        proposal = existing or ClassProposal(customer_id=customer_id, proposed_at=now)
-        proposal.from_class_id = item["from_class"]
-        proposal.from_abc_id = item["from_abc"]
-        proposal.change_class = "customer_class" in change
-        proposal.to_class_id = change.get("customer_class", item["from_class"])
-        proposal.change_abc = "abc_class" in change
-        proposal.to_abc_id = change.get("abc_class", item["from_abc"])
-        proposal.facts = item["facts"]
-        proposal.run_id = run.pk
+        change_class = "customer_class" in change
+        to_class = change.get("customer_class", from_class)
+        change_abc = "abc_class" in change
+        to_abc = change.get("abc_class", from_abc)
+        values = [from_class, from_abc, change_class, to_class, change_abc, to_abc,
+                  as_json(facts), run.pk, status, decided_at]
+        if existing is not None:
+            updated.append([*values, existing])
+        else:
+            new.append([customer_id, now_value, "", *values])
+            if team_id:
+                new_teams[team_id] = new_teams.get(team_id, 0) + 1
         if rules.auto_apply:
-            proposal.status = ProposalStatus.APPLIED
-            proposal.decided_at = now
-            to_apply.append(proposal)
-        (updated if existing is not None else new).append(proposal)
-    fields = ["from_class", "from_abc", "change_class", "to_class", "change_abc", "to_abc",
-              "facts", "run", "status", "decided_at"]
-
-    def values(p):
-        return [p.from_class_id, p.from_abc_id, p.change_class, p.to_class_id, p.change_abc,
-                p.to_abc_id, p.facts, p.run_id, p.status, p.decided_at]
+            to_apply.append(ClassProposal(
+                customer_id=customer_id, change_class=change_class, to_class_id=to_class,
+                change_abc=change_abc, to_abc_id=to_abc, facts=facts))
 
     with transaction.atomic():
         for start in range(0, len(withdrawn), sources.IN_CHUNK):
             ClassProposal.objects.filter(pk__in=withdrawn[start:start + sources.IN_CHUNK]).update(
                 status=ProposalStatus.WITHDRAWN, decided_at=now)
-        bulk.update_by_pk(ClassProposal, fields, ([*values(p), p.pk] for p in updated))
-        bulk.upsert(ClassProposal, ["customer", "proposed_at", "note", *fields],
-                    ([p.customer_id, p.proposed_at, "", *values(p)] for p in new),
-                    conflict=[], update=[])
+        bulk.update_by_pk(ClassProposal, PROPOSAL_FIELDS, updated, prepared=True)
+        bulk.upsert(ClassProposal, ["customer", "proposed_at", "note", *PROPOSAL_FIELDS], new,
+                    prepared=True, conflict=[], update=[])
         if to_apply:
             _apply(to_apply, actor=None, note=APPLIED_NOTE)
     if not rules.auto_apply and new:
-        transaction.on_commit(lambda: _notify_supervisors(run, [p.customer_id for p in new]))
+        transaction.on_commit(lambda: _notify_supervisors(run, new_teams))
     return len(new) + len(updated), len(to_apply), len(withdrawn)
 
 
@@ -627,19 +686,14 @@ def _apply(proposals, *, actor, note) -> int:
                                  note_params_of=lambda cid: reason_params(facts_of[cid]))
 
 
-def _notify_supervisors(run, customer_ids) -> None:
-    """One notification per supervisor whose team has new proposals in this run."""
+def _notify_supervisors(run, teams: dict[int, int]) -> None:
+    """One notification per supervisor whose team has new proposals in this run ({team:
+    count of the team's customers with a new proposal})."""
     from django.urls import reverse
 
     from outletcrm.notifications.services import notify
     from outletcrm.org.models import Role, User
 
-    teams: dict[int, int] = {}
-    for start in range(0, len(customer_ids), sources.IN_CHUNK):
-        chunk = customer_ids[start:start + sources.IN_CHUNK]
-        for team_id in Customer.objects.filter(pk__in=chunk).values_list("team_id", flat=True):
-            if team_id:
-                teams[team_id] = teams.get(team_id, 0) + 1
     link = reverse("evaluation:proposals")
     for sup in User.objects.filter(role=Role.SUPERVISOR, is_active=True, team_id__in=list(teams)):
         notify(user=sup, kind="evaluation.proposals",

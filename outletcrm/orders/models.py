@@ -135,7 +135,12 @@ class Order(models.Model):
         verbose_name_plural = _("Orders")
         indexes = [models.Index(fields=["customer", "-ordered_at"]),
                    models.Index(fields=["rep", "-ordered_at"]),
-                   models.Index(fields=["status", "-ordered_at"])]
+                   models.Index(fields=["status", "-ordered_at"]),
+                   # Orders received or cancelled since a moment: the evaluation's run of
+                   # changed customers (evaluation.sources.orders_changed).
+                   models.Index(fields=["received_at"], name="order_received_idx"),
+                   models.Index(fields=["cancelled_at"], name="order_cancelled_idx",
+                                condition=models.Q(cancelled_at__isnull=False))]
 
     def __str__(self) -> str:
         return self.code
@@ -193,6 +198,8 @@ class Payment(models.Model):
         ordering = ["-paid_at", "-pk"]
         verbose_name = _("Payment")
         verbose_name_plural = _("Payments")
+        # Payments received since a moment (evaluation.sources.payments_changed).
+        indexes = [models.Index(fields=["received_at"], name="payment_received_idx")]
 
     def __str__(self) -> str:
         return f"{self.order} {self.amount}"
