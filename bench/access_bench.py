@@ -139,16 +139,27 @@ def bench_page(reps, custodian) -> list[str]:
         starts_on=today, ends_on=today + datetime.timedelta(days=1))
     access_services.borrow_decide(actor=custodian, borrow=borrow, approve=True)
     ids = list(Customer.objects.filter(owner=rep).values_list("pk", flat=True))
+    from django.db import connection
     from django.test.client import ClientHandler
 
     class TimedHandler(ClientHandler):
-        """Notes when the response is ready (before close() and request_finished)."""
+        """Notes when the response is ready (before close() and request_finished) and how
+        many queries ran before it."""
 
         ready = 0.0
+        queries = 0
 
         def get_response(self, request):
-            response = super().get_response(request)
+            count = [0]
+
+            def counter(execute, sql, params, many, context):
+                count[0] += 1
+                return execute(sql, params, many, context)
+
+            with connection.execute_wrapper(counter):
+                response = super().get_response(request)
             TimedHandler.ready = time.perf_counter()
+            TimedHandler.queries = count[0]
             return response
 
     from outletcrm.core.models import AccessLog
@@ -161,7 +172,7 @@ def bench_page(reps, custodian) -> list[str]:
     for pk in ids[:30]:  # warm up
         client.get(f"/customers/{pk}/")
     logged_before = AccessLog.objects.count()
-    on, off, on_worker, off_worker = [], [], [], []
+    on, off, on_worker, off_worker, queries_on, queries_off = [], [], [], [], [], []
     # Paired: each customer is fetched once with the log and once without, in random order.
     plan = []
     for _ in range(SAMPLES):
@@ -175,6 +186,7 @@ def bench_page(reps, custodian) -> list[str]:
         response = client.get(f"/customers/{pk}/")
         end = time.perf_counter()
         (on if logging else off).append((TimedHandler.ready - start) * 1000)
+        (queries_on if logging else queries_off).append(TimedHandler.queries)
         (on_worker if logging else off_worker).append((end - start) * 1000)
         assert response.status_code == 200
     customer_views.access_record = real
@@ -224,7 +236,9 @@ def bench_page(reps, custodian) -> list[str]:
         f"{pct(on, 50) - pct(off, 50):.2f} ms. "
         f"Worker time (the INSERT after the response) at the p95: {added_worker:+.2f} ms, "
         f"p50 {pct(on_worker, 50) - pct(off_worker, 50):+.2f} ms. Rows written: {logged} of "
-        f"{SAMPLES} logged views.",
+        f"{SAMPLES} logged views. Queries before the response is ready: "
+        f"{statistics.median(queries_on):.0f} with the log, {statistics.median(queries_off):.0f} "
+        f"without (median; max {max(queries_on)} / {max(queries_off)}).",
         "",
     ]
 
@@ -251,7 +265,7 @@ def bench_report(reps, others, custodian) -> list[str]:
             "ip, user_agent, path) "
             "SELECT (%s::bigint[])[1 + (g %% %s)], "
             "%s::timestamptz + ((g / %s) || ' days')::interval "
-            "  + ((7 * 3600 + (g * 7919) %% (14 * 3600)) || ' seconds')::interval, "
+            "  + ((7 * 3600 + (g::bigint * 7919) %% (14 * 3600)) || ' seconds')::interval, "
             "CASE WHEN g %% 997 = 0 THEN 'export' WHEN g %% 211 = 0 THEN 'print' "
             "     WHEN g %% 5 = 0 THEN 'api_view' ELSE 'view' END, "
             "CASE WHEN g %% 997 = 0 THEN NULL ELSE 1 + (g * 31) %% %s END, "

@@ -464,7 +464,6 @@ def return_create(
                 raise ValidationError({"client_id": _("This client id belongs to another record.")})
             return existing, False
     _refuse_unless_trading(actor)
-    scoping.ensure_writable(actor, customer)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason.")})
@@ -472,9 +471,10 @@ def return_create(
         raise ValidationError({"kind": _("Choose a return, a claim or a discount.")})
     amount = _money(amount, "amount")
     _lock_customer(customer.pk)
+    if order is not None and order.customer_id != customer.pk:
+        raise ValidationError({"order": _("The order belongs to another customer.")})
+    scoping.ensure_writable(actor, customer)  # a borrowed customer is read-only (借阅制度)
     if order is not None:
-        if order.customer_id != customer.pk:
-            raise ValidationError({"order": _("The order belongs to another customer.")})
         order = _locked(order)
         _refuse_when_cancelled(order)
         on_order = order_balance(order)
