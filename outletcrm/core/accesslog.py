@@ -83,6 +83,8 @@ def flush() -> None:
 
 
 def _request_started(**kwargs) -> None:
+    if getattr(_state, "pending", None):  # a server that never closed the last response
+        _request_finished()
     _state.pending = []
 
 
