@@ -19,7 +19,7 @@ from outletcrm.core import files, params, scoping
 from outletcrm.core.accesslog import Action, access_record
 from outletcrm.core.audit import audit_record
 from outletcrm.core.models import AuditEvent, ExportRequest
-from outletcrm.customers import exports, importexport
+from outletcrm.customers import exports, importexport, privacy
 from outletcrm.customers import selectors as customer_selectors
 
 PAGE_SIZE = 50
@@ -216,7 +216,12 @@ def print_card_view(request: HttpRequest, pk: int) -> HttpResponse:
     access_record(request, customers=[customer], action=Action.PRINT)
     audit_record(action=AuditEvent.Action.PRINT, actor=request.user, object_type="customer",
                  row_count=1, detail={"customer": customer.pk, "code": customer.code})
+    # Contacts' mobiles follow the privacy rules (customers/privacy.py): in full only for a
+    # role that sees them in full; masked for everyone else, with no "show" on paper.
+    personal = privacy.personal_view(request)
+    contacts = [(contact, personal.display(contact, "mobile", customer=customer))
+                for contact in customer.contacts.all()]
     return render(request, "access/print_card.html", {
-        "customer": customer, "contacts": customer.contacts.all(),
+        "customer": customer, "contacts": contacts,
         "watermark": importexport.watermark_text(request.user),
         "borrowed": not scoping.in_own_scope(request.user, customer)})

@@ -34,3 +34,7 @@ class CoreConfig(AppConfig):
             post_save.connect(workcal.invalidate, sender=model, dispatch_uid=f"workcal-{model}")
             post_delete.connect(workcal.invalidate, sender=model,
                                 dispatch_uid=f"workcal-del-{model}")
+
+        # The access log writes a request's rows when the request finishes (core.accesslog):
+        # connect its request signals before the first request.
+        from outletcrm.core import accesslog  # noqa: F401

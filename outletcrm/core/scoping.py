@@ -103,6 +103,32 @@ def _borrowed_items(user: User):
         request__starts_at__lte=now, request__ends_at__gt=now).values("customer_id")
 
 
+def only_borrowed(user: User, customer) -> bool:
+    """Whether `user` reaches `customer` only through a borrowing grant holding now: outside
+    the role's own scope and lent. A query only when the customer is outside the own scope."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if in_own_scope(user, customer):
+        return False
+    from outletcrm.core.models import BorrowItem
+
+    return BorrowItem.objects.filter(customer_id=customer.pk,
+                                     customer_id__in=borrowed_customer_ids(user)).exists()
+
+
+def ensure_not_borrowed(user: User, customer) -> None:
+    """Refuse a change that a user makes to a customer lent to them (read-only, 借阅制度).
+    Field work (orders, visits, plans, tasks) asks this rather than `ensure_writable`: an
+    offline upload of work done before a hand-over reaches a customer no longer in the rep's
+    scope and is the field services' to judge; only the borrowed case is refused here."""
+    if only_borrowed(user, customer):
+        from django.core.exceptions import PermissionDenied
+        from django.utils.translation import gettext as _
+
+        raise PermissionDenied(_("This customer is lent to you read-only; it cannot be "
+                                 "changed."))
+
+
 def customer_write_q(user: User, *, via: str = "") -> Q | None:
     """The customers `user` may change: the role's own scope, without borrowed ones (a
     borrowed customer is read-only); None means no restriction."""

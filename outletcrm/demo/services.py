@@ -346,6 +346,10 @@ def demo_seed(
         from outletcrm.demo.governance import seed_governance
 
         seed_governance()
+        # The custodian's desk, access side: a borrowing request and an access anomaly.
+        from outletcrm.demo.access import seed_access
+
+        seed_access(now=now, seed=seed)
         # A completed handover in the history (privacy and handover, issue 10).
         from outletcrm.demo.handover import seed_handover
 
@@ -382,6 +386,9 @@ def demo_reset() -> dict[str, int]:
     from outletcrm.demo.governance import governance_reset
 
     governance_reset()  # archive change requests protect their requesters
+    from outletcrm.demo.access import access_reset
+
+    access_reset()  # the access log keeps plain user ids: clear the demo logins' rows
     from outletcrm.demo.development import development_reset
 
     development_reset()  # sweeps and reports protect customers, teams and logins

@@ -214,6 +214,7 @@ def order_create(
                 raise ValidationError({"client_id": _("This client id belongs to another record.")})
             return existing, False
     _refuse_unless_trading(actor)
+    scoping.ensure_not_borrowed(actor, customer)  # a borrowed customer is read-only (借阅制度)
     if customer.is_archived:
         raise ValidationError({"customer": _("This customer is archived.")})
     if not lines or not isinstance(lines, list | tuple):
@@ -283,6 +284,7 @@ def _refuse_when_cancelled(order: Order) -> None:
 def order_confirm(*, actor: User, order: Order) -> Order:
     """Confirm a submitted order (the company accepts it for delivery): not by its taker."""
     order = _locked(order)
+    scoping.ensure_not_borrowed(actor, order.customer)
     _refuse_when_cancelled(order)
     if order.status != OrderStatus.SUBMITTED:
         raise ValidationError({"status": _("Only a submitted order can be confirmed.")})
@@ -302,6 +304,7 @@ def order_confirm(*, actor: User, order: Order) -> Order:
 def order_deliver(*, actor: User, order: Order) -> Order:
     """Mark a confirmed order as delivered to the outlet: not by its taker."""
     order = _locked(order)
+    scoping.ensure_not_borrowed(actor, order.customer)
     _refuse_when_cancelled(order)
     if order.status != OrderStatus.CONFIRMED:
         raise ValidationError({"status": _("Only a confirmed order can be delivered.")})
@@ -329,6 +332,7 @@ def order_cancel(*, actor: User, order: Order, reason: str) -> Order:
         raise ValidationError({"reason": _("Give a reason for cancelling.")})
     _lock_customer(order.customer_id)
     order = _locked(order)
+    scoping.ensure_not_borrowed(actor, order.customer)
     if order.status == OrderStatus.CANCELLED:
         raise ValidationError(_("This order is already cancelled."))
     if order.status == OrderStatus.DELIVERED:
@@ -382,6 +386,7 @@ def payment_record(
     # take more than is owed.
     _lock_customer(order.customer_id)
     order = _locked(order)
+    scoping.ensure_not_borrowed(actor, order.customer)
     _refuse_when_cancelled(order)
     amount = _money(amount, "amount")
     paid_at = _moment(paid_at, "paid_at") if paid_at else timezone.now()
@@ -466,9 +471,10 @@ def return_create(
         raise ValidationError({"kind": _("Choose a return, a claim or a discount.")})
     amount = _money(amount, "amount")
     _lock_customer(customer.pk)
+    if order is not None and order.customer_id != customer.pk:
+        raise ValidationError({"order": _("The order belongs to another customer.")})
+    scoping.ensure_not_borrowed(actor, customer)  # a borrowed customer is read-only (借阅制度)
     if order is not None:
-        if order.customer_id != customer.pk:
-            raise ValidationError({"order": _("The order belongs to another customer.")})
         order = _locked(order)
         _refuse_when_cancelled(order)
         on_order = order_balance(order)

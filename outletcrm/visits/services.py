@@ -116,6 +116,7 @@ def plan_add_stop(*, actor: User, rep: User, date: datetime.date, customer: Cust
         origin = StopOrigin.SUPERVISOR
     else:
         raise PermissionDenied(_("You cannot change this rep's plan."))
+    scoping.ensure_not_borrowed(actor, customer)  # a borrowed customer is read-only (借阅制度)
     if customer.is_archived:
         raise ValidationError({"customer": _("This customer is archived.")})
     earliest, latest = params.plan_window()
@@ -325,6 +326,7 @@ def visit_check_in(
         if existing.rep_id != actor.pk:
             raise ValidationError({"client_id": _("This client id belongs to another record.")})
         return existing, False
+    scoping.ensure_not_borrowed(actor, customer)  # a borrowed customer is read-only (借阅制度)
     if kind not in VisitKind.values:
         raise ValidationError({"kind": _("Unknown visit kind.")})
     if kind == VisitKind.RIDE_ALONG and not scoping.is_field_supervisor(actor):
@@ -757,6 +759,9 @@ def task_add(*, actor: User, rep: User, title, due_date=None, customer: Customer
     if len(title) > 200:
         raise ValidationError({"title": _("Keep the task under 200 characters.")})
     _task_customer_check(rep, customer)
+    if customer is not None:  # a borrowed customer is read-only, for the rep and the adder
+        for person in {actor, rep}:
+            scoping.ensure_not_borrowed(person, customer)
     today = timezone.localdate()
     if due_date in (None, ""):
         due_date = (None if title_message else due_date_in(title, today)) or today

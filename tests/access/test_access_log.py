@@ -141,3 +141,40 @@ def test_report_page_query_count(cast, login, django_assert_max_num_queries):
     client = login(cast.custodian)
     with django_assert_max_num_queries(12):
         assert client.get("/access/report/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_inside_a_request_the_row_is_written_when_the_request_finishes(cast):
+    """The page never waits for the log: during the request the row is only kept; the one
+    INSERT runs on request_finished (after the response has gone out), outside one at once."""
+    from django.test import RequestFactory
+
+    from outletcrm.core import accesslog
+
+    request = RequestFactory().get(f"/customers/{cast.alice_customer.pk}/")
+    request.user = cast.alice
+    accesslog._request_started()
+    try:
+        accesslog.access_record(request, customers=[cast.alice_customer], action="view")
+        accesslog.access_record(request, action="export", row_count=12)
+        assert AccessLog.objects.count() == 0
+    finally:
+        accesslog._request_finished()
+    assert sorted(AccessLog.objects.values_list("action", "row_count")) == [
+        ("export", 12), ("view", 1)]
+    accesslog.access_record(request, customers=[cast.alice_customer], action="print")
+    assert AccessLog.objects.filter(action="print").count() == 1
+
+
+@pytest.mark.django_db
+def test_printed_card_masks_contacts_mobiles_unless_the_role_sees_them(cast, login):
+    from tests.factories import ContactFactory
+
+    ContactFactory(customer=cast.alice_customer, name="王店长", mobile="13812345678")
+    url = f"/access/print/{cast.alice_customer.pk}/"
+    owner = login(cast.alice).get(url).content.decode()
+    assert "13812345678" in owner  # the owner rep sees the number in full
+    for keeper in (cast.custodian, cast.mgr_zj):  # roles that may only ask, per field, logged
+        page = login(keeper).get(url).content.decode()
+        assert "13812345678" not in page and "138****5678" in page
+        assert 'data-reveal="mobile"' not in page  # no "show" button on paper
