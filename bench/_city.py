@@ -1,9 +1,15 @@
 """Generated Hangzhou-like city data for the routing benchmarks (no real addresses)."""
 
 import random
+import sys
+from pathlib import Path
 
-from outletcrm.routing.engine import visit_windows
-from outletcrm.routing.problem import DayProblem, Place, Shift, Stop
+# This checkout's outletcrm, not the one installed in the virtualenv (which may be another
+# checkout): the benchmarks measure the code next to them.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from outletcrm.routing.engine import visit_windows  # noqa: E402
+from outletcrm.routing.problem import DayProblem, Place, Shift, Stop  # noqa: E402
 
 # Around West Lake / Wulin, Hangzhou; a rep's district is a few kilometres across.
 CENTRE = (30.2741, 120.1551)

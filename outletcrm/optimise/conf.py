@@ -7,7 +7,7 @@ An installation changes these from the environment without code (outletcrm/setti
                            (options as JSON in ROUTING_TRAVEL_OPTIONS)
   ROUTING_ROAD_FACTOR      straight-line detour factor (1.3)
   ROUTING_DEFAULT_MODE     walk | ebike | car (ebike)
-  ROUTING_DAY_SECONDS      wall-clock cap of a day optimisation (1)
+  ROUTING_DAY_SECONDS      CPU-time cap of a day's search (1; wall clock capped at 4×)
   ROUTING_DESIGN_SECONDS   wall-clock cap of a weekly design / territory split (30)
   ROUTING_WORK_START/END   working hours when the rep has none of their own (08:30–17:30)
   ROUTING_OFFICE           "lat,lng" of the office (WGS-84), the default start point

@@ -13,7 +13,9 @@ but it is recorded as a job as well, so pages and the API read every result the 
 
 import dataclasses
 import datetime
+import hashlib
 import itertools
+import json
 import logging
 import math
 import time
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -40,6 +43,7 @@ from outletcrm.optimise.models import (
     TransportMode,
 )
 from outletcrm.org.models import Role, Team, User
+from outletcrm.routing import engine
 from outletcrm.routing.design import (
     CYCLE_WEEKS,
     Outlet,
@@ -74,6 +78,10 @@ PROGRESS_EVERY_S = 1.0
 # Weight of a stop when a day cannot hold them all: frequent (key) customers are kept first.
 PRIORITY_BY_INTERVAL = {1: 3, 2: 2}
 WEEKDAY_COUNT = 7
+# A day's engine answer is kept this long (seconds) in the cache, keyed by the whole problem:
+# pressing "optimise my day" again on an unchanged day (or the proposal, then the API) costs no
+# search. Shared between app machines when CACHE_URL names Redis (settings).
+DAY_PLAN_CACHE_SECONDS = 6 * 3600
 
 # Failures a job can record; English message ids, shown translated (see selectors.job_error).
 ERROR_NO_OUTLETS = gettext_noop("There are no live outlets with coordinates to plan.")
@@ -285,6 +293,41 @@ def _resolve_start(start, setup: RepSetup) -> str:
     return start
 
 
+def _day_cache_key(problem: DayProblem) -> str:
+    """Everything the engine's answer depends on: the problem, the travel settings, the
+    search settings (the seed is fixed at 0)."""
+    spec = conf.provider_spec()
+    search = (engine.NO_IMPROVEMENT_ITERATIONS, engine.OVERFULL_AFTER_ITERATIONS,
+              engine.NEIGHBOURS, engine.HISTORY_LENGTH, conf.day_seconds())
+    text = json.dumps([dataclasses.asdict(problem), spec.name, spec.options, search],
+                      sort_keys=True, default=str)
+    return "optimise:day:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _engine_day(problem: DayProblem, provider) -> DayPlan:
+    """The engine's plan for the problem, from the cache when the same problem was solved.
+
+    The engine answers the same problem the same way (seed 0) unless its wall-clock cap
+    stopped the search, so only such complete answers are kept. A cache that does not answer
+    (Redis down) only costs the search, never the request.
+    """
+    key = _day_cache_key(problem)
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001 - any cache failure falls back to solving
+        logger.warning("day plan cache unavailable", exc_info=True)
+        cached = None
+    if isinstance(cached, DayPlan):
+        return cached
+    plan = optimise_day(problem, seconds=conf.day_seconds(), seed=0, provider=provider)
+    if not plan.stopped_by_time:
+        try:
+            cache.set(key, plan, DAY_PLAN_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001 - as above
+            logger.warning("day plan cache unavailable", exc_info=True)
+    return plan
+
+
 def optimise_rep_day(*, actor: User, rep: User, date, start: str | None = None,
                      current_position: Place | None = None,
                      now: datetime.datetime | None = None, apply: bool = True) -> DayResult:
@@ -357,7 +400,9 @@ def optimise_rep_day(*, actor: User, rep: User, date, start: str | None = None,
     place = {StartPoint.HOME: setup.home, StartPoint.OFFICE: setup.office}.get(start)
     shift = Shift(start=place, end=place, work_start_min=setup.work_start,
                   work_end_min=setup.work_end, mode=setup.mode, rep_id=str(rep.pk))
-    problem = DayProblem(stops=engine_stops, shift=shift)
+    # The engine sees the stops in one canonical order (by id), so the same day asks the same
+    # question whatever order the plan is in now, and a repeat is answered from the cache.
+    problem = DayProblem(stops=sorted(engine_stops, key=lambda s: int(s.id)), shift=shift)
     position = current_position
     if visited and position is None:
         last = visits_today[visited[-1].customer_id]
@@ -377,8 +422,7 @@ def optimise_rep_day(*, actor: User, rep: User, date, start: str | None = None,
 
     provider = _provider()
     try:
-        engine_plan = optimise_day(problem, seconds=conf.day_seconds(), seed=0,
-                                   provider=provider)
+        engine_plan = _engine_day(problem, provider)
         # The current order, driven as it stands: what the proposal is measured against.
         baseline = optimise_day(
             dataclasses.replace(problem, stops=[dataclasses.replace(s, fixed=True)

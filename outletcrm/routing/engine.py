@@ -38,14 +38,28 @@ BUSY_WINDOWS: tuple[Window, ...] = ((7 * 60, 9 * 60), (16 * 60 + 30, 18 * 60 + 3
 
 # The search stops after this many iterations without a better day (deterministic for a seed),
 # or at the wall-clock cap ``seconds``, whichever comes first. Tuned with bench/routing_day.py:
-# days of up to 30 stops settle well within it and within a second.
+# days of up to 30 stops settle well within it; on 40-stop days a smaller patience loses
+# quality (measured 2026-12-05: 500 iterations leave 4 of 16 runs above the 30-second
+# reference, mean gap 0.67 %, against 3 of 16 and 0.41 % at 1,000).
 NO_IMPROVEMENT_ITERATIONS = 1_000
-# A day has at most a few dozen stops: 20 nearest neighbours per stop make each iteration about
-# twice as fast as PyVRP's default of 50, and a late-acceptance history of 50 (default 300) suits
-# the few thousand iterations a one-second budget allows. Both chosen on generated 30- and
-# 40-stop days (bench/routing_day.py); the effect is small, within run-to-run noise.
-NEIGHBOURS = 20
+# An overfull day (no order holds every stop) is recognised when the required-stops model has
+# found no feasible day after this many iterations; the optional-stops model takes over. On
+# the generated days a feasible day appeared within the first 300 iterations in every run
+# (bench/routing_day.py, 40 stops, 10 days × 2 seeds × 12 settings); it was 1,000, which
+# cost an overfull day a whole second before the real search started.
+OVERFULL_AFTER_ITERATIONS = 300
+# A day has at most a few dozen stops: 10 nearest neighbours per stop make each iteration
+# about 40 % cheaper than 20 (0.55 against 1.0 ms on 40-stop days) at the same quality, and
+# half the CPU per day (profiled with py-spy: ~95 % of a call is PyVRP's local search, the
+# travel matrix and model ~2 ms). A late-acceptance history of 50 (default 300) suits the few
+# thousand iterations a day gets; 10 and 300 measured no better.
+NEIGHBOURS = 10
 HISTORY_LENGTH = 50
+# A day's ``seconds`` is CPU time of the search; wall time is capped at this multiple of it, a
+# guard for a machine so loaded that a request would otherwise wait too long. Measured
+# 2026-12-05 at load average 6–10 on 2 cores: with the old wall-clock cap of 1 s, 40-stop days
+# got 0.2 s of CPU, planned up to 2 stops fewer than the reference and differed run to run.
+WALL_FACTOR = 4
 
 # What PyVRP's CostEvaluator.cost() returns for an infeasible solution.
 INFEASIBLE_COST = 2**63 - 1
@@ -78,7 +92,13 @@ def visit_windows(
 
 
 class ProgressStop:
-    """PyVRP stopping criterion: wall-clock cap, optional no-improvement limit, progress report."""
+    """PyVRP stopping criterion: time caps, optional no-improvement limit, progress report.
+
+    ``seconds`` caps wall-clock time. ``cpu_seconds`` caps the CPU time of the calling
+    thread: on a machine where many requests share the cores (the morning's "optimise my
+    day"), wall time stretches with the load but CPU time does not, so a CPU cap gives the
+    same search, and the same plan, on a busy machine as on a quiet one.
+    """
 
     def __init__(
         self,
@@ -86,14 +106,17 @@ class ProgressStop:
         progress: Progress | None = None,
         no_improvement: int | None = None,
         give_up_infeasible: int | None = None,
+        cpu_seconds: float | None = None,
     ):
         self.seconds = max(seconds, 1e-3)
+        self.cpu_seconds = None if cpu_seconds is None else max(cpu_seconds, 1e-3)
         self.progress = progress
         self.no_improvement = no_improvement
         # Stop after this many iterations without any feasible solution (PyVRP reports the
         # cost of an infeasible best as the largest int64).
         self.give_up_infeasible = give_up_infeasible
         self.started: float | None = None
+        self.cpu_started = 0.0
         self.best: float | None = None
         self.stale = 0
         self.last_report = 0.0
@@ -101,9 +124,11 @@ class ProgressStop:
 
     def __call__(self, best_cost: float) -> bool:
         now = time.perf_counter()
+        cpu = time.thread_time() if self.cpu_seconds is not None else 0.0
         if self.started is None:
-            self.started = now
+            self.started, self.cpu_started = now, cpu
         elapsed = now - self.started
+        cpu_elapsed = cpu - self.cpu_started
         if self.best is None or best_cost < self.best:
             self.best, self.stale = best_cost, 0
         else:
@@ -111,6 +136,8 @@ class ProgressStop:
         if self.progress and now - self.last_report >= 0.1:
             self.last_report = now
             done = elapsed / self.seconds
+            if self.cpu_seconds is not None:
+                done = max(done, cpu_elapsed / self.cpu_seconds)
             if self.no_improvement:
                 done = max(done, self.stale / self.no_improvement)
             self.progress(min(done, 0.99))
@@ -122,7 +149,9 @@ class ProgressStop:
             and self.stale >= self.give_up_infeasible
         ):
             return True
-        if elapsed >= self.seconds:
+        if elapsed >= self.seconds or (
+            self.cpu_seconds is not None and cpu_elapsed >= self.cpu_seconds
+        ):
             self.stopped_by_time = True
             return True
         return False
@@ -273,14 +302,17 @@ def optimise_day(
     provider: TravelProvider | None = None,
     progress: Progress | None = None,
     patience: int | None = NO_IMPROVEMENT_ITERATIONS,
+    wall_seconds: float | None = None,
 ) -> DayPlan:
     """Order a rep's stops to minimise travel time within windows and working hours.
 
     Visited stops stay first, in their given order; fixed stops follow in their given order;
     the rest is optimised from the current position and time. Stops that cannot be fitted come
     back in ``unassigned`` with a reason. The search ends after ``patience`` iterations without
-    improvement (``None``: run the full ``seconds``). The result is the same for the same input
-    and seed unless the wall-clock cap ``seconds`` stopped the search (``plan.stopped_by_time``).
+    improvement (``None``: run the full ``seconds``), after ``seconds`` of CPU time of this
+    thread, or after ``wall_seconds`` of wall-clock time (default ``WALL_FACTOR × seconds``).
+    The result is the same for the same input and seed unless a time cap stopped the search
+    (``plan.stopped_by_time``).
     """
     _check_problem(problem)
     shift = problem.shift
@@ -324,8 +356,9 @@ def optimise_day(
     stopped_by_time = False
     order = candidates
     if len(candidates) > 1:
+        wall = WALL_FACTOR * seconds if wall_seconds is None else wall_seconds
         order, stopped_by_time = _solve_order(
-            day, schedule, candidates, work_end, seconds, seed, progress, patience
+            day, schedule, candidates, work_end, seconds, wall, seed, progress, patience
         )
         solver = "pyvrp"
     for stop in order:
@@ -388,6 +421,7 @@ def _solve_order(
     candidates: list[Stop],
     work_end: int,
     seconds: float,
+    wall_seconds: float,
     seed: int,
     progress: Progress | None,
     patience: int | None,
@@ -409,11 +443,15 @@ def _solve_order(
     if progress is not None:
         # Two runs may each report from 0; the caller sees one rising bar.
         progress = _monotonic(progress)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.thread_time()
     data, owner = _day_model(day, schedule, candidates, work_end, required=True)
     # Without any feasible day after a while, the day is overfull: go to the optional model.
     first = ProgressStop(
-        seconds, progress, no_improvement=patience, give_up_infeasible=NO_IMPROVEMENT_ITERATIONS
+        wall_seconds,
+        progress,
+        no_improvement=patience,
+        give_up_infeasible=OVERFULL_AFTER_ITERATIONS,
+        cpu_seconds=seconds,
     )
     with warnings.catch_warnings():
         # An overfull day makes PyVRP warn that its penalties hit the cap; the optional-stop
@@ -422,9 +460,13 @@ def _solve_order(
         result = pyvrp.solve(data, first, seed=seed, collect_stats=False, params=params)
     stopped_by_time = first.stopped_by_time
     if not result.best.is_feasible():
-        remaining = max(0.05, seconds - (time.perf_counter() - started))
         data, owner = _day_model(day, schedule, candidates, work_end, required=False)
-        second = ProgressStop(remaining, progress, no_improvement=patience)
+        second = ProgressStop(
+            max(0.05, wall_seconds - (time.perf_counter() - started)),
+            progress,
+            no_improvement=patience,
+            cpu_seconds=max(0.05, seconds - (time.thread_time() - cpu_started)),
+        )
         result = pyvrp.solve(data, second, seed=seed, collect_stats=False, params=params)
         stopped_by_time = second.stopped_by_time
     order: list[Stop] = []

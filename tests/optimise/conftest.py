@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from outletcrm.optimise.models import RepBase
@@ -38,6 +39,15 @@ def fast_engine(settings):
     settings.ROUTING_WORK_END = "17:30"
     settings.ROUTING_OFFICE = ""
     settings.ROUTING_SERVICE_MINUTES = ""
+
+
+@pytest.fixture(autouse=True)
+def empty_day_cache():
+    """Day plans are cached by problem (services._engine_day); row ids repeat between tests
+    on SQLite, so each test starts with an empty cache."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from outletcrm.optimise import services
@@ -404,9 +405,56 @@ def test_identical_input_gives_the_identical_order(cast, line_shops, alice_home)
     order = names_in_order(plan)
     for pk, position in initial.items():
         PlannedStop.objects.filter(pk=pk).update(position=position)
+    cache.clear()  # the engine itself, not the cache of day plans, must repeat its answer
     second = services.optimise_rep_day(actor=cast.alice, rep=cast.alice, date=DAY)
     assert names_in_order(plan) == order
     assert first.plan.stop_ids == second.plan.stop_ids
+
+
+def _count_searches(monkeypatch) -> list:
+    """Record every engine call that has stops to order (the baseline only measures)."""
+    searches = []
+    real = services.optimise_day
+
+    def counting(problem, **options):
+        if any(not stop.fixed for stop in problem.stops):
+            searches.append([stop.id for stop in problem.stops])
+        return real(problem, **options)
+
+    monkeypatch.setattr(services, "optimise_day", counting)
+    return searches
+
+
+def test_the_same_day_optimised_again_runs_no_second_search(cast, line_shops, alice_home,
+                                                            monkeypatch):
+    plan = make_plan(cast.alice, DAY, list(reversed(line_shops)))
+    searches = _count_searches(monkeypatch)
+    first = services.optimise_rep_day(actor=cast.alice, rep=cast.alice, date=DAY, apply=False)
+    again = services.optimise_rep_day(actor=cast.alice, rep=cast.alice, date=DAY, apply=False)
+    assert len(searches) == 1
+    assert again.job.result["rows"] == first.job.result["rows"]
+    assert again.job.pk != first.job.pk  # each press is still its own proposal
+    # A changed day (one more outlet) is a new problem: searched again.
+    extra = CustomerFactory(owner=cast.alice, latitude=HOME[0], longitude=east(2.5))
+    PlannedStop.objects.create(plan=plan, rep=cast.alice, date=DAY, customer=extra, position=5)
+    changed = services.optimise_rep_day(actor=cast.alice, rep=cast.alice, date=DAY,
+                                        apply=False)
+    assert len(searches) == 2 and len(changed.plan.visits) == 5
+
+
+def test_a_cache_that_does_not_answer_costs_only_the_search(cast, line_shops, alice_home,
+                                                            monkeypatch):
+    make_plan(cast.alice, DAY, list(reversed(line_shops)))
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(services.cache, "get", down)
+    monkeypatch.setattr(services.cache, "set", down)
+    result = services.optimise_rep_day(actor=cast.alice, rep=cast.alice, date=DAY)
+    assert [row["status"] for row in result.job.result["rows"]] == ["planned"] * 4
+    # Out along the line and back home: 2 × 4 km × the road factor 1.3.
+    assert result.job.result["totals"]["distance_km"] == pytest.approx(10.4, abs=0.05)
 
 
 def test_a_proposal_id_beyond_64_bits_is_404_not_500(cast, client):

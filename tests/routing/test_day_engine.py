@@ -2,10 +2,11 @@
 
 import itertools
 import random
+import time
 
 import pytest
 
-from outletcrm.routing.engine import optimise_day, visit_windows
+from outletcrm.routing.engine import ProgressStop, optimise_day, visit_windows
 from outletcrm.routing.problem import DayProblem, Place, Reason, Shift
 from outletcrm.routing.travel import StraightLineProvider
 
@@ -217,3 +218,19 @@ def test_bad_problems_are_refused():
         optimise_day(day([stop_at("a", 0, 0), stop_at("a", 1, 1)]))
     with pytest.raises(ValueError, match="work_end_min"):
         optimise_day(day([stop_at("a", 0, 0)], work_start_min=600, work_end_min=600))
+
+
+def test_the_day_search_is_capped_by_its_own_cpu_time_not_by_a_busy_machine():
+    # Issue 11: when many requests share the cores, wall time stretches but CPU time does not.
+    stop = ProgressStop(60, cpu_seconds=0.02)
+    stop(100)
+    time.sleep(0.05)  # waiting for a core costs wall time, not this thread's CPU time
+    assert not stop(100) and not stop.stopped_by_time
+    while not stop(100):
+        sum(range(10_000))  # the search itself spends CPU time
+    assert stop.stopped_by_time
+    # The wall clock still caps a request that would wait too long.
+    guard = ProgressStop(0.01, cpu_seconds=60)
+    guard(100)
+    time.sleep(0.02)
+    assert guard(100) and guard.stopped_by_time
