@@ -442,6 +442,11 @@ SCHEDULE["notifications-sweep"] = {"task": "outletcrm.notifications.tasks.notifi
 # rep's team supervisor (run before the summary, so the supervisor's list is current).
 SCHEDULE["tasks-escalate"] = {"task": "outletcrm.visits.tasks.tasks_escalate_task", "at": "06:30"}
 SCHEDULE["tasks-due"] = {"task": "outletcrm.visits.tasks.tasks_due_task", "at": "07:30"}
+# The visit KPI summary (visits/kpi_summary.py): selections of at least this many rep-days
+# (reps × days) read it; a nightly recount of the last days is its safety net.
+KPI_SUMMARY_MIN_REP_DAYS = env_number("KPI_SUMMARY_MIN_REP_DAYS", 1000, int)
+KPI_SUMMARY_RECOUNT_DAYS = env_number("KPI_SUMMARY_RECOUNT_DAYS", 3, int)
+SCHEDULE["kpi-summary"] = {"task": "outletcrm.visits.tasks.kpi_summary_task", "at": "03:30"}
 TASK_ESCALATION_DAYS = env_number("TASK_ESCALATION_DAYS", 2, int)
 SCHEDULE["complaint-breaches"] = {"task": "outletcrm.complaints.tasks.scan_breaches_task",
                            "every_minutes": 5}

@@ -431,6 +431,7 @@ def customer_merge(*, actor: User, keep: Customer, merge: Customer, channel: str
     moved = _repoint_related(merge, keep)
     _refresh_keys(keep)
     keep.save()
+    signals.merged.send(sender=Customer, keep=keep, merge=merge, actor=actor)
     if keep.owner_id != old_owner_id:
         signals.owner_changed.send(sender=Customer, customer=keep, old_owner_id=old_owner_id,
                                    actor=actor)

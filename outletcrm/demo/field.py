@@ -72,6 +72,7 @@ from outletcrm.orders.models import (
     ReturnClaim,
 )
 from outletcrm.org.models import Role, User
+from outletcrm.visits import kpi_summary
 from outletcrm.visits.choices import (
     HARD_TERMINAL,
     SOFT_TERMINAL,
@@ -1144,6 +1145,8 @@ def seed_field(*, now: datetime.datetime | None = None, seed: int = 42,
     payers = {o.pk: rng.choices(("punctual", "late", "poor"), weights=(70, 22, 8))[0]
               for rep in reps.values() for o in rep.outlets}
     summary.visits, summary.orders, summary.payments, summary.tasks = _write(history, payers)
+    # Written in bulk, around the services: count it into the KPI summary (visits/kpi_summary).
+    kpi_summary.rebuild(date_from=(past or [today])[0], date_to=max(ahead), rep_ids=list(reps))
     stop_counts = dict(PlannedStop.objects.filter(rep_id__in=list(reps)).order_by()
                        .values_list("date").annotate(n=Count("pk")))
     summary.plans = DailyPlan.objects.filter(rep_id__in=list(reps)).count()

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 from outletcrm.core import i18n, params, scoping
 from outletcrm.core.timeline import timeline_add
 from outletcrm.customers.models import Customer
+from outletcrm.orders import signals
 from outletcrm.orders.models import (
     Order,
     OrderLine,
@@ -355,6 +356,7 @@ def order_cancel(*, actor: User, order: Order, reason: str) -> Order:
     order.cancelled_by = actor
     order.cancel_reason = reason[:200]
     order.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    signals.order_changed.send(sender=Order, order=order, actor=actor)
     timeline_add(customer_id=order.customer_id, kind="order", actor=actor, source=order,
                  title=gettext_lazy("Order %(code)s cancelled"), params={"code": order.code},
                  body=reason)

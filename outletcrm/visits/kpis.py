@@ -74,7 +74,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -289,12 +289,24 @@ def _group_expr(group: str | None, prefix: str = ""):
     }[group]
 
 
-def _grouped(qs, group, prefix: str = "", **aggregates) -> dict:
+def _group_exprs(group: str | None, prefix: str = "") -> dict:
+    """Names and expressions to group by; "rep_day" (the summary's grain) groups by both."""
+    if group == "rep_day":
+        return {"_g0": F(f"{prefix}rep_id"), "_g1": F(f"{prefix}date")}
     expr = _group_expr(group, prefix)
-    if expr is None:
+    return {} if expr is None else {"_g0": expr}
+
+
+def _grouped(qs, group, prefix: str = "", **aggregates) -> dict:
+    exprs = _group_exprs(group, prefix)
+    if not exprs:
         return {None: qs.aggregate(**aggregates)}
-    rows = qs.annotate(_g=expr).values("_g").annotate(**aggregates).order_by("_g")
-    return {_key(r.pop("_g")): r for r in rows}
+    rows = qs.annotate(**exprs).values(*exprs).annotate(**aggregates).order_by(*exprs)
+    grouped = {}
+    for row in rows:
+        key = tuple(_key(row.pop(name)) for name in exprs)
+        grouped[key[0] if len(key) == 1 else key] = row
+    return grouped
 
 
 def _merge(*grouped: dict) -> dict:
@@ -312,14 +324,13 @@ def _key(value):
     return value
 
 
-def visit_kpis(*, reps, date_from: datetime.date, date_to: datetime.date,
-               group: str | None = None, with_distribution: bool = False) -> list[VisitKpis]:
-    """Visit KPIs of the given reps over [date_from, date_to], optionally grouped."""
-    if group not in GROUPS | {None}:
-        raise ValueError(group)
-    rep_ids = reps.values("pk") if hasattr(reps, "values") else [r.pk for r in reps]
-    in_period = {"date__gte": date_from, "date__lte": date_to}
+def _counted_rows(rep_ids, in_period: dict, group) -> tuple[dict, dict, dict]:
+    """The additive figures per group: (planned-stop rows, visit rows, rejected rows).
 
+    The definitions of the module docstring, written once: visit_kpis reads them for any
+    grouping, and the summary (visits/kpi_summary.py) stores them per rep and day
+    (group "rep_day").
+    """
     # Each EXISTS stands in a WHERE clause, where the database runs it as one hashed semi- or
     # anti-join, never in the select list, where it becomes one correlated lookup per row.
     # Same definitions; the company's month (400,000 planned stops) went from ~5 s to ~1.6 s
@@ -347,13 +358,16 @@ def visit_kpis(*, reps, date_from: datetime.date, date_to: datetime.date,
                         duration_s__gte=settings.DEEP_VISIT_MINUTES * 60)
     off_site = (Q(off_site=True, accepted_at__isnull=True)
                 & ~Q(kind__in=NOT_ROUTE_VISIT_KINDS))
+    timed = counting & Q(status=VisitStatus.DONE)
     visit_rows = _merge(
         _grouped(
             live, group, n_visits=Count("pk", filter=counting),
             n_phone=Count("pk", filter=Q(kind=VisitKind.PHONE)),
             n_ride=Count("pk", filter=Q(kind=VisitKind.RIDE_ALONG)),
             n_off_site=Count("pk", filter=off_site), n_deep=Count("pk", filter=deep),
-            average_duration=Avg("duration_s", filter=counting & Q(status=VisitStatus.DONE)),
+            # The average duration is this sum over this count (so sums of days add up).
+            duration_sum=Sum("duration_s", filter=timed),
+            duration_count=Count("duration_s", filter=timed),
             n_customers=Count("customer_id", distinct=True, filter=counting),
         ),
         _grouped(visits.filter(counting).filter(~Exists(counted_plan)), group,
@@ -366,6 +380,74 @@ def visit_kpis(*, reps, date_from: datetime.date, date_to: datetime.date,
     )
     rejected_rows = _grouped(visits.filter(status=VisitStatus.REJECTED), group,
                              n_rejected=Count("pk"))
+    return stop_rows, visit_rows, rejected_rows
+
+
+def average_minutes(duration_sum, duration_count) -> float | None:
+    """The average duration of the checked-out visits that count, in minutes (one decimal)."""
+    if not duration_count:
+        return None
+    return round(duration_sum / duration_count / 60, 1)
+
+
+def rep_day_figures(*, rep_ids, date_from: datetime.date, date_to: datetime.date) -> dict:
+    """Per (rep id, day): the additive figures of visit_kpis, the day's distinct customers
+    visited, whether it was a rep-day (worked) and whether a grouped report lists it.
+
+    What visits/kpi_summary.py stores; the same queries as visit_kpis (group "rep_day").
+    """
+    in_period = {"date__gte": date_from, "date__lte": date_to}
+    stop_rows, visit_rows, rejected_rows = _counted_rows(rep_ids, in_period, "rep_day")
+    worked = rep_day_pairs(rep_ids, in_period)
+    listed = set(stop_rows) | set(visit_rows)
+    figures = {}
+    for key in listed | set(rejected_rows) | worked:
+        s, v = stop_rows.get(key, {}), visit_rows.get(key, {})
+        figures[key] = {
+            "planned_kept": s.get("n_kept") or 0,
+            "released_visited": s.get("n_released_visited") or 0,
+            "visited_on_plan": s.get("visited_on_plan") or 0,
+            "visited_with_order": s.get("visited_with_order") or 0,
+            "unplanned": v.get("n_unplanned") or 0, "visits": v.get("n_visits") or 0,
+            "phone_contacts": v.get("n_phone") or 0, "ride_alongs": v.get("n_ride") or 0,
+            "rejected": (rejected_rows.get(key) or {}).get("n_rejected") or 0,
+            "off_site": v.get("n_off_site") or 0, "deep_visits": v.get("n_deep") or 0,
+            "duration_sum": v.get("duration_sum") or 0,
+            "duration_count": v.get("duration_count") or 0,
+            "order_amount": v.get("n_amount") or Decimal("0"),
+            "customers_visited": v.get("n_customers") or 0,
+            "worked": key in worked, "listed": key in listed,
+        }
+    return figures
+
+
+def counted_visits(rep_ids, in_period: dict):
+    """Visits that count (the module docstring): coverage and customers visited count their
+    distinct customers."""
+    return Visit.objects.filter(rep_id__in=rep_ids, counts_as_visit=True, **in_period)
+
+
+def visit_kpis(*, reps, date_from: datetime.date, date_to: datetime.date,
+               group: str | None = None, with_distribution: bool = False,
+               source: str = "raw") -> list[VisitKpis]:
+    """Visit KPIs of the given reps over [date_from, date_to], optionally grouped.
+
+    source "raw" counts the stops and visits themselves (the reference); "summary" reads the
+    per-rep-day counts visits/kpi_summary.py keeps (the same figures, fast over a company's
+    month or year); "auto" picks the summary for large selections (kpi_summary.use_summary).
+    """
+    if group not in GROUPS | {None}:
+        raise ValueError(group)
+    rep_ids = reps.values("pk") if hasattr(reps, "values") else [r.pk for r in reps]
+    if source != "raw":
+        from outletcrm.visits import kpi_summary
+
+        if source == "summary" or kpi_summary.use_summary(reps, date_from, date_to):
+            return kpi_summary.summary_kpis(rep_ids=rep_ids, date_from=date_from,
+                                            date_to=date_to, group=group,
+                                            with_distribution=with_distribution)
+    in_period = {"date__gte": date_from, "date__lte": date_to}
+    stop_rows, visit_rows, rejected_rows = _counted_rows(rep_ids, in_period, group)
     rep_day_rows, staff_rows = _rep_days(rep_ids, in_period, group)
 
     keys = set(stop_rows) | set(visit_rows)
@@ -373,7 +455,6 @@ def visit_kpis(*, reps, date_from: datetime.date, date_to: datetime.date,
     for key in sorted(keys, key=lambda k: (k is None, str(k))):
         s = stop_rows.get(key, {})
         v = visit_rows.get(key, {})
-        avg = v.get("average_duration")
         results.append(VisitKpis(
             group=group, label=None if key is None else str(key),
             planned=(s.get("n_kept") or 0) + (s.get("n_released_visited") or 0),
@@ -384,7 +465,8 @@ def visit_kpis(*, reps, date_from: datetime.date, date_to: datetime.date,
             rejected=(rejected_rows.get(key) or {}).get("n_rejected") or 0,
             off_site=v.get("n_off_site") or 0, deep_visits=v.get("n_deep") or 0,
             rep_days=rep_day_rows.get(key, 0), field_staff=staff_rows.get(key, 0),
-            average_duration_minutes=round(avg / 60, 1) if avg is not None else None,
+            average_duration_minutes=average_minutes(v.get("duration_sum"),
+                                                     v.get("duration_count")),
             order_amount=v.get("n_amount") or Decimal("0"),
             customers_visited=v.get("n_customers") or 0,
         ))
@@ -402,14 +484,20 @@ def visit_kpis(*, reps, date_from: datetime.date, date_to: datetime.date,
     return results
 
 
-def _rep_days(rep_ids, in_period, group) -> tuple[dict, dict]:
-    """Per group: distinct (rep, day) pairs with a plan or a visit that counts, and the
-    distinct people among them (the reps counted, 统计业务员)."""
+def rep_day_pairs(rep_ids, in_period: dict) -> set:
+    """(rep id, day) pairs of field work: a planned stop (any origin) or a visit that counts."""
     # order_by(): the models' default ordering would join and widen the DISTINCT.
     pairs = set(PlannedStop.objects.filter(rep_id__in=rep_ids, **in_period).order_by()
                 .values_list("rep_id", "date").distinct())
-    pairs |= set(Visit.objects.filter(rep_id__in=rep_ids, counts_as_visit=True, **in_period)
+    pairs |= set(counted_visits(rep_ids, in_period)
                  .order_by().values_list("rep_id", "date").distinct())
+    return pairs
+
+
+def _rep_days(rep_ids, in_period, group) -> tuple[dict, dict]:
+    """Per group: distinct (rep, day) pairs with a plan or a visit that counts, and the
+    distinct people among them (the reps counted, 统计业务员)."""
+    pairs = rep_day_pairs(rep_ids, in_period)
     if group is None:
         return {None: len(pairs)}, {None: len({rep_id for rep_id, _date in pairs})}
     if group in {"team", "region"}:
@@ -436,8 +524,7 @@ def _rep_days(rep_ids, in_period, group) -> tuple[dict, dict]:
 def _coverage(rep_ids, in_period) -> tuple[int, int]:
     portfolio = Customer.objects.live().filter(owner_id__in=rep_ids)
     visited = portfolio.filter(Exists(
-        Visit.objects.filter(customer_id=OuterRef("pk"), rep_id__in=rep_ids,
-                             counts_as_visit=True, **in_period)))
+        counted_visits(rep_ids, in_period).filter(customer_id=OuterRef("pk"))))
     return portfolio.count(), visited.count()
 
 
@@ -446,7 +533,7 @@ def numeric_distribution(*, rep_ids, in_period, visited: int | None = None) -> d
 
     `visited` (distinct customers with a visit that counts) may be passed when already counted.
     """
-    live = Visit.objects.filter(rep_id__in=rep_ids, counts_as_visit=True, **in_period)
+    live = counted_visits(rep_ids, in_period)
     if visited is None:
         visited = live.values("customer_id").distinct().count()
     rows = (StockCheck.objects.filter(visit__in=live.values("pk"), in_stock=True)

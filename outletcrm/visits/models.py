@@ -492,3 +492,97 @@ class SyncReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.op} {self.client_id}"
+
+
+# --- KPI summary (visits/kpi_summary.py) ----------------------------------------------------
+# What visits/kpis.py counts, kept per rep and day by the services that write plans, visits
+# and orders, so the company's month or year is read from a few hundred thousand small rows
+# instead of millions of stops and visits. Never a definition of its own: every row is
+# recomputed by the queries of kpis.py for that rep and day (kpi_summary.refresh), and
+# `outletcrm kpi-rebuild` recomputes any period.
+
+class KpiDay(models.Model):
+    """One rep's KPI counts of one day, as visits/kpis.py counts them (kpi_summary)."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                            related_name="+")
+    date = models.DateField()
+    planned_kept = models.PositiveIntegerField(default=0)       # counted, not released
+    released_visited = models.PositiveIntegerField(default=0)   # released but visited
+    visited_on_plan = models.PositiveIntegerField(default=0)
+    visited_with_order = models.PositiveIntegerField(default=0)
+    unplanned = models.PositiveIntegerField(default=0)
+    visits = models.PositiveIntegerField(default=0)
+    phone_contacts = models.PositiveIntegerField(default=0)
+    ride_alongs = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    off_site = models.PositiveIntegerField(default=0)
+    deep_visits = models.PositiveIntegerField(default=0)
+    duration_sum = models.BigIntegerField(default=0)             # checked-out visits that count
+    duration_count = models.PositiveIntegerField(default=0)
+    order_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    customers_visited = models.PositiveIntegerField(default=0)  # distinct, this rep and day
+    worked = models.BooleanField(default=False)  # a planned stop or a visit that counts
+    # A row of its own in a grouped report: a counted stop or a visit not rejected.
+    listed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rep", "date"], name="uniq_kpi_day")]
+        indexes = [models.Index(fields=["date", "rep"])]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.date}"
+
+
+class KpiVisitedYear(models.Model):
+    """The days of a year on which a rep made a visit that counts at a customer: one bit per
+    day (bit d-1 of month m's column). Distinct customers visited over any period and scope
+    (customers visited, coverage) are counted from these rows (kpi_summary)."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                            related_name="+")
+    # related_name "+": a customer merge does not re-point these rows; the merge hook
+    # recomputes them (kpi_summary.on_merged).
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="+")
+    year = models.PositiveSmallIntegerField()
+    m1 = models.IntegerField(default=0)
+    m2 = models.IntegerField(default=0)
+    m3 = models.IntegerField(default=0)
+    m4 = models.IntegerField(default=0)
+    m5 = models.IntegerField(default=0)
+    m6 = models.IntegerField(default=0)
+    m7 = models.IntegerField(default=0)
+    m8 = models.IntegerField(default=0)
+    m9 = models.IntegerField(default=0)
+    m10 = models.IntegerField(default=0)
+    m11 = models.IntegerField(default=0)
+    m12 = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rep", "customer", "year"],
+                                               name="uniq_kpi_visited_year")]
+        indexes = [models.Index(fields=["year", "rep"])]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.customer_id} {self.year}"
+
+
+class KpiSharedVisit(models.Model):
+    """A customer visited (a visit that counts) by two or more reps on the same day: one row
+    per rep. Rare; it corrects the sum of the reps' daily distinct customers when a day's
+    figures cover several reps (kpi_summary)."""
+
+    date = models.DateField()
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="+")
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                            related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["date", "customer", "rep"],
+                                               name="uniq_kpi_shared_visit")]
+        indexes = [models.Index(fields=["rep", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.customer_id} {self.rep_id}"

@@ -84,6 +84,7 @@ def generate_plans(*, date: datetime.date, rep_ids=None) -> dict:
     takes the route's place in the order; the hand-made stops off the routes follow.
     Route stops of a customer the rep no longer owns, or archived, are not planned.
     """
+    from outletcrm.visits import kpi_summary
     from outletcrm.visits.services import link_visits, take_over_stops
 
     routes = routes_on(date, rep_ids=rep_ids)
@@ -143,6 +144,7 @@ def generate_plans(*, date: datetime.date, rep_ids=None) -> dict:
     PlannedStop.objects.bulk_create(new_stops, batch_size=2000)
     # A check-in can precede its plan (generated on demand mid-day, an early offline upload).
     link_visits(rep_ids=list(plans), date=date)
+    kpi_summary.refresh(rep_ids=list(plans), date_from=date)
     return {"date": date.isoformat(), "plans": len(plans), "stops": len(new_stops) + len(taken)}
 
 

@@ -721,12 +721,13 @@ def kpi_report(*, user: User | None, date_from, date_to, rep=None, team=None, re
     if sum(1 for x in (rep, team, region) if x not in (None, "")) > 1:
         raise ValidationError({"non_field_errors": _("Give a rep, a team or a region, not several.")})
     scope = kpi_scope(user=user, rep=rep, team=team, region=region)
+    # Large selections (a company's month) read the KPI summary (visits/kpi_summary.py).
     total = kpis.visit_kpis(reps=scope.reps, date_from=date_from, date_to=date_to,
-                            with_distribution=True)[0]
+                            with_distribution=True, source="auto")[0]
     rows = []
     if group:
         grouped = kpis.visit_kpis(reps=scope.reps, date_from=date_from, date_to=date_to,
-                                  group=group)
+                                  group=group, source="auto")
         names = _group_names(group, [r.label for r in grouped])
         rows = [{"key": r.label, "name": names.get(r.label, r.label),
                  **_figures(r, with_portfolio=group == "rep")} for r in grouped]

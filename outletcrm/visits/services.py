@@ -24,6 +24,7 @@ from outletcrm.customers.validators import validate_latitude, validate_longitude
 from outletcrm.orders.models import Product
 from outletcrm.orders.services import order_create
 from outletcrm.org.models import User
+from outletcrm.visits import kpi_summary
 from outletcrm.visits.choices import (
     HARD_TERMINAL,
     ORIGIN_RANK,
@@ -131,6 +132,7 @@ def plan_add_stop(*, actor: User, rep: User, date: datetime.date, customer: Cust
         if origin == StopOrigin.SUPERVISOR and (stronger or stop.released_at is not None):
             take_over_stops([stop], origin=origin, actor=actor, now=now)
             link_visits(rep_ids=[rep.pk], date=date, customer_ids=[customer.pk])
+            kpi_summary.refresh(rep_ids=[rep.pk], date_from=date)
             return stop
         raise ValidationError({"customer": _("This customer is already on the plan.")})
     last = plan.stops.aggregate(m=Max("position"))["m"] or 0
@@ -142,6 +144,7 @@ def plan_add_stop(*, actor: User, rep: User, date: datetime.date, customer: Cust
     except IntegrityError:  # added by someone else a moment ago
         raise ValidationError({"customer": _("This customer is already on the plan.")}) from None
     link_visits(rep_ids=[rep.pk], date=date, customer_ids=[customer.pk])
+    kpi_summary.refresh(rep_ids=[rep.pk], date_from=date)
     return stop
 
 
@@ -161,7 +164,10 @@ def release_stops(*, customer: Customer, reason, reason_params: dict | None = No
                                        released_at__isnull=True)
     if rep_id is not None:
         stops = stops.filter(rep_id=rep_id)
-    return stops.update(released_at=now, release_reason=text, release_reason_message=message)
+    touched = set(stops.order_by().values_list("rep_id", "date"))
+    count = stops.update(released_at=now, release_reason=text, release_reason_message=message)
+    kpi_summary.refresh_pairs(touched)
+    return count
 
 
 def on_owner_changed(sender, *, customer: Customer, old_owner_id, actor=None, **kwargs) -> None:
@@ -372,6 +378,7 @@ def visit_check_in(
     steps = StepTemplate.objects.filter(kind=kind, is_active=True).order_by("position")
     VisitStep.objects.bulk_create(
         VisitStep(visit=visit, position=s.position, title=s.title) for s in steps)
+    kpi_summary.refresh(rep_ids=[visit.rep_id], date_from=visit.date)
     return visit, True
 
 
@@ -474,6 +481,7 @@ def visit_check_out(*, actor: User, visit: Visit, device_time=None, lat=None, ln
     visit.duration_s = int((checked_out_at - visit.checked_in_at).total_seconds())
     visit.status = VisitStatus.DONE
     visit.save()
+    kpi_summary.refresh(rep_ids=[visit.rep_id], date_from=visit.date)
     setting = kind_setting(visit.kind)
     follow_up_days = setting.follow_up_days
     if follow_up_days is None and visit.kind == VisitKind.HOME:
@@ -575,6 +583,7 @@ def visit_record_order(*, actor: User, visit: Visit, lines: list[dict], client_i
                                   client_id=client_id, notes=notes, due_date=due_date,
                                   ordered_at=ordered_at)
     VisitOrder.objects.get_or_create(order=order, defaults={"visit": visit})
+    kpi_summary.refresh(rep_ids=[visit.rep_id], date_from=visit.date)
     return order, created
 
 
@@ -593,6 +602,7 @@ def visit_reject(*, actor: User, visit: Visit, reason: str) -> Visit:
     visit.rejected_by = actor
     visit.reject_reason = reason[:200]
     visit.save(update_fields=["status", "rejected_at", "rejected_by", "reject_reason"])
+    kpi_summary.refresh(rep_ids=[visit.rep_id], date_from=visit.date)
     return visit
 
 
@@ -615,6 +625,7 @@ def visit_accept(*, actor: User, visit: Visit, reason: str) -> Visit:
     visit.accepted_by = actor
     visit.accept_reason = reason[:200]
     visit.save(update_fields=["accepted_at", "accepted_by", "accept_reason"])
+    kpi_summary.refresh(rep_ids=[visit.rep_id], date_from=visit.date)
     return visit
 
 

@@ -57,3 +57,11 @@ def tasks_due_task(day: str | None = None) -> dict:
 def tasks_escalate_task(day: str | None = None) -> dict:
     """The "tasks-escalate" job: overdue tasks past the delay go to the rep's supervisor."""
     return run_job("tasks-escalate", day, tasks_escalate)
+
+
+@task()
+def kpi_summary_task(day: str | None = None) -> dict:
+    """The "kpi-summary" job: the last days of the KPI summary recounted (kpi_summary)."""
+    from outletcrm.visits.kpi_summary import nightly_recount
+
+    return run_job("kpi-summary", day, nightly_recount)

@@ -1,0 +1,408 @@
+"""The visit KPIs kept per rep and day, so a company's month or year reads fast (issue 11).
+
+visits/kpis.py defines every figure once and counts it from the planned stops and visits
+themselves ("raw"). At 1,000 reps that is ~400,000 stops and visits a month: seconds per
+report. This module keeps what those same queries count, per rep and day, in three tables
+(visits.models):
+
+- KpiDay: the additive figures of one rep's day (planned, visited, with order, unplanned,
+  phone contacts, …, order amount, duration sum and count, distinct customers that day,
+  whether it was a rep-day). Any grouping by rep, team, region, day, week or month is a SUM.
+- KpiVisitedYear: per rep, customer and year, one bit per day with a visit that counts.
+  Distinct customers over a period (customers visited, coverage) are counted from these
+  100,000-odd rows a year instead of millions of visits.
+- KpiSharedVisit: a customer that two or more reps visited the same day (rare): what the
+  sum of the reps' daily distinct customers counts twice when a day covers several reps.
+
+How it stays true. Every service that changes what a rep-day counts calls `refresh` for that
+rep and day inside its own transaction; `refresh` locks the day's row and recomputes it with
+kpis.rep_day_figures, the very queries of the raw definition, so no rule is written twice and
+the order of events (offline uploads, take-overs, releases, rejections after the fact) cannot
+make the two disagree. The write paths: plan generation, a stop added (or taken over), stops
+released on hand-over or archiving, check-in, check-out, an order recorded on a visit, an
+order cancelled (orders.signals), a rejection, an acceptance, a customer merge
+(customers.signals.merged), and the demo seeding (a rebuild). `outletcrm kpi-rebuild [--from
+--to]` recomputes any period; tests/visits/test_kpi_summary.py proves summary == raw over
+random event sequences.
+
+What can make it stale (then run `outletcrm kpi-rebuild` for the period): rows written
+around the services (SQL by hand, bulk loads such as bench/ scripts), and a change of
+settings.DEEP_VISIT_MINUTES (deep visits are counted with the threshold of their day).
+Numeric distribution (stock checks) is always counted from the visits themselves.
+"""
+
+import calendar
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from outletcrm.customers.models import Customer
+from outletcrm.visits import kpis
+from outletcrm.visits.models import KpiDay, KpiSharedVisit, KpiVisitedYear, PlannedStop, Visit
+
+FIELDS = ["planned_kept", "released_visited", "visited_on_plan", "visited_with_order",
+          "unplanned", "visits", "phone_contacts", "ride_alongs", "rejected", "off_site",
+          "deep_visits", "duration_sum", "duration_count", "order_amount", "customers_visited",
+          "worked", "listed"]
+SUMMED = FIELDS[:-3]  # customers_visited, worked and listed are not summed as they are
+
+
+def _days(date_from: datetime.date, date_to: datetime.date) -> list[datetime.date]:
+    return [date_from + datetime.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+
+
+def _bit(day: datetime.date) -> int:
+    return 1 << (day.day - 1)
+
+
+# --- keeping it ---------------------------------------------------------------------------
+
+def refresh(*, rep_ids, date_from: datetime.date, date_to: datetime.date | None = None) -> None:
+    """Recompute the summary of these reps on these days from the stops and visits.
+
+    Called by the services inside their transaction. The day's rows are locked first, so two
+    writers of the same rep-day take turns and the second recomputes after the first's commit.
+    """
+    date_to = date_to or date_from
+    rep_ids = sorted({int(r) for r in rep_ids})
+    if not rep_ids:
+        return
+    days = _days(date_from, date_to)
+    in_period = {"date__gte": date_from, "date__lte": date_to}
+    with transaction.atomic():
+        KpiDay.objects.bulk_create([KpiDay(rep_id=r, date=d) for r in rep_ids for d in days],
+                                   ignore_conflicts=True)
+        rows = list(KpiDay.objects.select_for_update().filter(rep_id__in=rep_ids, **in_period)
+                    .order_by("rep_id", "date"))
+        figures = kpis.rep_day_figures(rep_ids=rep_ids, date_from=date_from, date_to=date_to)
+        empty = set()
+        for row in rows:
+            found = figures.get((row.rep_id, row.date))
+            if found is None:
+                empty.add(row.pk)
+                continue
+            for name, value in found.items():
+                setattr(row, name, value)
+        KpiDay.objects.bulk_update([r for r in rows if r.pk not in empty], FIELDS,
+                                   batch_size=1000)
+        if empty:
+            KpiDay.objects.filter(pk__in=empty).delete()
+        visited = defaultdict(set)
+        for rep_id, day, customer_id in (kpis.counted_visits(rep_ids, in_period).order_by()
+                                         .values_list("rep_id", "date", "customer_id")
+                                         .distinct()):
+            visited[(rep_id, day)].add(customer_id)
+        for day in days:
+            _refresh_visited_year(rep_ids, day, visited)
+            _refresh_shared(rep_ids, day, visited)
+
+
+def refresh_pairs(pairs) -> None:
+    """refresh for a set of (rep id, day) pairs, one call per day."""
+    by_day = defaultdict(set)
+    for rep_id, day in pairs:
+        by_day[day].add(rep_id)
+    for day in sorted(by_day):
+        refresh(rep_ids=by_day[day], date_from=day)
+
+
+def _refresh_visited_year(rep_ids: list[int], day: datetime.date, visited: dict) -> None:
+    column, bit = f"m{day.month}", _bit(day)
+    rows = KpiVisitedYear.objects.filter(rep_id__in=rep_ids, year=day.year)
+    old = set(rows.alias(hit=F(column).bitand(bit)).filter(hit__gt=0)
+              .values_list("rep_id", "customer_id"))
+    new = {(r, c) for r in rep_ids for c in visited.get((r, day), ())}
+    added, removed = new - old, old - new
+    if added:
+        KpiVisitedYear.objects.bulk_create(
+            [KpiVisitedYear(rep_id=r, customer_id=c, year=day.year) for r, c in added],
+            ignore_conflicts=True)
+        rows.filter(_pairs_q(added)).update(**{column: F(column).bitor(bit)})
+    if removed:
+        rows.filter(_pairs_q(removed)).update(**{column: F(column).bitand(~bit)})
+
+
+def _pairs_q(pairs) -> Q:
+    by_rep = defaultdict(list)
+    for rep_id, customer_id in pairs:
+        by_rep[rep_id].append(customer_id)
+    q = Q()
+    for rep_id, customer_ids in by_rep.items():
+        q |= Q(rep_id=rep_id, customer_id__in=customer_ids)
+    return q
+
+
+def _refresh_shared(rep_ids: list[int], day: datetime.date, visited: dict) -> None:
+    candidates = {c for r in rep_ids for c in visited.get((r, day), ())}
+    candidates |= set(KpiSharedVisit.objects.filter(rep_id__in=rep_ids, date=day)
+                      .values_list("customer_id", flat=True))
+    if not candidates:
+        return
+    reps_of = defaultdict(set)
+    for customer_id, rep_id in (Visit.objects.filter(date=day, customer_id__in=candidates,
+                                                     counts_as_visit=True)
+                                .order_by().values_list("customer_id", "rep_id").distinct()):
+        reps_of[customer_id].add(rep_id)
+    KpiSharedVisit.objects.filter(date=day, customer_id__in=candidates).delete()
+    KpiSharedVisit.objects.bulk_create(
+        KpiSharedVisit(date=day, customer_id=c, rep_id=r)
+        for c, reps in reps_of.items() if len(reps) > 1 for r in reps)
+
+
+def rebuild(*, date_from: datetime.date, date_to: datetime.date, rep_ids=None,
+            log=None) -> dict:
+    """Recompute the summary of [date_from, date_to] from scratch (`outletcrm kpi-rebuild`).
+
+    A month at a time, each in its own transaction; the visited-days bits of the period are
+    recomputed year by year. Returns the counts written.
+    """
+    from outletcrm.org.models import User
+
+    reps = User.objects.values("pk") if rep_ids is None else list(rep_ids)
+    by_rep = {} if rep_ids is None else {"rep_id__in": reps}
+    written = {"days": 0, "rep_days": 0, "visited_years": 0, "shared": 0}
+    start = date_from
+    while start <= date_to:
+        end = min(date_to, start.replace(day=calendar.monthrange(start.year, start.month)[1]))
+        in_period = {"date__gte": start, "date__lte": end}
+        with transaction.atomic():
+            KpiDay.objects.filter(**by_rep, **in_period).delete()
+            figures = kpis.rep_day_figures(rep_ids=reps, date_from=start, date_to=end)
+            KpiDay.objects.bulk_create(
+                (KpiDay(rep_id=r, date=d, **f) for (r, d), f in figures.items()),
+                batch_size=2000)
+            written["rep_days"] += len(figures)
+            KpiSharedVisit.objects.filter(**by_rep, **in_period).delete()
+            shared = (kpis.counted_visits(reps, in_period).order_by()
+                      .values("date", "customer_id").annotate(n=Count("rep_id", distinct=True))
+                      .filter(n__gt=1))
+            pairs = {(s["date"], s["customer_id"]) for s in shared}
+            if pairs:
+                found = set(kpis.counted_visits(reps, in_period)
+                            .filter(customer_id__in={c for _d, c in pairs}).order_by()
+                            .values_list("date", "customer_id", "rep_id").distinct())
+                KpiSharedVisit.objects.bulk_create(
+                    (KpiSharedVisit(date=d, customer_id=c, rep_id=r) for d, c, r in found
+                     if (d, c) in pairs), batch_size=2000, ignore_conflicts=True)
+                written["shared"] += len(found)
+        written["days"] += (end - start).days + 1
+        if log:
+            log(f"{start} … {end}: {len(figures):,} rep-days")
+        start = end + datetime.timedelta(days=1)
+    for year in range(date_from.year, date_to.year + 1):
+        first = max(date_from, datetime.date(year, 1, 1))
+        last = min(date_to, datetime.date(year, 12, 31))
+        written["visited_years"] += _rebuild_visited_year(year, first, last, reps, by_rep)
+    return written
+
+
+def _rebuild_visited_year(year, first, last, reps, by_rep) -> int:
+    """The visited-days bits of [first, last] (one year) recomputed; other days kept."""
+    columns = [f"m{m}" for m in range(1, 13)]
+    keep = [0] * 12  # the bits outside the period, per month
+    for month in range(1, 13):
+        for day in range(1, calendar.monthrange(year, month)[1] + 1):
+            if not first <= datetime.date(year, month, day) <= last:
+                keep[month - 1] |= 1 << (day - 1)
+    masks: dict = {}
+    for row in (KpiVisitedYear.objects.filter(**by_rep, year=year)
+                .values_list("rep_id", "customer_id", *columns).iterator(chunk_size=5000)):
+        kept = [m & k for m, k in zip(row[2:], keep, strict=True)]
+        if any(kept):
+            masks[(row[0], row[1])] = kept
+    month_start = first
+    while month_start <= last:
+        month_end = min(last, month_start.replace(
+            day=calendar.monthrange(year, month_start.month)[1]))
+        for rep_id, customer_id, day in (
+                kpis.counted_visits(reps, {"date__gte": month_start, "date__lte": month_end})
+                .order_by().values_list("rep_id", "customer_id", "date").distinct()
+                .iterator(chunk_size=10000)):
+            row = masks.setdefault((rep_id, customer_id), [0] * 12)
+            row[day.month - 1] |= _bit(day)
+        month_start = month_end + datetime.timedelta(days=1)
+    with transaction.atomic():
+        KpiVisitedYear.objects.filter(**by_rep, year=year).delete()
+        KpiVisitedYear.objects.bulk_create(
+            (KpiVisitedYear(rep_id=r, customer_id=c, year=year,
+                            **dict(zip(columns, row, strict=True)))
+             for (r, c), row in masks.items()), batch_size=2000)
+    return len(masks)
+
+
+# --- hooks from the apps below (customers, orders) ----------------------------------------
+
+def on_merged(sender, *, keep, merge=None, **kwargs) -> None:
+    """customers.signals.merged: the merged record's stops and visits now belong to `keep`,
+    so a visit may now match a stop it did not before; every rep-day of theirs is recounted."""
+    pairs = set(PlannedStop.objects.filter(customer=keep).order_by()
+                .values_list("rep_id", "date").distinct())
+    pairs |= set(Visit.objects.filter(customer=keep).order_by()
+                 .values_list("rep_id", "date").distinct())
+    refresh_pairs(pairs)
+
+
+def on_order_changed(sender, *, order, **kwargs) -> None:
+    """orders.signals.order_changed (cancelled, …): the visit it was recorded on is recounted."""
+    refresh_pairs(set(Visit.objects.filter(visit_orders__order=order).order_by()
+                      .values_list("rep_id", "date")))
+
+
+# --- reading it -----------------------------------------------------------------------------
+
+def use_summary(reps, date_from: datetime.date, date_to: datetime.date) -> bool:
+    """The summary answers selections of at least KPI_SUMMARY_MIN_REP_DAYS rep-days (reps ×
+    days); a rep's or a small team's week is counted from the stops and visits themselves."""
+    threshold = getattr(settings, "KPI_SUMMARY_MIN_REP_DAYS", 1000)
+    days = (date_to - date_from).days + 1
+    if days >= threshold:
+        return True
+    count = reps.count() if hasattr(reps, "count") else len(list(reps))
+    return count * days >= threshold
+
+
+def _group_expr(group):
+    return {
+        None: None, "rep": F("rep_id"), "team": F("rep__team_id"),
+        "region": F("rep__team__region_id"), "day": F("date"), "week": TruncWeek("date"),
+        "month": TruncMonth("date"),
+    }[group]
+
+
+def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
+                 group: str | None = None, with_distribution: bool = False) -> list:
+    """visit_kpis read from the summary: the same VisitKpis, the same rows in the same order."""
+    in_period = {"date__gte": date_from, "date__lte": date_to}
+    days = KpiDay.objects.filter(rep_id__in=rep_ids, **in_period)
+    sums = {name: Sum(name) for name in SUMMED}
+    counts = {"n_listed": Count("pk", filter=Q(listed=True)),
+              "rep_days": Count("pk", filter=Q(worked=True)),
+              "field_staff": Count("rep_id", distinct=True, filter=Q(worked=True))}
+    expr = _group_expr(group)
+    if expr is None:
+        rows = {None: days.aggregate(**sums, **counts)}
+    else:
+        rows = {kpis._key(r.pop("_g")): r for r in
+                days.annotate(_g=expr).values("_g").annotate(**sums, **counts).order_by("_g")
+                if r["n_listed"]}
+    customers = _customers_visited(rep_ids, date_from, date_to, group, list(rows))
+    results = []
+    for key in sorted(rows, key=lambda k: (k is None, str(k))):
+        r = rows[key]
+        results.append(kpis.VisitKpis(
+            group=group, label=None if key is None else str(key),
+            planned=(r["planned_kept"] or 0) + (r["released_visited"] or 0),
+            visited_on_plan=r["visited_on_plan"] or 0,
+            visited_with_order=r["visited_with_order"] or 0,
+            unplanned=r["unplanned"] or 0, visits=r["visits"] or 0,
+            phone_contacts=r["phone_contacts"] or 0, ride_alongs=r["ride_alongs"] or 0,
+            rejected=r["rejected"] or 0, off_site=r["off_site"] or 0,
+            deep_visits=r["deep_visits"] or 0, rep_days=r["rep_days"] or 0,
+            field_staff=r["field_staff"] or 0,
+            average_duration_minutes=kpis.average_minutes(r["duration_sum"] or 0,
+                                                          r["duration_count"] or 0),
+            order_amount=r["order_amount"] or Decimal("0"),
+            customers_visited=customers.get(key, 0),
+        ))
+    if group is None:
+        total = results[0]
+        total.portfolio, total.portfolio_visited = _coverage(rep_ids, date_from, date_to)
+        if with_distribution:
+            total.distribution = kpis.numeric_distribution(
+                rep_ids=rep_ids, in_period=in_period, visited=total.customers_visited)
+    elif group == "rep":
+        coverage = _coverage_by_rep(rep_ids, date_from, date_to)
+        for row in results:
+            row.portfolio, row.portfolio_visited = coverage.get(int(row.label), (0, 0))
+    return results
+
+
+def _visited_rows(rep_ids, date_from: datetime.date, date_to: datetime.date):
+    """KpiVisitedYear rows of these reps with a visited day in [date_from, date_to]."""
+    condition = None
+    aliases = {}
+    month = date_from.replace(day=1)
+    while month <= date_to:
+        last = calendar.monthrange(month.year, month.month)[1]
+        mask = 0
+        for day in range(1, last + 1):
+            if date_from <= month.replace(day=day) <= date_to:
+                mask |= 1 << (day - 1)
+        name = f"hit_{month.year}_{month.month}"
+        aliases[name] = F(f"m{month.month}").bitand(mask)
+        hit = Q(year=month.year, **{f"{name}__gt": 0})
+        condition = hit if condition is None else condition | hit
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return (KpiVisitedYear.objects.filter(rep_id__in=rep_ids,
+                                          year__gte=date_from.year, year__lte=date_to.year)
+            .alias(**aliases).filter(condition))
+
+
+def _customers_visited(rep_ids, date_from, date_to, group, keys) -> dict:
+    """Distinct customers with a visit that counts, per group (kpis: n_customers)."""
+    distinct = Count("customer_id", distinct=True)
+    if group is None:
+        return {None: _visited_rows(rep_ids, date_from, date_to).aggregate(n=distinct)["n"]}
+    if group in {"rep", "team", "region"}:
+        field = {"rep": "rep_id", "team": "rep__team_id", "region": "rep__team__region_id"}[group]
+        return {r[field]: r["n"] for r in _visited_rows(rep_ids, date_from, date_to)
+                .values(field).annotate(n=distinct).order_by()}
+    if group == "month":
+        found = {}
+        for key in keys:
+            first = max(date_from, key)
+            last = min(date_to, key.replace(day=calendar.monthrange(key.year, key.month)[1]))
+            found[key] = _visited_rows(rep_ids, first, last).aggregate(n=distinct)["n"]
+        return found
+    if group == "day":
+        # The reps' own distinct customers of the day, less those two reps in scope both
+        # visited that day (KpiSharedVisit).
+        in_period = {"date__gte": date_from, "date__lte": date_to}
+        found = dict(KpiDay.objects.filter(rep_id__in=rep_ids, **in_period)
+                     .values("date").annotate(n=Sum("customers_visited"))
+                     .values_list("date", "n").order_by())
+        for row in (KpiSharedVisit.objects.filter(rep_id__in=rep_ids, **in_period)
+                    .values("date", "customer_id").annotate(n=Count("rep_id")).order_by()
+                    .filter(n__gt=1)):
+            found[row["date"]] -= row["n"] - 1
+        return found
+    # week: a week straddles months; counted from the visits themselves.
+    in_period = {"date__gte": date_from, "date__lte": date_to}
+    return {kpis._key(r["_g"]): r["n"] for r in kpis.counted_visits(rep_ids, in_period)
+            .annotate(_g=TruncWeek("date")).values("_g").annotate(n=distinct).order_by()}
+
+
+def _coverage(rep_ids, date_from, date_to) -> tuple[int, int]:
+    """kpis._coverage from the summary: live customers the reps own, and those of them the
+    reps visited in the period."""
+    portfolio = Customer.objects.live().filter(owner_id__in=rep_ids)
+    visited = (_visited_rows(rep_ids, date_from, date_to)
+               .filter(customer_id__in=portfolio.values("pk"))
+               .aggregate(n=Count("customer_id", distinct=True))["n"])
+    return portfolio.count(), visited
+
+
+def _coverage_by_rep(rep_ids, date_from, date_to) -> dict:
+    """Per rep: his live customers, and those of them he visited in the period."""
+    portfolio = dict(Customer.objects.live().filter(owner_id__in=rep_ids).values("owner_id")
+                     .annotate(n=Count("pk")).values_list("owner_id", "n").order_by())
+    visited = dict(_visited_rows(rep_ids, date_from, date_to)
+                   .filter(customer__owner_id=F("rep_id"), customer__archived_at__isnull=True)
+                   .values("rep_id").annotate(n=Count("customer_id", distinct=True))
+                   .values_list("rep_id", "n").order_by())
+    return {rep_id: (portfolio.get(rep_id, 0), visited.get(rep_id, 0))
+            for rep_id in set(portfolio) | set(visited)}
+
+
+def nightly_recount(day: datetime.date) -> dict:
+    """The nightly job "kpi-summary" (settings.SCHEDULE): recount the last
+    KPI_SUMMARY_RECOUNT_DAYS days up to `day`, a safety net for anything written around the
+    services (the services keep the summary true as they write)."""
+    days = getattr(settings, "KPI_SUMMARY_RECOUNT_DAYS", 3)
+    written = rebuild(date_from=day - datetime.timedelta(days=days), date_to=day)
+    return {"date": day.isoformat(), **written}
