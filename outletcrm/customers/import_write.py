@@ -41,8 +41,7 @@ from rapidfuzz import fuzz
 
 from outletcrm.core import crypto, i18n
 from outletcrm.core.history import snapshot
-from outletcrm.core.models import ChangeLog
-from outletcrm.core.timeline import timeline_add_bulk
+from outletcrm.core.models import ChangeLog, TimelineEntry
 from outletcrm.customers import gates
 from outletcrm.customers.dedupe import DuplicateMatch, haversine_m
 from outletcrm.customers.models import Contact, Customer, Tag
@@ -344,50 +343,86 @@ class ArchiveChanged(Exception):  # noqa: N818 - a refusal, shown to the user
     """A duplicate appeared in the archive while the file was checked (all-or-nothing)."""
 
 
+def _columns(model, skip: tuple[str, ...]) -> list:
+    return [f for f in model._meta.concrete_fields if f.attname not in skip]
+
+
+def _values(obj, fields) -> list:
+    """A row's values as the database takes them (encrypted, JSON, timestamps): computed
+    before the write transaction, so the lock is held only for the INSERTs themselves."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
+
+
+def _insert(model, head: tuple[str, ...], fields, rows: list[list]) -> None:
+    """INSERT rows of (`head` columns, then `fields`) with one prepared statement."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = [quote(model._meta.get_field(name).column) for name in head]
+    columns += [quote(f.column) for f in fields]
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[start:start + BATCH])
+
+
 def write_planned(planned: list[Planned], *, actor, mark: Mark, all_or_nothing: bool
                   ) -> list[int]:
     """Insert the planned rows in one transaction; returns the new customers' ids.
 
     Rows that a customer written meanwhile (since `mark`) duplicates are rejected with those
     matches, as customer_create would have; with all_or_nothing nothing is written then.
+    Every value is prepared for the database first; inside the transaction only the ids, the
+    codes and the search texts made from them are filled in.
     """
+    customer_fields = _columns(Customer, ("id", "code", "search_text"))
+    contact_fields = _columns(Contact, ("id", "customer_id"))
+    history_fields = _columns(ChangeLog, ("id", "object_id", "customer_id"))
+    timeline_fields = _columns(TimelineEntry, ("id", "customer_id"))
+    note, note_message = i18n.store("", None, max_length=300)
+    title, title_message = i18n.store(CREATED_TITLE, None, max_length=200)
+    who = actor if getattr(actor, "pk", None) else None
+    now = timezone.now()
+    prepared = []
+    for item in planned:
+        customer = item.customer
+        history = ChangeLog(object_type="customer", object_repr=str(customer)[:200],
+                            action=ChangeLog.Action.CREATE, changes=item.history, actor=who,
+                            note=note, note_message=note_message)
+        entry = TimelineEntry(kind="archive", title=title, title_message=title_message, body="",
+                              actor=who, at=now, source_type="", source_id=None)
+        prepared.append((_values(customer, customer_fields),
+                         _values(item.contact, contact_fields) if item.contact else None,
+                         _values(history, history_fields), _values(entry, timeline_fields)))
     with transaction.atomic():
         late = _changed_since(mark, planned)
         for index, matches in late.items():
             planned[index].row.duplicates = matches
         if late and all_or_nothing:
             return []
-        planned = [item for index, item in enumerate(planned) if index not in late]
-        if not planned:
+        keep = [index for index in range(len(planned)) if index not in late]
+        if not keep:
             return []
-        ids = _reserve_ids(len(planned))
-        for item, pk in zip(planned, ids, strict=True):
-            customer = item.customer
-            customer.pk = pk
-            customer.code = f"C{pk:07d}"
-            customer.search_text = "|".join(
-                part for part in (item.search_head, customer.code.lower(), *item.phones) if part)
-        Customer.objects.bulk_create([item.customer for item in planned], batch_size=BATCH)
-        contacts = []
-        for item in planned:
-            if item.contact is not None:
-                item.contact.customer_id = item.customer.pk
-                contacts.append(item.contact)
-        Contact.objects.bulk_create(contacts, batch_size=BATCH)
-        tag_ids = _tag_ids({name for item in planned for name in item.tags})
-        through = Customer.tags.through
-        through.objects.bulk_create(
-            [through(customer_id=item.customer.pk, tag_id=tag_ids[name])
-             for item in planned for name in item.tags], batch_size=BATCH)
-        note, note_message = i18n.store("", None, max_length=300)
-        ChangeLog.objects.bulk_create(
-            [ChangeLog(object_type="customer", object_id=item.customer.pk,
-                       customer_id=item.customer.pk, object_repr=str(item.customer)[:200],
-                       action=ChangeLog.Action.CREATE, changes=item.history,
-                       actor=actor if getattr(actor, "pk", None) else None,
-                       note=note, note_message=note_message)
-             for item in planned], batch_size=BATCH)
-        timeline_add_bulk(
-            [{"customer_id": item.customer.pk, "kind": "archive", "title": CREATED_TITLE,
-              "actor": actor} for item in planned], batch_size=BATCH)
-    return [item.customer.pk for item in planned]
+        ids = _reserve_ids(len(keep))
+        customers, contacts, histories, entries, through = [], [], [], [], []
+        tag_ids = _tag_ids({name for index in keep for name in planned[index].tags})
+        for index, pk in zip(keep, ids, strict=True):
+            item = planned[index]
+            customer_row, contact_row, history_row, entry_row = prepared[index]
+            item.customer.pk = pk
+            item.customer.code = code = f"C{pk:07d}"
+            item.customer.search_text = "|".join(
+                part for part in (item.search_head, code.lower(), *item.phones) if part)
+            customers.append([pk, code, item.customer.search_text, *customer_row])
+            if contact_row is not None:
+                contacts.append([pk, *contact_row])
+            histories.append([pk, pk, *history_row])
+            entries.append([pk, *entry_row])
+            through.extend([pk, tag_ids[name]] for name in item.tags)
+        _insert(Customer, ("id", "code", "search_text"), customer_fields, customers)
+        _insert(Contact, ("customer",), contact_fields, contacts)
+        _insert(Customer.tags.through, ("customer", "tag"), [], through)
+        _insert(ChangeLog, ("object_id", "customer_id"), history_fields, histories)
+        _insert(TimelineEntry, ("customer_id",), timeline_fields, entries)
+    return [planned[index].customer.pk for index in keep]
