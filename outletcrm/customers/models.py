@@ -344,7 +344,7 @@ class ImportJob(models.Model):
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                    related_name="+", verbose_name=_("Started by"))
-    filename = models.CharField(_("File"), max_length=200)
+    filename = models.CharField(_("File name"), max_length=200)
     skip_invalid = models.BooleanField(default=False)
     channel = models.CharField(max_length=10, default="web")
     language = models.CharField(max_length=10, blank=True)
@@ -364,8 +364,8 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = _("Import")
-        verbose_name_plural = _("Imports")
+        verbose_name = _("Customer import")
+        verbose_name_plural = _("Customer imports")
 
     def __str__(self) -> str:
         return self.filename
