@@ -217,7 +217,9 @@ def plan(rows, *, actor, in_file_match: Callable, report: Callable[[float], None
                            "file this one through the form, or ask the archive "
                            "custodian to import it.")])
             continue
-        customer = Customer(**row.fields, created_by=actor)
+        # The instance the row was validated with (importexport._validate_models).
+        customer = getattr(row, "instance", None) or Customer(**row.fields)
+        customer.created_by = actor
         lat, lng = customer.latitude, customer.longitude
         if lat is not None and lng is not None:
             earlier = grid.matches(customer.name, float(lat), float(lng))
@@ -383,18 +385,26 @@ def write_planned(planned: list[Planned], *, actor, mark: Mark, all_or_nothing: 
     note, note_message = i18n.store("", None, max_length=300)
     title, title_message = i18n.store(CREATED_TITLE, None, max_length=200)
     who = actor if getattr(actor, "pk", None) else None
-    now = timezone.now()
+    # Every history entry and timeline entry differs only in its customer (and the history in
+    # its values and name): prepared once, then copied.
+    history = _values(ChangeLog(object_type="customer", action=ChangeLog.Action.CREATE,
+                                actor=who, note=note, note_message=note_message),
+                      history_fields)
+    names = [f.attname for f in history_fields]
+    at_changes, at_repr = names.index("changes"), names.index("object_repr")
+    changes_field = ChangeLog._meta.get_field("changes")
+    entry = _values(TimelineEntry(kind="archive", title=title, title_message=title_message,
+                                  body="", actor=who, at=timezone.now(), source_type="",
+                                  source_id=None), timeline_fields)
     prepared = []
     for item in planned:
-        customer = item.customer
-        history = ChangeLog(object_type="customer", object_repr=str(customer)[:200],
-                            action=ChangeLog.Action.CREATE, changes=item.history, actor=who,
-                            note=note, note_message=note_message)
-        entry = TimelineEntry(kind="archive", title=title, title_message=title_message, body="",
-                              actor=who, at=now, source_type="", source_id=None)
-        prepared.append((_values(customer, customer_fields),
+        item_history = list(history)
+        item_history[at_changes] = changes_field.get_db_prep_save(item.history,
+                                                                  connection=connection)
+        item_history[at_repr] = str(item.customer)[:200]
+        prepared.append((_values(item.customer, customer_fields),
                          _values(item.contact, contact_fields) if item.contact else None,
-                         _values(history, history_fields), _values(entry, timeline_fields)))
+                         item_history, entry))
     with transaction.atomic():
         late = _changed_since(mark, planned)
         for index, matches in late.items():

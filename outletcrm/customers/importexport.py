@@ -1028,6 +1028,7 @@ class _Row:
     tags: list[str] = field(default_factory=list)
     problems: dict[str, list[str]] = field(default_factory=dict)  # column key -> messages
     duplicates: list[DuplicateMatch] = field(default_factory=list)
+    instance: Customer | None = None  # as validated; the bulk write saves this one
 
     def add(self, key: str, messages: Iterable[str]) -> None:
         bucket = self.problems.setdefault(key, [])
@@ -1246,7 +1247,7 @@ class _Importer:
     def _validate_models(self, row: _Row) -> None:
         """The model's own rules (lengths, ranges, cross-field checks), nothing saved."""
         fk = ["outlet_type", "customer_class", "abc_class", "owner", "referred_by"]
-        customer = Customer(**row.fields)
+        customer = row.instance = Customer(**row.fields)
         try:
             customer.full_clean(exclude=["code", "team", "region", *fk])
         except ValidationError as exc:
