@@ -172,7 +172,7 @@ def main() -> None:
     actor = cast()
     lines = []
     vendor = connection.vendor
-    version = connection.cursor().connection.server_version if vendor == "postgresql" else ""
+    version = str(connection.pg_version) if vendor == "postgresql" else ""
     if vendor == "sqlite":
         import sqlite3
 
