@@ -324,6 +324,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 IMPORT_MAX_BYTES = env_number("IMPORT_MAX_BYTES", 10 * 1024 * 1024, int)
 IMPORT_MAX_ROWS = env_number("IMPORT_MAX_ROWS", 20000, int)
+# A file of more rows than this is imported in the background with a progress bar
+# (customers/import_jobs.py); a smaller one answers with the upload.
+IMPORT_INLINE_ROWS = env_number("IMPORT_INLINE_ROWS", 1000, int)
 
 # A JSON request body: at most this many bytes and this many nested levels (core.parsers).
 API_JSON_MAX_BYTES = 5 * 1024 * 1024

@@ -77,7 +77,11 @@ _STOP_STATES = {"Visited", "Dropped"}
 # released stop says the customer was archived).
 _EVENTS = {"Customer archived"}
 
-SAME_EVERYWHERE = _ACTIONS | _PAGES | _RECORDS | _FIELDS | _WORDS | _STOP_STATES | _EVENTS
+# A background job's state and bar, the same on the optimiser's jobs and an import's.
+_JOB_STATES = {"Queued", "Running", "Done", "Failed", "Progress", "Started by"}
+
+SAME_EVERYWHERE = (_ACTIONS | _PAGES | _RECORDS | _FIELDS | _WORDS | _STOP_STATES | _EVENTS
+                   | _JOB_STATES)
 
 SHORT_WORDS = 2
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")

@@ -327,3 +327,53 @@ class CompetitorEntry(VersionedModel):
 
     def __str__(self) -> str:
         return self.brand
+
+
+class ImportJob(models.Model):
+    """A large customer import run in the background: how far it got and what came of it.
+
+    The page polls it for the progress bar; the result is what the import page shows for a
+    small file (customers/import_jobs.py). Only the person who started it sees it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                   related_name="+", verbose_name=_("Started by"))
+    filename = models.CharField(_("File name"), max_length=200)
+    skip_invalid = models.BooleanField(default=False)
+    channel = models.CharField(max_length=10, default="web")
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(pgettext_lazy("job", "Status"), max_length=10,
+                              choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=10, blank=True)  # reading | checking | writing
+    progress = models.FloatField(default=0.0)
+    # The uploaded file in the media storage until the job has read it.
+    upload = models.CharField(max_length=200, blank=True, editable=False)
+    result = models.JSONField(default=dict, blank=True)
+    # The rejected rows' workbook (imports/<user>/<token>.xlsx), as for a small import.
+    rejected_token = models.CharField(max_length=64, blank=True, editable=False)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("Customer import")
+        verbose_name_plural = _("Customer imports")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * min(max(self.progress, 0.0), 1.0))

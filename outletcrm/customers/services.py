@@ -186,7 +186,8 @@ def _customer_create(
     _refresh_keys(customer)
     customer.save()
     customer.code = f"C{customer.pk:07d}"
-    customer.search_text = customer.search_text + f"|{customer.code.lower()}"
+    # Built again with the real code: the temporary one must not stay searchable.
+    _refresh_keys(customer)
     customer.save(update_fields=["code", "search_text"])
     _set_tags(customer, tags)
     for row in contact_rows:

@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -28,10 +28,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from outletcrm.core import files, scoping
 from outletcrm.core.models import AuditEvent
-from outletcrm.customers import exports, importexport, selectors
+from outletcrm.customers import exports, import_jobs, importexport, selectors
 from outletcrm.customers.choices import Channel, Status
 from outletcrm.customers.forms import CustomerFilterForm
-from outletcrm.customers.models import CustomerClass, OutletType, Tag
+from outletcrm.customers.models import CustomerClass, ImportJob, OutletType, Tag
 from outletcrm.org.models import Region, User
 
 REJECTED_SESSION_KEY = "import_rejected_tokens"
@@ -155,6 +155,11 @@ def _import_page(request: HttpRequest) -> HttpResponse:
     upload = form.cleaned_data["file"]
     skip_invalid = form.cleaned_data["skip_invalid"]
     try:
+        # A large file goes to the background, with a progress bar (customers/import_jobs.py).
+        if importexport.check_file(upload, upload.name) > settings.IMPORT_INLINE_ROWS:
+            job = import_jobs.import_start(actor=request.user, fileobj=upload,
+                                           filename=upload.name, skip_invalid=skip_invalid)
+            return redirect("customers:import-job", pk=job.pk)
         result = importexport.import_customers(
             actor=request.user,
             fileobj=upload,
@@ -177,6 +182,46 @@ def _import_page(request: HttpRequest) -> HttpResponse:
             "rejected_token": token,
         },
     )
+
+
+def _own_job(request: HttpRequest, pk: int) -> ImportJob:
+    """The user's own import job; anyone else's is 404, like a missing one."""
+    return get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+
+
+@login_required
+@require_GET
+def import_job_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background import: the progress bar while it runs, then the result."""
+    job = _own_job(request, pk)
+    if job.status != ImportJob.Status.DONE:
+        return render(request, "customers/io/import_job.html", _job_context(job))
+    result = import_jobs.job_result(job)
+    if job.rejected_token:  # the download is for this user's session, as for a small file
+        tokens = request.session.get(REJECTED_SESSION_KEY, [])
+        if job.rejected_token not in tokens:
+            request.session[REJECTED_SESSION_KEY] = [*tokens, job.rejected_token][-10:]
+    return render(request, "customers/io/import_result.html", {
+        "result": result, "filename": job.filename, "skip_invalid": job.skip_invalid,
+        "rejected_count": result.rejected_count,
+        "duplicates": _duplicate_rows(request.user, result),
+        "rejected_token": job.rejected_token})
+
+
+def _job_context(job: ImportJob) -> dict:
+    return {"job": job, "poll": not job.is_finished, "error": import_jobs.job_error(job),
+            "stale": import_jobs.job_is_stale(job)}
+
+
+@login_required
+@require_GET
+def import_job_status_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment the job page polls; a finished job makes the page reload."""
+    job = _own_job(request, pk)
+    response = render(request, "customers/io/_import_job_status.html", _job_context(job))
+    if job.is_finished and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def _import_form(request: HttpRequest, form: ImportForm, error: str = "") -> HttpResponse:

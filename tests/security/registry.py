@@ -119,6 +119,8 @@ PAGES: dict[str, object] = {
     "customers:lookup": LoggedIn("customers in scope (chooser)"),
     "customers:import": LoggedIn("imports into own scope"),
     "customers:import-template": LoggedIn("an empty workbook"),
+    "customers:import-job": Scoped(lambda w: {"pk": w.import_job.pk}),
+    "customers:import-job-status": Scoped(lambda w: {"pk": w.import_job.pk}),
     "customers:import-rejected": Scoped(lambda w: {"token": "a" * 32},
                                         notes="another import's rejected rows"),
     "customers:export": LoggedIn("customers in scope"),

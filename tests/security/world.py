@@ -152,6 +152,12 @@ def build_world() -> SimpleNamespace:
     w.territory_job = OptimisationJob.objects.create(kind=JobKind.TERRITORY, team=w.team_nb,
                                                      **finished)
 
+    # Charlie's own background import (customers/import_jobs.py): nobody else may see it.
+    from outletcrm.customers.models import ImportJob
+
+    w.import_job = ImportJob.objects.create(created_by=charlie, filename="宁波客户.xlsx",
+                                            status=ImportJob.Status.FAILED, error="x")
+
     from rest_framework.authtoken.models import Token
 
     from outletcrm.care.models import CareRule
