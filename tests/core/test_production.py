@@ -18,6 +18,7 @@ from outletcrm.core.management.commands.serve import default_workers, gunicorn_a
 from outletcrm.core.models import JobRun, ScheduleSlot
 
 ROOT = Path(__file__).resolve().parents[2]
+FIELD_KEY = "Jx0cQmV8o1pZbWc3k5u7Yq9sT2vR4nL6hG8fD0aS1eE="  # a Fernet key (production refuses to start without one)
 STRONG_KEY = "k3Jx9-vQ2mZr7TnW_pL4sYb8HcE1uFa6DgR0oIeNtVwXyA5jKlMq"
 
 
@@ -254,7 +255,7 @@ def test_serve_sizes_workers_from_the_cores_and_runs_gunicorn(tmp_path, monkeypa
 
 
 def test_serve_refuses_to_start_in_production_before_collectstatic(tmp_path):
-    env = {"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY,
+    env = {"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY, "FIELD_ENCRYPTION_KEY": FIELD_KEY,
            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
     result = run(["serve", "--check-only"], env, tmp_path)
     assert result.returncode != 0 and "collectstatic" in result.stderr
@@ -270,7 +271,7 @@ def test_worker_without_a_queue_says_there_is_none(tmp_path):
 def test_check_deploy_is_clean_with_the_queue_cache_and_store_of_several_machines(tmp_path):
     """docs/deploy.md's settings for two machines (RQ, Redis cache, S3) keep check --deploy
     clean, like the single-machine ones (tests/accounts/test_hardening.py)."""
-    env = {"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY,
+    env = {"OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY, "FIELD_ENCRYPTION_KEY": FIELD_KEY,
            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
            "ALLOWED_HOSTS": "crm.example.com", "TRUSTED_PROXY_COUNT": "1",
            "SITE_URL": "https://crm.example.com", "CSRF_TRUSTED_ORIGINS": "https://crm.example.com",

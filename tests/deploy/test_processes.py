@@ -71,6 +71,7 @@ class Stack:
                         "DATABASE_URL", "OUTLETCRM_ENV", "SECRET_KEY", "TASK_BACKEND"}}
         self.env.update({
             "PYTHONPATH": str(ROOT), "OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY,
+            "FIELD_ENCRYPTION_KEY": "Jx0cQmV8o1pZbWc3k5u7Yq9sT2vR4nL6hG8fD0aS1eE=",
             "DATABASE_URL": database_url(db_name), "OUTLETCRM_DATA_DIR": str(tmp / "data"),
             "MEDIA_ROOT": str(tmp / "media"), "ALLOWED_HOSTS": "127.0.0.1",
             "HTTPS": "off", "SECURE_COOKIES": "off",
