@@ -7,6 +7,7 @@ reader's language, as the schema documents; the pages keep their HTML.
 """
 
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -39,3 +40,30 @@ def server_error(request):
     if _is_api(request):
         return JsonResponse({"detail": _("Something went wrong on our side.")}, status=500)
     return defaults.server_error(request)
+
+
+def _has_nul(query) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values)
+               for key, values in query.lists())
+
+
+class RejectNulMiddleware:
+    """A query string with a NUL character is answered 400 before any view reads it.
+
+    PostgreSQL refuses NUL in text (SQLite does not), so a search box or filter given `%00`
+    would otherwise crash on one database and not the other. Forms and serializers already
+    refuse NUL in what they read (Django's ProhibitNullCharactersValidator); this covers the
+    query strings, which every list page and filter reads without a form.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", "") or _has_nul(request.GET):
+            message = _("The address contains a character that cannot be searched for (NUL). "
+                        "Remove it and try again.")
+            if _is_api(request):
+                return JsonResponse({"detail": message}, status=400)
+            return render(request, "core/bad_request.html", {"message": message}, status=400)
+        return self.get_response(request)

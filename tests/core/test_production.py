@@ -179,7 +179,9 @@ def test_json_logs_are_one_object_per_line_with_the_request_id(settings, collect
 def run(args, env, tmp_path, code=None):
     cleared = {"OUTLETCRM_ENV", "SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE",
                "TASK_BACKEND", "REDIS_URL", "MEDIA_STORAGE", "CACHE_URL", "SENTRY_DSN",
-               "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LOG_FORMAT"}
+               "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LOG_FORMAT",
+               # set by the browser tests' conftest in the same pytest process
+               "DJANGO_ALLOW_ASYNC_UNSAFE"}
     full = {k: v for k, v in os.environ.items() if k not in cleared}
     full.update({"PYTHONPATH": str(ROOT), "OUTLETCRM_DATA_DIR": str(tmp_path), **env})
     command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "outletcrm", *args]

@@ -37,12 +37,18 @@ def _text(response) -> str:
     return content.decode(errors="replace")
 
 
-def _check(w, response, context):
+# The borrowing form's search answers an exact code or name with that record's code and name
+# (access.selectors.borrow_candidates): the caller typed the name and learns only that the
+# record exists. Nothing else of it (phone, contact, tasks…) may appear.
+ECHO_Q = {"GET /api/v1/borrow-candidates/"}
+
+
+def _check(w, response, context, *, typed=()):
     assert response.status_code < 500, f"{context}: {response.status_code}"
     if response.status_code != 200:
         return
     text = _text(response)
-    leaked = [m for m in markers(w) if m and m in text]
+    leaked = [m for m in markers(w) if m and m in text and m not in typed]
     assert not leaked, f"{context} lists another scope's records: {leaked}"
 
 
@@ -68,7 +74,8 @@ def test_api_lists_keep_to_the_scope(w, api_as, op, attacker):
     client = api_as(getattr(w, attacker))
     _check(w, client.get(path), f"{attacker} {op}")
     if aimed:
-        _check(w, client.get(path, aimed), f"{attacker} {op} {sorted(aimed)}")
+        typed = (aimed["q"],) if op in ECHO_Q and "q" in aimed else ()
+        _check(w, client.get(path, aimed), f"{attacker} {op} {sorted(aimed)}", typed=typed)
 
 
 @pytest.mark.parametrize("attacker", ATTACKERS)
