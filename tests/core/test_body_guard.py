@@ -93,3 +93,17 @@ def test_any_text_is_json_or_a_parse_error(text):
         loads_bounded(text)
     except ParseError:
         pass
+
+
+def test_a_nul_in_a_query_string_is_a_400_in_the_users_language(cast, api, client):
+    """PostgreSQL refuses NUL in text: a search for it must not reach the database on either
+    database (core.errors.RejectNulMiddleware)."""
+    response = api(cast.sup).get("/api/v1/customers/", {"q": "a\x00b"})
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"] and "删除后重试" in response.json()["detail"]
+    client.force_login(cast.sup)
+    page = client.get("/customers/", {"q": "联华\x00"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 400
+    assert "cannot be searched for" in page.content.decode()
+    # An ordinary search still reaches the list.
+    assert client.get("/customers/", {"q": "联华"}).status_code == 200
