@@ -39,9 +39,11 @@ def daytime(request):
     Field work is dated in local time (Asia/Shanghai). Tests place check-ins "half an hour
     ago" and expect them today; just after midnight that is yesterday, and such a suite would
     pass or fail by the hour it runs. Browser tests keep the real clock: Chromium's own clock,
-    which the pages use as device time, cannot be moved.
+    which the pages use as device time, cannot be moved; nor can the clock of a server the
+    test starts as a separate process (mark such tests `real_clock`).
     """
-    if request.node.get_closest_marker("browser"):
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker(
+            "real_clock"):
         yield
         return
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)

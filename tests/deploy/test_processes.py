@@ -30,6 +30,8 @@ REDIS = os.environ.get("TEST_REDIS_URL", "")
 PG = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 pytestmark = [
+    # serve, worker and scheduler run in their own processes, on the real clock.
+    pytest.mark.real_clock,
     pytest.mark.skipif(not PG, reason="the production stack runs on PostgreSQL"),
     pytest.mark.skipif(not REDIS, reason="no Redis: run under scripts/with-redis"),
 ]
