@@ -43,7 +43,14 @@ from django.db.models.functions import TruncMonth, TruncWeek
 
 from outletcrm.customers.models import Customer
 from outletcrm.visits import kpis
-from outletcrm.visits.models import KpiDay, KpiSharedVisit, KpiVisitedYear, PlannedStop, Visit
+from outletcrm.visits.models import (
+    KpiDay,
+    KpiMonth,
+    KpiSharedVisit,
+    KpiVisitedYear,
+    PlannedStop,
+    Visit,
+)
 
 FIELDS = ["planned_kept", "released_visited", "visited_on_plan", "visited_with_order",
           "unplanned", "visits", "phone_contacts", "ride_alongs", "rejected", "off_site",
@@ -60,6 +67,31 @@ def _bit(day: datetime.date) -> int:
     return 1 << (day.day - 1)
 
 
+def _month_end(month: datetime.date) -> datetime.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def _months(date_from: datetime.date, date_to: datetime.date) -> list[datetime.date]:
+    """The first days of the months [date_from, date_to] touches."""
+    months, month = [], date_from.replace(day=1)
+    while month <= date_to:
+        months.append(month)
+        month = _month_end(month) + datetime.timedelta(days=1)
+    return months
+
+
+MONTH_COUNTS = {"worked_days": Count("pk", filter=Q(worked=True)),
+                "listed_days": Count("pk", filter=Q(listed=True))}
+
+
+def _month_sums(rep_filter: dict, month: datetime.date) -> dict:
+    """Per rep: the sums of his KpiDay rows of the month (what KpiMonth holds)."""
+    return {r.pop("rep_id"): {k: v or 0 for k, v in r.items()} for r in
+            KpiDay.objects.filter(**rep_filter, date__gte=month, date__lte=_month_end(month))
+            .values("rep_id").annotate(**{n: Sum(n) for n in SUMMED}, **MONTH_COUNTS)
+            .order_by()}
+
+
 # --- keeping it ---------------------------------------------------------------------------
 
 def refresh(*, rep_ids, date_from: datetime.date, date_to: datetime.date | None = None) -> None:
@@ -74,7 +106,14 @@ def refresh(*, rep_ids, date_from: datetime.date, date_to: datetime.date | None 
         return
     days = _days(date_from, date_to)
     in_period = {"date__gte": date_from, "date__lte": date_to}
+    months = _months(date_from, date_to)
     with transaction.atomic():
+        # Lock order: the months, then the days. Two writers of the same rep's month take
+        # turns, and the second sums the days after the first's commit.
+        KpiMonth.objects.bulk_create([KpiMonth(rep_id=r, month=m) for r in rep_ids
+                                      for m in months], ignore_conflicts=True)
+        month_rows = list(KpiMonth.objects.select_for_update()
+                          .filter(rep_id__in=rep_ids, month__in=months).order_by("rep_id", "month"))
         KpiDay.objects.bulk_create([KpiDay(rep_id=r, date=d) for r in rep_ids for d in days],
                                    ignore_conflicts=True)
         rows = list(KpiDay.objects.select_for_update().filter(rep_id__in=rep_ids, **in_period)
@@ -100,6 +139,25 @@ def refresh(*, rep_ids, date_from: datetime.date, date_to: datetime.date | None 
         for day in days:
             _refresh_visited_year(rep_ids, day, visited)
             _refresh_shared(rep_ids, day, visited)
+        _recount_months(month_rows, {"rep_id__in": rep_ids})
+
+
+def _recount_months(month_rows: list, rep_filter: dict) -> None:
+    """Set the (locked) KpiMonth rows to the sums of their KpiDay rows; drop empty ones."""
+    sums = {m: _month_sums(rep_filter, m) for m in {row.month for row in month_rows}}
+    fields = [*SUMMED, *MONTH_COUNTS]
+    empty = set()
+    for row in month_rows:
+        found = sums[row.month].get(row.rep_id)
+        if found is None:
+            empty.add(row.pk)
+            continue
+        for name in fields:
+            setattr(row, name, found[name])
+    KpiMonth.objects.bulk_update([r for r in month_rows if r.pk not in empty], fields,
+                                 batch_size=1000)
+    if empty:
+        KpiMonth.objects.filter(pk__in=empty).delete()
 
 
 def refresh_pairs(pairs) -> None:
@@ -177,6 +235,11 @@ def rebuild(*, date_from: datetime.date, date_to: datetime.date, rep_ids=None,
                 (KpiDay(rep_id=r, date=d, **f) for (r, d), f in figures.items()),
                 batch_size=2000)
             written["rep_days"] += len(figures)
+            month = start.replace(day=1)
+            KpiMonth.objects.filter(**by_rep, month=month).delete()
+            KpiMonth.objects.bulk_create(
+                (KpiMonth(rep_id=r, month=month, **f)
+                 for r, f in _month_sums(by_rep, month).items()), batch_size=2000)
             KpiSharedVisit.objects.filter(**by_rep, **in_period).delete()
             shared = (kpis.counted_visits(reps, in_period).order_by()
                       .values("date", "customer_id").annotate(n=Count("rep_id", distinct=True))
@@ -266,30 +329,71 @@ def use_summary(reps, date_from: datetime.date, date_to: datetime.date) -> bool:
     return count * days >= threshold
 
 
-def _group_expr(group):
+def _group_expr(group, month_table: bool = False):
     return {
         None: None, "rep": F("rep_id"), "team": F("rep__team_id"),
         "region": F("rep__team__region_id"), "day": F("date"), "week": TruncWeek("date"),
-        "month": TruncMonth("date"),
+        "month": F("month") if month_table else TruncMonth("date"),
     }[group]
+
+
+def _split(date_from: datetime.date, date_to: datetime.date):
+    """The whole months inside [date_from, date_to] as (first, last) month (their first days)
+    or None, and the day ranges around them."""
+    one = datetime.timedelta(days=1)
+    first = date_from if date_from.day == 1 else _month_end(date_from) + one
+    end = date_to if date_to == _month_end(date_to) else date_to.replace(day=1) - one
+    if first > end:
+        return None, [(date_from, date_to)]
+    edges = [(a, b) for a, b in ((date_from, first - one), (end + one, date_to)) if a <= b]
+    return (first, end.replace(day=1)), edges
+
+
+def _additive_rows(rep_ids, date_from, date_to, group) -> dict:
+    """Per group: the sums of SUMMED, rep-days, listed days and the reps who worked.
+
+    Whole months are read from KpiMonth (a year: 12 rows per rep), the days around them and
+    day or week groupings from KpiDay; both grouped per rep and added up here.
+    """
+    sources = []
+    months, edges = _split(date_from, date_to)
+    if group in {"day", "week"}:
+        months, edges = None, [(date_from, date_to)]
+    if months is not None:
+        sources.append((KpiMonth.objects.filter(rep_id__in=rep_ids, month__gte=months[0],
+                                                month__lte=months[1]),
+                        _group_expr(group, month_table=True),
+                        {n: Sum(n) for n in (*SUMMED, *MONTH_COUNTS)}))
+    day_sums = {**{n: Sum(n) for n in SUMMED},
+                **{n: c for n, c in MONTH_COUNTS.items()}}
+    for first, last in edges:
+        sources.append((KpiDay.objects.filter(rep_id__in=rep_ids, date__gte=first,
+                                              date__lte=last), _group_expr(group), day_sums))
+    rows: dict = {}
+    for qs, expr, sums in sources:
+        qs = qs.values("rep_id") if expr is None else qs.annotate(_g=expr).values("_g",
+                                                                                 "rep_id")
+        for r in qs.annotate(**sums).order_by():
+            key = kpis._key(r.pop("_g", None))
+            rep_id = r.pop("rep_id")
+            row = rows.setdefault(key, {"staff": set(), **dict.fromkeys(sums, 0)})
+            for name, value in r.items():
+                row[name] += value or 0
+            if r["worked_days"]:
+                row["staff"].add(rep_id)
+    return rows
 
 
 def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
                  group: str | None = None, with_distribution: bool = False) -> list:
     """visit_kpis read from the summary: the same VisitKpis, the same rows in the same order."""
     in_period = {"date__gte": date_from, "date__lte": date_to}
-    days = KpiDay.objects.filter(rep_id__in=rep_ids, **in_period)
-    sums = {name: Sum(name) for name in SUMMED}
-    counts = {"n_listed": Count("pk", filter=Q(listed=True)),
-              "rep_days": Count("pk", filter=Q(worked=True)),
-              "field_staff": Count("rep_id", distinct=True, filter=Q(worked=True))}
-    expr = _group_expr(group)
-    if expr is None:
-        rows = {None: days.aggregate(**sums, **counts)}
+    rows = _additive_rows(rep_ids, date_from, date_to, group)
+    if group is None:
+        rows = {None: rows.get(None) or {"staff": set(), **dict.fromkeys(
+            (*SUMMED, *MONTH_COUNTS), 0)}}
     else:
-        rows = {kpis._key(r.pop("_g")): r for r in
-                days.annotate(_g=expr).values("_g").annotate(**sums, **counts).order_by("_g")
-                if r["n_listed"]}
+        rows = {k: r for k, r in rows.items() if r["listed_days"]}
     customers = _customers_visited(rep_ids, date_from, date_to, group, list(rows))
     results = []
     for key in sorted(rows, key=lambda k: (k is None, str(k))):
@@ -302,8 +406,8 @@ def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
             unplanned=r["unplanned"] or 0, visits=r["visits"] or 0,
             phone_contacts=r["phone_contacts"] or 0, ride_alongs=r["ride_alongs"] or 0,
             rejected=r["rejected"] or 0, off_site=r["off_site"] or 0,
-            deep_visits=r["deep_visits"] or 0, rep_days=r["rep_days"] or 0,
-            field_staff=r["field_staff"] or 0,
+            deep_visits=r["deep_visits"] or 0, rep_days=r["worked_days"],
+            field_staff=len(r["staff"]),
             average_duration_minutes=kpis.average_minutes(r["duration_sum"] or 0,
                                                           r["duration_count"] or 0),
             order_amount=r["order_amount"] or Decimal("0"),
@@ -322,22 +426,34 @@ def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
     return results
 
 
-def _visited_rows(rep_ids, date_from: datetime.date, date_to: datetime.date):
-    """KpiVisitedYear rows of these reps with a visited day in [date_from, date_to]."""
-    condition = None
-    aliases = {}
-    month = date_from.replace(day=1)
-    while month <= date_to:
-        last = calendar.monthrange(month.year, month.month)[1]
+def _year_hits(date_from: datetime.date, date_to: datetime.date) -> dict:
+    """Per year: the expression of a KpiVisitedYear row's visited days inside the period
+    (non-zero when the rep visited the customer on one of them)."""
+    hits: dict = {}
+    for month in _months(date_from, date_to):
         mask = 0
-        for day in range(1, last + 1):
+        for day in range(1, _month_end(month).day + 1):
             if date_from <= month.replace(day=day) <= date_to:
                 mask |= 1 << (day - 1)
-        name = f"hit_{month.year}_{month.month}"
-        aliases[name] = F(f"m{month.month}").bitand(mask)
-        hit = Q(year=month.year, **{f"{name}__gt": 0})
-        condition = hit if condition is None else condition | hit
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
+        column = F(f"m{month.month}")
+        bits = column if mask == (1 << _month_end(month).day) - 1 else column.bitand(mask)
+        hits[month.year] = bits if month.year not in hits else hits[month.year].bitor(bits)
+    return hits
+
+
+def _hit_q(hits: dict, prefix: str = "hit") -> tuple[dict, Q]:
+    """Aliases and the condition "visited inside the period" (one test per year: a company's
+    year is two OR branches over the (year, rep) index, not one per month)."""
+    aliases = {f"{prefix}_{year}": expr for year, expr in hits.items()}
+    condition = Q()
+    for year in hits:
+        condition |= Q(year=year) & ~Q(**{f"{prefix}_{year}": 0})
+    return aliases, condition
+
+
+def _visited_rows(rep_ids, date_from: datetime.date, date_to: datetime.date):
+    """KpiVisitedYear rows of these reps with a visited day in [date_from, date_to]."""
+    aliases, condition = _hit_q(_year_hits(date_from, date_to))
     return (KpiVisitedYear.objects.filter(rep_id__in=rep_ids,
                                           year__gte=date_from.year, year__lte=date_to.year)
             .alias(**aliases).filter(condition))
@@ -353,12 +469,18 @@ def _customers_visited(rep_ids, date_from, date_to, group, keys) -> dict:
         return {r[field]: r["n"] for r in _visited_rows(rep_ids, date_from, date_to)
                 .values(field).annotate(n=distinct).order_by()}
     if group == "month":
-        found = {}
-        for key in keys:
+        # One pass over the period's rows: a distinct count per month.
+        counts, aliases = {}, {}
+        for n, key in enumerate(keys):
             first = max(date_from, key)
-            last = min(date_to, key.replace(day=calendar.monthrange(key.year, key.month)[1]))
-            found[key] = _visited_rows(rep_ids, first, last).aggregate(n=distinct)["n"]
-        return found
+            last = min(date_to, _month_end(key))
+            month_aliases, condition = _hit_q(_year_hits(first, last), prefix=f"k{n}")
+            aliases.update(month_aliases)
+            counts[f"n{n}"] = Count("customer_id", distinct=True, filter=condition)
+        if not counts:
+            return {}
+        found = _visited_rows(rep_ids, date_from, date_to).alias(**aliases).aggregate(**counts)
+        return {key: found[f"n{n}"] for n, key in enumerate(keys)}
     if group == "day":
         # The reps' own distinct customers of the day, less those two reps in scope both
         # visited that day (KpiSharedVisit).

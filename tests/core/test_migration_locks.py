@@ -36,6 +36,9 @@ REVIEWED = {
     # big tables but writes only the new ones (about 100-160 s per year of history at 1,000
     # reps, bench/results/kpisum-*.md).
     ("visits", "0013_kpisum_summary"),
+    # Creates KpiMonth and fills it with KpiDay's sums per rep and month: reads only the
+    # summary table (265,000 rows a year at 1,000 reps), writes only the new one.
+    ("visits", "0014_kpiyear_month"),
 }
 
 LOCKING = (ops.AddIndex, ops.AddConstraint, ops.AlterUniqueTogether, ops.AlterIndexTogether,

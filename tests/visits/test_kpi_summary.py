@@ -5,7 +5,7 @@ stops dropped, check-ins of every kind on and off site (also the supervisor's ri
 two reps at one outlet the same day), check-outs, orders on visits, cancellations, rejections,
 acceptances, hand-overs, archivings and merges, in any order and on any of three days, every
 figure of every grouping read from the summary equals the figure counted from the stops and
-visits themselves; and `outletcrm kpi-rebuild` writes the same summary the services kept.
+visits themselves, over days and over whole months (KpiMonth, which holds KpiDay's sums); and `outletcrm kpi-rebuild` writes the same summary the services kept.
 Runs on SQLite and on PostgreSQL like the other KPI tests.
 """
 
@@ -30,6 +30,7 @@ from outletcrm.visits import kpi_summary, planning, services
 from outletcrm.visits.kpis import GROUPS, visit_kpis
 from outletcrm.visits.models import (
     KpiDay,
+    KpiMonth,
     KpiSharedVisit,
     KpiVisitedYear,
     PlannedStop,
@@ -170,6 +171,12 @@ def assert_summary_equals_raw(cast) -> None:
     checks += [(DAYS[1], DAYS[1], [cast.alice], group) for group in (None, "day", "rep")]
     checks += [(DAYS[0] - datetime.timedelta(days=40), DAYS[-1], [cast.alice, cast.bob], g)
                for g in (None, "month")]
+    # Periods with whole months, read from KpiMonth (and the days around them from KpiDay).
+    november, year_end = datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)
+    checks += [(november, year_end, None, g) for g in (None, "month", "rep", "team", "region")]
+    checks += [(datetime.date(2025, 11, 30), DAYS[-1], None, g) for g in (None, "month")]
+    checks += [(datetime.date(2025, 12, 1), year_end, [cast.alice], g) for g in (None, "rep")]
+    checks += [(DAYS[1], datetime.date(2027, 1, 31), None, g) for g in (None, "month", "week")]
     for date_from, date_to, people, group in checks:
         raw = figures(cast, date_from, date_to, group, "raw", people)
         summary = figures(cast, date_from, date_to, group, "summary", people)
@@ -181,7 +188,26 @@ def summary_rows() -> tuple:
                 "rep_id", "date", *kpi_summary.FIELDS)),
             sorted((r, c, y, m) for r, c, y, m in KpiVisitedYear.objects.exclude(m11=0)
                    .values_list("rep_id", "customer_id", "year", "m11")),
-            sorted(KpiSharedVisit.objects.values_list("date", "customer_id", "rep_id")))
+            sorted(KpiSharedVisit.objects.values_list("date", "customer_id", "rep_id")),
+            sorted(KpiMonth.objects.values_list("rep_id", "month", *MONTH_FIELDS)))
+
+
+MONTH_FIELDS = [*kpi_summary.SUMMED, "worked_days", "listed_days"]
+
+
+def assert_months_sum_the_days() -> None:
+    """KpiMonth holds the sums of KpiDay per rep and month, no more rows and no fewer."""
+    days: dict = {}
+    for row in KpiDay.objects.values("rep_id", "date", *kpi_summary.SUMMED, "worked", "listed"):
+        month = days.setdefault((row["rep_id"], row["date"].replace(day=1)),
+                                dict.fromkeys(MONTH_FIELDS, 0))
+        for name in kpi_summary.SUMMED:
+            month[name] += row[name]
+        month["worked_days"] += row["worked"]
+        month["listed_days"] += row["listed"]
+    months = {(r.pop("rep_id"), r.pop("month")): r
+              for r in KpiMonth.objects.values("rep_id", "month", *MONTH_FIELDS)}
+    assert months == days
 
 
 @settings(max_examples=25, deadline=None,
@@ -198,6 +224,7 @@ def test_summary_counts_what_the_definition_counts(world, events):
             except (ValidationError, PermissionDenied, IntegrityError):
                 pass  # refused: changes nothing (an atomic service)
         assert_summary_equals_raw(cast)
+        assert_months_sum_the_days()
         kept = summary_rows()
         call_command("kpi_rebuild", "--from", DAYS[0].isoformat(), "--to",
                      DAYS[-1].isoformat(), stdout=io.StringIO(), stderr=io.StringIO())
