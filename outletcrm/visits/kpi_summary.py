@@ -350,37 +350,61 @@ def _split(date_from: datetime.date, date_to: datetime.date):
 
 
 def _additive_rows(rep_ids, date_from, date_to, group) -> dict:
-    """Per group: the sums of SUMMED, rep-days, listed days and the reps who worked.
+    """Per group: the sums of SUMMED, worked and listed days, and the reps who worked
+    ("staff", a count).
 
     Whole months are read from KpiMonth (a year: 12 rows per rep), the days around them and
-    day or week groupings from KpiDay; both grouped per rep and added up here.
+    day or week groupings from KpiDay; each source is summed by the database and the sums
+    added here. The reps who worked are distinct over the sources: where a group draws on
+    more than one, their ids are collected (at most the reps in scope per group).
     """
-    sources = []
     months, edges = _split(date_from, date_to)
     if group in {"day", "week"}:
         months, edges = None, [(date_from, date_to)]
+    sources = []
     if months is not None:
         sources.append((KpiMonth.objects.filter(rep_id__in=rep_ids, month__gte=months[0],
                                                 month__lte=months[1]),
-                        _group_expr(group, month_table=True),
+                        _group_expr(group, month_table=True), Q(worked_days__gt=0),
                         {n: Sum(n) for n in (*SUMMED, *MONTH_COUNTS)}))
-    day_sums = {**{n: Sum(n) for n in SUMMED},
-                **{n: c for n, c in MONTH_COUNTS.items()}}
     for first, last in edges:
         sources.append((KpiDay.objects.filter(rep_id__in=rep_ids, date__gte=first,
-                                              date__lte=last), _group_expr(group), day_sums))
+                                              date__lte=last),
+                        _group_expr(group), Q(worked=True),
+                        {**{n: Sum(n) for n in SUMMED}, **MONTH_COUNTS}))
     rows: dict = {}
-    for qs, expr, sums in sources:
-        qs = qs.values("rep_id") if expr is None else qs.annotate(_g=expr).values("_g",
-                                                                                 "rep_id")
-        for r in qs.annotate(**sums).order_by():
-            key = kpis._key(r.pop("_g", None))
-            rep_id = r.pop("rep_id")
-            row = rows.setdefault(key, {"staff": set(), **dict.fromkeys(sums, 0)})
+    shared = set()  # groups drawn from more than one source
+    for qs, expr, worked, sums in sources:
+        # Named apart from the columns, so that `worked` filters on KpiMonth.worked_days.
+        sums = {f"{n}__sum": e for n, e in sums.items()}
+        sums["staff__sum"] = Count("rep_id", distinct=True, filter=worked)
+        if expr is None:
+            found = [{"_g": None, **qs.aggregate(**sums)}]
+        else:
+            found = qs.annotate(_g=expr).values("_g").annotate(**sums).order_by()
+        for r in found:
+            key = kpis._key(r.pop("_g"))
+            if key in rows:
+                shared.add(key)
+            row = rows.setdefault(key, dict.fromkeys(r, 0))
             for name, value in r.items():
                 row[name] += value or 0
-            if r["worked_days"]:
-                row["staff"].add(rep_id)
+    rows = {k: {n.removesuffix("__sum"): v for n, v in r.items()} for k, r in rows.items()}
+    if shared and group != "rep":  # a rep is one person: his count is 0 or 1 per source
+        staff: dict = defaultdict(set)
+        for qs, expr, worked, _sums in sources:
+            pairs = (qs.filter(worked).values_list("rep_id", flat=True).distinct()
+                     if expr is None else
+                     qs.filter(worked).annotate(_g=expr).values_list("_g", "rep_id").distinct())
+            for pair in pairs.order_by():
+                key, rep_id = (None, pair) if expr is None else (kpis._key(pair[0]), pair[1])
+                if key in shared:
+                    staff[key].add(rep_id)
+        for key in shared:
+            rows[key]["staff"] = len(staff[key])
+    elif shared:
+        for key in shared:
+            rows[key]["staff"] = min(rows[key]["staff"], 1)
     return rows
 
 
@@ -390,11 +414,14 @@ def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
     in_period = {"date__gte": date_from, "date__lte": date_to}
     rows = _additive_rows(rep_ids, date_from, date_to, group)
     if group is None:
-        rows = {None: rows.get(None) or {"staff": set(), **dict.fromkeys(
-            (*SUMMED, *MONTH_COUNTS), 0)}}
+        rows = {None: rows.get(None) or dict.fromkeys((*SUMMED, *MONTH_COUNTS, "staff"), 0)}
     else:
         rows = {k: r for k, r in rows.items() if r["listed_days"]}
-    customers = _customers_visited(rep_ids, date_from, date_to, group, list(rows))
+    if group is None:
+        visited, covered = _visited_and_covered(rep_ids, date_from, date_to)
+        customers = {None: visited}
+    else:
+        customers = _customers_visited(rep_ids, date_from, date_to, group, list(rows))
     results = []
     for key in sorted(rows, key=lambda k: (k is None, str(k))):
         r = rows[key]
@@ -407,7 +434,7 @@ def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
             phone_contacts=r["phone_contacts"] or 0, ride_alongs=r["ride_alongs"] or 0,
             rejected=r["rejected"] or 0, off_site=r["off_site"] or 0,
             deep_visits=r["deep_visits"] or 0, rep_days=r["worked_days"],
-            field_staff=len(r["staff"]),
+            field_staff=r["staff"],
             average_duration_minutes=kpis.average_minutes(r["duration_sum"] or 0,
                                                           r["duration_count"] or 0),
             order_amount=r["order_amount"] or Decimal("0"),
@@ -415,7 +442,8 @@ def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
         ))
     if group is None:
         total = results[0]
-        total.portfolio, total.portfolio_visited = _coverage(rep_ids, date_from, date_to)
+        total.portfolio = Customer.objects.live().filter(owner_id__in=rep_ids).count()
+        total.portfolio_visited = covered
         if with_distribution:
             total.distribution = kpis.numeric_distribution(
                 rep_ids=rep_ids, in_period=in_period, visited=total.customers_visited)
@@ -462,8 +490,6 @@ def _visited_rows(rep_ids, date_from: datetime.date, date_to: datetime.date):
 def _customers_visited(rep_ids, date_from, date_to, group, keys) -> dict:
     """Distinct customers with a visit that counts, per group (kpis: n_customers)."""
     distinct = Count("customer_id", distinct=True)
-    if group is None:
-        return {None: _visited_rows(rep_ids, date_from, date_to).aggregate(n=distinct)["n"]}
     if group in {"rep", "team", "region"}:
         field = {"rep": "rep_id", "team": "rep__team_id", "region": "rep__team__region_id"}[group]
         return {r[field]: r["n"] for r in _visited_rows(rep_ids, date_from, date_to)
@@ -499,14 +525,18 @@ def _customers_visited(rep_ids, date_from, date_to, group, keys) -> dict:
             .annotate(_g=TruncWeek("date")).values("_g").annotate(n=distinct).order_by()}
 
 
-def _coverage(rep_ids, date_from, date_to) -> tuple[int, int]:
-    """kpis._coverage from the summary: live customers the reps own, and those of them the
-    reps visited in the period."""
-    portfolio = Customer.objects.live().filter(owner_id__in=rep_ids)
-    visited = (_visited_rows(rep_ids, date_from, date_to)
-               .filter(customer_id__in=portfolio.values("pk"))
-               .aggregate(n=Count("customer_id", distinct=True))["n"])
-    return portfolio.count(), visited
+def _visited_and_covered(rep_ids, date_from, date_to) -> tuple[int, int]:
+    """Distinct customers the reps visited in the period, and those of them in the reps'
+    live portfolio (coverage's numerator): one query from the customers' side.
+
+    Not "visited rows WHERE customer_id IN (portfolio)": with one year in the period SQLite
+    then probes the (rep, customer, year) index for every rep × customer (17 s for a month).
+    """
+    visited = _visited_rows(rep_ids, date_from, date_to).values("customer_id")
+    found = Customer.objects.filter(pk__in=visited).aggregate(
+        n=Count("pk"), covered=Count("pk", filter=Q(archived_at__isnull=True,
+                                                    owner_id__in=rep_ids)))
+    return found["n"], found["covered"]
 
 
 def _coverage_by_rep(rep_ids, date_from, date_to) -> dict:
