@@ -47,6 +47,7 @@ from outletcrm.visits.models import (
     KpiDay,
     KpiMonth,
     KpiSharedVisit,
+    KpiStockYear,
     KpiVisitedYear,
     PlannedStop,
     Visit,
@@ -136,8 +137,12 @@ def refresh(*, rep_ids, date_from: datetime.date, date_to: datetime.date | None 
                                          .values_list("rep_id", "date", "customer_id")
                                          .distinct()):
             visited[(rep_id, day)].add(customer_id)
+        stocked = defaultdict(set)
+        for rep_id, day, customer_id, product_id in _stocked(rep_ids, in_period):
+            stocked[(rep_id, day)].add((customer_id, product_id))
         for day in days:
             _refresh_visited_year(rep_ids, day, visited)
+            _refresh_stock_year(rep_ids, day, stocked)
             _refresh_shared(rep_ids, day, visited)
         _recount_months(month_rows, {"rep_id__in": rep_ids})
 
@@ -185,6 +190,37 @@ def _refresh_visited_year(rep_ids: list[int], day: datetime.date, visited: dict)
         rows.filter(_pairs_q(removed)).update(**{column: F(column).bitand(~bit)})
 
 
+def _stocked(rep_ids, in_period: dict):
+    """(rep, day, customer, product) of the in-stock checks on visits that count: what
+    numeric distribution counts (kpis.numeric_distribution)."""
+    return (kpis.in_stock_checks(rep_ids, in_period).order_by()
+            .values_list("visit__rep_id", "visit__date", "visit__customer_id", "product_id")
+            .distinct())
+
+
+def _refresh_stock_year(rep_ids: list[int], day: datetime.date, stocked: dict) -> None:
+    column, bit = f"m{day.month}", _bit(day)
+    rows = KpiStockYear.objects.filter(rep_id__in=rep_ids, year=day.year)
+    old = set(rows.alias(hit=F(column).bitand(bit)).filter(hit__gt=0)
+              .values_list("rep_id", "customer_id", "product_id"))
+    new = {(r, c, p) for r in rep_ids for c, p in stocked.get((r, day), ())}
+    added, removed = new - old, old - new
+    if added:
+        KpiStockYear.objects.bulk_create(
+            [KpiStockYear(rep_id=r, customer_id=c, product_id=p, year=day.year)
+             for r, c, p in added], ignore_conflicts=True)
+        rows.filter(_triples_q(added)).update(**{column: F(column).bitor(bit)})
+    if removed:
+        rows.filter(_triples_q(removed)).update(**{column: F(column).bitand(~bit)})
+
+
+def _triples_q(triples) -> Q:
+    q = Q()
+    for rep_id, customer_id, product_id in triples:
+        q |= Q(rep_id=rep_id, customer_id=customer_id, product_id=product_id)
+    return q
+
+
 def _pairs_q(pairs) -> Q:
     by_rep = defaultdict(list)
     for rep_id, customer_id in pairs:
@@ -223,7 +259,7 @@ def rebuild(*, date_from: datetime.date, date_to: datetime.date, rep_ids=None,
 
     reps = User.objects.values("pk") if rep_ids is None else list(rep_ids)
     by_rep = {} if rep_ids is None else {"rep_id__in": reps}
-    written = {"days": 0, "rep_days": 0, "visited_years": 0, "shared": 0}
+    written = {"days": 0, "rep_days": 0, "visited_years": 0, "stock_years": 0, "shared": 0}
     start = date_from
     while start <= date_to:
         end = min(date_to, start.replace(day=calendar.monthrange(start.year, start.month)[1]))
@@ -261,6 +297,7 @@ def rebuild(*, date_from: datetime.date, date_to: datetime.date, rep_ids=None,
         first = max(date_from, datetime.date(year, 1, 1))
         last = min(date_to, datetime.date(year, 12, 31))
         written["visited_years"] += _rebuild_visited_year(year, first, last, reps, by_rep)
+        written["stock_years"] += _rebuild_stock_year(year, first, last, reps, by_rep)
     return written
 
 
@@ -295,6 +332,34 @@ def _rebuild_visited_year(year, first, last, reps, by_rep) -> int:
             (KpiVisitedYear(rep_id=r, customer_id=c, year=year,
                             **dict(zip(columns, row, strict=True)))
              for (r, c), row in masks.items()), batch_size=2000)
+    return len(masks)
+
+
+def _rebuild_stock_year(year, first, last, reps, by_rep) -> int:
+    """The in-stock bits of [first, last] (one year) recomputed; other days kept."""
+    columns = [f"m{m}" for m in range(1, 13)]
+    keep = [0] * 12
+    for month in range(1, 13):
+        for day in range(1, calendar.monthrange(year, month)[1] + 1):
+            if not first <= datetime.date(year, month, day) <= last:
+                keep[month - 1] |= 1 << (day - 1)
+    masks: dict = {}
+    for row in (KpiStockYear.objects.filter(**by_rep, year=year)
+                .values_list("rep_id", "customer_id", "product_id", *columns)
+                .iterator(chunk_size=5000)):
+        kept = [m & k for m, k in zip(row[3:], keep, strict=True)]
+        if any(kept):
+            masks[row[:3]] = kept
+    for rep_id, day, customer_id, product_id in _stocked(
+            reps, {"date__gte": first, "date__lte": last}).iterator(chunk_size=10000):
+        row = masks.setdefault((rep_id, customer_id, product_id), [0] * 12)
+        row[day.month - 1] |= _bit(day)
+    with transaction.atomic():
+        KpiStockYear.objects.filter(**by_rep, year=year).delete()
+        KpiStockYear.objects.bulk_create(
+            (KpiStockYear(rep_id=r, customer_id=c, product_id=p, year=year,
+                          **dict(zip(columns, row, strict=True)))
+             for (r, c, p), row in masks.items()), batch_size=2000)
     return len(masks)
 
 
@@ -411,7 +476,6 @@ def _additive_rows(rep_ids, date_from, date_to, group) -> dict:
 def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
                  group: str | None = None, with_distribution: bool = False) -> list:
     """visit_kpis read from the summary: the same VisitKpis, the same rows in the same order."""
-    in_period = {"date__gte": date_from, "date__lte": date_to}
     rows = _additive_rows(rep_ids, date_from, date_to, group)
     if group is None:
         rows = {None: rows.get(None) or dict.fromkeys((*SUMMED, *MONTH_COUNTS, "staff"), 0)}
@@ -445,8 +509,8 @@ def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
         total.portfolio = Customer.objects.live().filter(owner_id__in=rep_ids).count()
         total.portfolio_visited = covered
         if with_distribution:
-            total.distribution = kpis.numeric_distribution(
-                rep_ids=rep_ids, in_period=in_period, visited=total.customers_visited)
+            total.distribution = _distribution(rep_ids, date_from, date_to,
+                                               total.customers_visited)
     elif group == "rep":
         coverage = _coverage_by_rep(rep_ids, date_from, date_to)
         for row in results:
@@ -477,6 +541,19 @@ def _hit_q(hits: dict, prefix: str = "hit") -> tuple[dict, Q]:
     for year in hits:
         condition |= Q(year=year) & ~Q(**{f"{prefix}_{year}": 0})
     return aliases, condition
+
+
+def _distribution(rep_ids, date_from, date_to, visited: int) -> dict:
+    """kpis.numeric_distribution from the in-stock bits (KpiStockYear)."""
+    aliases, condition = _hit_q(_year_hits(date_from, date_to))
+    rows = (KpiStockYear.objects.filter(rep_id__in=rep_ids, year__gte=date_from.year,
+                                        year__lte=date_to.year)
+            .alias(**aliases).filter(condition)
+            .values("product_id", "product__name")
+            .annotate(outlets=Count("customer_id", distinct=True)).order_by("product_id"))
+    return {r["product_id"]: {"product": r["product__name"], "outlets": r["outlets"],
+                              "visited": visited, "rate": kpis.rate(r["outlets"], visited)}
+            for r in rows}
 
 
 def _visited_rows(rep_ids, date_from: datetime.date, date_to: datetime.date):

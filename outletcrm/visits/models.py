@@ -601,6 +601,39 @@ class KpiVisitedYear(models.Model):
         return f"{self.rep_id} {self.customer_id} {self.year}"
 
 
+class KpiStockYear(models.Model):
+    """The days of a year on which a rep's visit that counts found our product in stock at a
+    customer (a stock check, in stock): one bit per day like KpiVisitedYear. Numeric
+    distribution over any period and scope is counted from these rows (kpi_summary)."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                            related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="+")
+    product = models.ForeignKey("orders.Product", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    m1 = models.IntegerField(default=0)
+    m2 = models.IntegerField(default=0)
+    m3 = models.IntegerField(default=0)
+    m4 = models.IntegerField(default=0)
+    m5 = models.IntegerField(default=0)
+    m6 = models.IntegerField(default=0)
+    m7 = models.IntegerField(default=0)
+    m8 = models.IntegerField(default=0)
+    m9 = models.IntegerField(default=0)
+    m10 = models.IntegerField(default=0)
+    m11 = models.IntegerField(default=0)
+    m12 = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rep", "customer", "product", "year"],
+                                               name="uniq_kpi_stock_year")]
+        indexes = [models.Index(fields=["year", "rep"], name="kpi_stock_year_rep")]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.customer_id} {self.product_id} {self.year}"
+
+
 class KpiSharedVisit(models.Model):
     """A customer visited (a visit that counts) by two or more reps on the same day: one row
     per rep. Rare; it corrects the sum of the reps' daily distinct customers when a day's

@@ -2,7 +2,7 @@
 
 Property: after any sequence of plan generations, stops added by the rep or the supervisor,
 stops dropped, check-ins of every kind on and off site (also the supervisor's ride-alongs and
-two reps at one outlet the same day), check-outs, orders on visits, cancellations, rejections,
+two reps at one outlet the same day), check-outs, orders on visits, stock checks, cancellations, rejections,
 acceptances, hand-overs, archivings and merges, in any order and on any of three days, every
 figure of every grouping read from the summary equals the figure counted from the stops and
 visits themselves, over days and over whole months (KpiMonth, which holds KpiDay's sums); and `outletcrm kpi-rebuild` writes the same summary the services kept.
@@ -32,6 +32,7 @@ from outletcrm.visits.models import (
     KpiDay,
     KpiMonth,
     KpiSharedVisit,
+    KpiStockYear,
     KpiVisitedYear,
     PlannedStop,
     Route,
@@ -82,6 +83,8 @@ EVENTS = st.lists(st.one_of(
               st.just("at")),
     st.tuples(st.just("check_out"), st.integers(0, 30), st.integers(1, 40)),
     st.tuples(st.just("order"), st.integers(0, 30)),
+    st.tuples(st.just("stock"), st.integers(0, 30), st.booleans()),
+    st.tuples(st.just("check_in_stock"), PERSON, SHOP, DAY, st.integers(8, 19), st.booleans()),
     st.tuples(st.just("cancel"), st.integers(0, 30)),
     st.tuples(st.just("reject"), st.integers(0, 30)),
     st.tuples(st.just("accept"), st.integers(0, 30)),
@@ -138,6 +141,16 @@ def apply(event, world, visits: list, orders: list) -> None:
                 actor=visit.rep, visit=visit, client_id=uuid.uuid4(),
                 lines=[{"product": world["product"], "quantity": 1, "unit_price": "10"}])
             orders.append(order)
+    elif kind == "check_in_stock":  # on site, then the stock check (numeric distribution)
+        _, person, shop, day, hour, in_stock = event
+        apply(("check_in", person, shop, day, hour, "day", "at"), world, visits, orders)
+        apply(("stock", len(visits) - 1, in_stock), world, visits, orders)
+    elif kind == "stock":
+        visit = pick(visits, event[1])
+        if visit is not None:
+            visit.refresh_from_db()
+            services.visit_record_stock(actor=visit.rep, visit=visit, rows=[
+                {"product": str(world["product"].pk), "in_stock": event[2]}])
     elif kind == "cancel":
         order = pick(orders, event[1])
         if order is not None:
@@ -163,7 +176,8 @@ def figures(cast, date_from, date_to, group, source, people=None):
     people = people or [cast.alice, cast.bob, cast.sup, cast.charlie]
     reps = User.objects.filter(pk__in=[p.pk for p in people])
     return [row.as_dict() for row in visit_kpis(reps=reps, date_from=date_from, date_to=date_to,
-                                                group=group, source=source)]
+                                                group=group, source=source,
+                                                with_distribution=group is None)]
 
 
 def assert_summary_equals_raw(cast) -> None:
@@ -189,6 +203,8 @@ def summary_rows() -> tuple:
             sorted((r, c, y, m) for r, c, y, m in KpiVisitedYear.objects.exclude(m11=0)
                    .values_list("rep_id", "customer_id", "year", "m11")),
             sorted(KpiSharedVisit.objects.values_list("date", "customer_id", "rep_id")),
+            sorted(KpiStockYear.objects.exclude(m11=0)
+                   .values_list("rep_id", "customer_id", "product_id", "year", "m11")),
             sorted(KpiMonth.objects.values_list("rep_id", "month", *MONTH_FIELDS)))
 
 
@@ -295,3 +311,20 @@ def test_large_selections_read_the_summary(world, settings):
         settings.KPI_SUMMARY_MIN_REP_DAYS = 1
         fast = kpi_report(user=cast.admin, date_from=TODAY, date_to=TODAY, group="day")
         assert (raw["total"]["planned"], fast["total"]["planned"]) == (3, 4)
+
+
+def test_numeric_distribution_is_read_from_the_in_stock_bits(world):
+    """A stock check (in stock, then not) moves the summary's distribution like the raw one."""
+    cast, shop, product = world["cast"], world["shops"][0], world["product"]
+    with time_machine.travel(at(TODAY, 20), tick=False):
+        visit, _ = services.visit_check_in(actor=cast.alice, customer=shop,
+                                           client_id=uuid.uuid4(), device_time=at(TODAY, 10),
+                                           lat=shop.latitude, lng=shop.longitude)
+        services.visit_record_stock(actor=cast.alice, visit=visit,
+                                    rows=[{"product": str(product.pk), "in_stock": True}])
+        found = figures(cast, TODAY, TODAY, None, "summary")[0]["distribution"]
+        assert found[product.pk]["outlets"] == 1
+        assert found == figures(cast, TODAY, TODAY, None, "raw")[0]["distribution"]
+        services.visit_record_stock(actor=cast.alice, visit=visit,
+                                    rows=[{"product": str(product.pk), "in_stock": False}])
+        assert figures(cast, TODAY, TODAY, None, "summary")[0]["distribution"] == {}
