@@ -13,14 +13,19 @@ report. This module keeps what those same queries count, per rep and day, in thr
   100,000-odd rows a year instead of millions of visits.
 - KpiSharedVisit: a customer that two or more reps visited the same day (rare): what the
   sum of the reps' daily distinct customers counts twice when a day covers several reps.
+- KpiMonth: the sums of a rep's KpiDay rows per calendar month, recomputed from KpiDay
+  whenever one of its days is; a period's whole months are read from it (a company's year:
+  12 rows per rep instead of 365), the days around them from KpiDay.
+- KpiStockYear: per rep, customer, product and year, one bit per day on which a visit that
+  counts found the product in stock (numeric distribution), like KpiVisitedYear.
 
 How it stays true. Every service that changes what a rep-day counts calls `refresh` for that
 rep and day inside its own transaction; `refresh` locks the day's row and recomputes it with
 kpis.rep_day_figures, the very queries of the raw definition, so no rule is written twice and
 the order of events (offline uploads, take-overs, releases, rejections after the fact) cannot
 make the two disagree. The write paths: plan generation, a stop added (or taken over), stops
-released on hand-over or archiving, check-in, check-out, an order recorded on a visit, an
-order cancelled (orders.signals), a rejection, an acceptance, a customer merge
+released on hand-over or archiving, check-in, check-out, a stock check, an order recorded on a
+visit, an order cancelled (orders.signals), a rejection, an acceptance, a customer merge
 (customers.signals.merged), and the demo seeding (a rebuild). `outletcrm kpi-rebuild [--from
 --to]` recomputes any period; tests/visits/test_kpi_summary.py proves summary == raw over
 random event sequences.
@@ -28,7 +33,6 @@ random event sequences.
 What can make it stale (then run `outletcrm kpi-rebuild` for the period): rows written
 around the services (SQL by hand, bulk loads such as bench/ scripts), and a change of
 settings.DEEP_VISIT_MINUTES (deep visits are counted with the threshold of their day).
-Numeric distribution (stock checks) is always counted from the visits themselves.
 """
 
 import calendar
