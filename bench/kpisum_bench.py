@@ -207,8 +207,11 @@ def main() -> int:
 
     # A check-in now also recounts the rep's day.
     reps = list(User.objects.filter(role=Role.REP).order_by("?")[:30])
+    # Not an outlet the rep already checked in at today (an earlier run with --reuse).
+    busy = set(Visit.objects.filter(date=today, rep__in=reps)
+               .values_list("rep_id", "customer_id"))
     stops = {r: c for r, c in PlannedStop.objects.filter(date=week[2], rep__in=reps)
-             .values_list("rep_id", "customer_id")}
+             .values_list("rep_id", "customer_id") if (r, c) not in busy}
     from outletcrm.customers.models import Customer
 
     times = []

@@ -436,11 +436,14 @@ def _additive_rows(rep_ids, date_from, date_to, group) -> dict:
                                                 month__lte=months[1]),
                         _group_expr(group, month_table=True), Q(worked_days__gt=0),
                         {n: Sum(n) for n in (*SUMMED, *MONTH_COUNTS)}))
+    # By day, the reps' daily distinct customers are summed in the same pass
+    # (_customers_visited subtracts the customers two reps shared).
+    daily = ["customers_visited"] if group == "day" else []
     for first, last in edges:
         sources.append((KpiDay.objects.filter(rep_id__in=rep_ids, date__gte=first,
                                               date__lte=last),
                         _group_expr(group), Q(worked=True),
-                        {**{n: Sum(n) for n in SUMMED}, **MONTH_COUNTS}))
+                        {**{n: Sum(n) for n in (*SUMMED, *daily)}, **MONTH_COUNTS}))
     rows: dict = {}
     shared = set()  # groups drawn from more than one source
     for qs, expr, worked, sums in sources:
@@ -489,7 +492,7 @@ def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
         visited, covered = _visited_and_covered(rep_ids, date_from, date_to)
         customers = {None: visited}
     else:
-        customers = _customers_visited(rep_ids, date_from, date_to, group, list(rows))
+        customers = _customers_visited(rep_ids, date_from, date_to, group, rows)
     results = []
     for key in sorted(rows, key=lambda k: (k is None, str(k))):
         r = rows[key]
@@ -568,8 +571,9 @@ def _visited_rows(rep_ids, date_from: datetime.date, date_to: datetime.date):
             .alias(**aliases).filter(condition))
 
 
-def _customers_visited(rep_ids, date_from, date_to, group, keys) -> dict:
-    """Distinct customers with a visit that counts, per group (kpis: n_customers)."""
+def _customers_visited(rep_ids, date_from, date_to, group, keys: dict) -> dict:
+    """Distinct customers with a visit that counts, per group (kpis: n_customers); `keys`:
+    the groups' rows of _additive_rows."""
     distinct = Count("customer_id", distinct=True)
     if group in {"rep", "team", "region"}:
         field = {"rep": "rep_id", "team": "rep__team_id", "region": "rep__team__region_id"}[group]
@@ -592,13 +596,12 @@ def _customers_visited(rep_ids, date_from, date_to, group, keys) -> dict:
         # The reps' own distinct customers of the day, less those two reps in scope both
         # visited that day (KpiSharedVisit).
         in_period = {"date__gte": date_from, "date__lte": date_to}
-        found = dict(KpiDay.objects.filter(rep_id__in=rep_ids, **in_period)
-                     .values("date").annotate(n=Sum("customers_visited"))
-                     .values_list("date", "n").order_by())
+        found = {day: row["customers_visited"] for day, row in keys.items()}
         for row in (KpiSharedVisit.objects.filter(rep_id__in=rep_ids, **in_period)
                     .values("date", "customer_id").annotate(n=Count("rep_id")).order_by()
                     .filter(n__gt=1)):
-            found[row["date"]] -= row["n"] - 1
+            if row["date"] in found:
+                found[row["date"]] -= row["n"] - 1
         return found
     # week: a week straddles months; counted from the visits themselves.
     in_period = {"date__gte": date_from, "date__lte": date_to}
