@@ -13,14 +13,19 @@ report. This module keeps what those same queries count, per rep and day, in thr
   100,000-odd rows a year instead of millions of visits.
 - KpiSharedVisit: a customer that two or more reps visited the same day (rare): what the
   sum of the reps' daily distinct customers counts twice when a day covers several reps.
+- KpiMonth: the sums of a rep's KpiDay rows per calendar month, recomputed from KpiDay
+  whenever one of its days is; a period's whole months are read from it (a company's year:
+  12 rows per rep instead of 365), the days around them from KpiDay.
+- KpiStockYear: per rep, customer, product and year, one bit per day on which a visit that
+  counts found the product in stock (numeric distribution), like KpiVisitedYear.
 
 How it stays true. Every service that changes what a rep-day counts calls `refresh` for that
 rep and day inside its own transaction; `refresh` locks the day's row and recomputes it with
 kpis.rep_day_figures, the very queries of the raw definition, so no rule is written twice and
 the order of events (offline uploads, take-overs, releases, rejections after the fact) cannot
 make the two disagree. The write paths: plan generation, a stop added (or taken over), stops
-released on hand-over or archiving, check-in, check-out, an order recorded on a visit, an
-order cancelled (orders.signals), a rejection, an acceptance, a customer merge
+released on hand-over or archiving, check-in, check-out, a stock check, an order recorded on a
+visit, an order cancelled (orders.signals), a rejection, an acceptance, a customer merge
 (customers.signals.merged), and the demo seeding (a rebuild). `outletcrm kpi-rebuild [--from
 --to]` recomputes any period; tests/visits/test_kpi_summary.py proves summary == raw over
 random event sequences.
@@ -28,7 +33,6 @@ random event sequences.
 What can make it stale (then run `outletcrm kpi-rebuild` for the period): rows written
 around the services (SQL by hand, bulk loads such as bench/ scripts), and a change of
 settings.DEEP_VISIT_MINUTES (deep visits are counted with the threshold of their day).
-Numeric distribution (stock checks) is always counted from the visits themselves.
 """
 
 import calendar
@@ -43,7 +47,15 @@ from django.db.models.functions import TruncMonth, TruncWeek
 
 from outletcrm.customers.models import Customer
 from outletcrm.visits import kpis
-from outletcrm.visits.models import KpiDay, KpiSharedVisit, KpiVisitedYear, PlannedStop, Visit
+from outletcrm.visits.models import (
+    KpiDay,
+    KpiMonth,
+    KpiSharedVisit,
+    KpiStockYear,
+    KpiVisitedYear,
+    PlannedStop,
+    Visit,
+)
 
 FIELDS = ["planned_kept", "released_visited", "visited_on_plan", "visited_with_order",
           "unplanned", "visits", "phone_contacts", "ride_alongs", "rejected", "off_site",
@@ -60,6 +72,31 @@ def _bit(day: datetime.date) -> int:
     return 1 << (day.day - 1)
 
 
+def _month_end(month: datetime.date) -> datetime.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def _months(date_from: datetime.date, date_to: datetime.date) -> list[datetime.date]:
+    """The first days of the months [date_from, date_to] touches."""
+    months, month = [], date_from.replace(day=1)
+    while month <= date_to:
+        months.append(month)
+        month = _month_end(month) + datetime.timedelta(days=1)
+    return months
+
+
+MONTH_COUNTS = {"worked_days": Count("pk", filter=Q(worked=True)),
+                "listed_days": Count("pk", filter=Q(listed=True))}
+
+
+def _month_sums(rep_filter: dict, month: datetime.date) -> dict:
+    """Per rep: the sums of his KpiDay rows of the month (what KpiMonth holds)."""
+    return {r.pop("rep_id"): {k: v or 0 for k, v in r.items()} for r in
+            KpiDay.objects.filter(**rep_filter, date__gte=month, date__lte=_month_end(month))
+            .values("rep_id").annotate(**{n: Sum(n) for n in SUMMED}, **MONTH_COUNTS)
+            .order_by()}
+
+
 # --- keeping it ---------------------------------------------------------------------------
 
 def refresh(*, rep_ids, date_from: datetime.date, date_to: datetime.date | None = None) -> None:
@@ -74,7 +111,14 @@ def refresh(*, rep_ids, date_from: datetime.date, date_to: datetime.date | None 
         return
     days = _days(date_from, date_to)
     in_period = {"date__gte": date_from, "date__lte": date_to}
+    months = _months(date_from, date_to)
     with transaction.atomic():
+        # Lock order: the months, then the days. Two writers of the same rep's month take
+        # turns, and the second sums the days after the first's commit.
+        KpiMonth.objects.bulk_create([KpiMonth(rep_id=r, month=m) for r in rep_ids
+                                      for m in months], ignore_conflicts=True)
+        month_rows = list(KpiMonth.objects.select_for_update()
+                          .filter(rep_id__in=rep_ids, month__in=months).order_by("rep_id", "month"))
         KpiDay.objects.bulk_create([KpiDay(rep_id=r, date=d) for r in rep_ids for d in days],
                                    ignore_conflicts=True)
         rows = list(KpiDay.objects.select_for_update().filter(rep_id__in=rep_ids, **in_period)
@@ -97,9 +141,32 @@ def refresh(*, rep_ids, date_from: datetime.date, date_to: datetime.date | None 
                                          .values_list("rep_id", "date", "customer_id")
                                          .distinct()):
             visited[(rep_id, day)].add(customer_id)
+        stocked = defaultdict(set)
+        for rep_id, day, customer_id, product_id in _stocked(rep_ids, in_period):
+            stocked[(rep_id, day)].add((customer_id, product_id))
         for day in days:
             _refresh_visited_year(rep_ids, day, visited)
+            _refresh_stock_year(rep_ids, day, stocked)
             _refresh_shared(rep_ids, day, visited)
+        _recount_months(month_rows, {"rep_id__in": rep_ids})
+
+
+def _recount_months(month_rows: list, rep_filter: dict) -> None:
+    """Set the (locked) KpiMonth rows to the sums of their KpiDay rows; drop empty ones."""
+    sums = {m: _month_sums(rep_filter, m) for m in {row.month for row in month_rows}}
+    fields = [*SUMMED, *MONTH_COUNTS]
+    empty = set()
+    for row in month_rows:
+        found = sums[row.month].get(row.rep_id)
+        if found is None:
+            empty.add(row.pk)
+            continue
+        for name in fields:
+            setattr(row, name, found[name])
+    KpiMonth.objects.bulk_update([r for r in month_rows if r.pk not in empty], fields,
+                                 batch_size=1000)
+    if empty:
+        KpiMonth.objects.filter(pk__in=empty).delete()
 
 
 def refresh_pairs(pairs) -> None:
@@ -125,6 +192,37 @@ def _refresh_visited_year(rep_ids: list[int], day: datetime.date, visited: dict)
         rows.filter(_pairs_q(added)).update(**{column: F(column).bitor(bit)})
     if removed:
         rows.filter(_pairs_q(removed)).update(**{column: F(column).bitand(~bit)})
+
+
+def _stocked(rep_ids, in_period: dict):
+    """(rep, day, customer, product) of the in-stock checks on visits that count: what
+    numeric distribution counts (kpis.numeric_distribution)."""
+    return (kpis.in_stock_checks(rep_ids, in_period).order_by()
+            .values_list("visit__rep_id", "visit__date", "visit__customer_id", "product_id")
+            .distinct())
+
+
+def _refresh_stock_year(rep_ids: list[int], day: datetime.date, stocked: dict) -> None:
+    column, bit = f"m{day.month}", _bit(day)
+    rows = KpiStockYear.objects.filter(rep_id__in=rep_ids, year=day.year)
+    old = set(rows.alias(hit=F(column).bitand(bit)).filter(hit__gt=0)
+              .values_list("rep_id", "customer_id", "product_id"))
+    new = {(r, c, p) for r in rep_ids for c, p in stocked.get((r, day), ())}
+    added, removed = new - old, old - new
+    if added:
+        KpiStockYear.objects.bulk_create(
+            [KpiStockYear(rep_id=r, customer_id=c, product_id=p, year=day.year)
+             for r, c, p in added], ignore_conflicts=True)
+        rows.filter(_triples_q(added)).update(**{column: F(column).bitor(bit)})
+    if removed:
+        rows.filter(_triples_q(removed)).update(**{column: F(column).bitand(~bit)})
+
+
+def _triples_q(triples) -> Q:
+    q = Q()
+    for rep_id, customer_id, product_id in triples:
+        q |= Q(rep_id=rep_id, customer_id=customer_id, product_id=product_id)
+    return q
 
 
 def _pairs_q(pairs) -> Q:
@@ -165,7 +263,7 @@ def rebuild(*, date_from: datetime.date, date_to: datetime.date, rep_ids=None,
 
     reps = User.objects.values("pk") if rep_ids is None else list(rep_ids)
     by_rep = {} if rep_ids is None else {"rep_id__in": reps}
-    written = {"days": 0, "rep_days": 0, "visited_years": 0, "shared": 0}
+    written = {"days": 0, "rep_days": 0, "visited_years": 0, "stock_years": 0, "shared": 0}
     start = date_from
     while start <= date_to:
         end = min(date_to, start.replace(day=calendar.monthrange(start.year, start.month)[1]))
@@ -177,6 +275,11 @@ def rebuild(*, date_from: datetime.date, date_to: datetime.date, rep_ids=None,
                 (KpiDay(rep_id=r, date=d, **f) for (r, d), f in figures.items()),
                 batch_size=2000)
             written["rep_days"] += len(figures)
+            month = start.replace(day=1)
+            KpiMonth.objects.filter(**by_rep, month=month).delete()
+            KpiMonth.objects.bulk_create(
+                (KpiMonth(rep_id=r, month=month, **f)
+                 for r, f in _month_sums(by_rep, month).items()), batch_size=2000)
             KpiSharedVisit.objects.filter(**by_rep, **in_period).delete()
             shared = (kpis.counted_visits(reps, in_period).order_by()
                       .values("date", "customer_id").annotate(n=Count("rep_id", distinct=True))
@@ -198,6 +301,7 @@ def rebuild(*, date_from: datetime.date, date_to: datetime.date, rep_ids=None,
         first = max(date_from, datetime.date(year, 1, 1))
         last = min(date_to, datetime.date(year, 12, 31))
         written["visited_years"] += _rebuild_visited_year(year, first, last, reps, by_rep)
+        written["stock_years"] += _rebuild_stock_year(year, first, last, reps, by_rep)
     return written
 
 
@@ -235,6 +339,34 @@ def _rebuild_visited_year(year, first, last, reps, by_rep) -> int:
     return len(masks)
 
 
+def _rebuild_stock_year(year, first, last, reps, by_rep) -> int:
+    """The in-stock bits of [first, last] (one year) recomputed; other days kept."""
+    columns = [f"m{m}" for m in range(1, 13)]
+    keep = [0] * 12
+    for month in range(1, 13):
+        for day in range(1, calendar.monthrange(year, month)[1] + 1):
+            if not first <= datetime.date(year, month, day) <= last:
+                keep[month - 1] |= 1 << (day - 1)
+    masks: dict = {}
+    for row in (KpiStockYear.objects.filter(**by_rep, year=year)
+                .values_list("rep_id", "customer_id", "product_id", *columns)
+                .iterator(chunk_size=5000)):
+        kept = [m & k for m, k in zip(row[3:], keep, strict=True)]
+        if any(kept):
+            masks[row[:3]] = kept
+    for rep_id, day, customer_id, product_id in _stocked(
+            reps, {"date__gte": first, "date__lte": last}).iterator(chunk_size=10000):
+        row = masks.setdefault((rep_id, customer_id, product_id), [0] * 12)
+        row[day.month - 1] |= _bit(day)
+    with transaction.atomic():
+        KpiStockYear.objects.filter(**by_rep, year=year).delete()
+        KpiStockYear.objects.bulk_create(
+            (KpiStockYear(rep_id=r, customer_id=c, product_id=p, year=year,
+                          **dict(zip(columns, row, strict=True)))
+             for (r, c, p), row in masks.items()), batch_size=2000)
+    return len(masks)
+
+
 # --- hooks from the apps below (customers, orders) ----------------------------------------
 
 def on_merged(sender, *, keep, merge=None, **kwargs) -> None:
@@ -266,31 +398,101 @@ def use_summary(reps, date_from: datetime.date, date_to: datetime.date) -> bool:
     return count * days >= threshold
 
 
-def _group_expr(group):
+def _group_expr(group, month_table: bool = False):
     return {
         None: None, "rep": F("rep_id"), "team": F("rep__team_id"),
         "region": F("rep__team__region_id"), "day": F("date"), "week": TruncWeek("date"),
-        "month": TruncMonth("date"),
+        "month": F("month") if month_table else TruncMonth("date"),
     }[group]
+
+
+def _split(date_from: datetime.date, date_to: datetime.date):
+    """The whole months inside [date_from, date_to] as (first, last) month (their first days)
+    or None, and the day ranges around them."""
+    one = datetime.timedelta(days=1)
+    first = date_from if date_from.day == 1 else _month_end(date_from) + one
+    end = date_to if date_to == _month_end(date_to) else date_to.replace(day=1) - one
+    if first > end:
+        return None, [(date_from, date_to)]
+    edges = [(a, b) for a, b in ((date_from, first - one), (end + one, date_to)) if a <= b]
+    return (first, end.replace(day=1)), edges
+
+
+def _additive_rows(rep_ids, date_from, date_to, group) -> dict:
+    """Per group: the sums of SUMMED, worked and listed days, and the reps who worked
+    ("staff", a count).
+
+    Whole months are read from KpiMonth (a year: 12 rows per rep), the days around them and
+    day or week groupings from KpiDay; each source is summed by the database and the sums
+    added here. The reps who worked are distinct over the sources: where a group draws on
+    more than one, their ids are collected (at most the reps in scope per group).
+    """
+    months, edges = _split(date_from, date_to)
+    if group in {"day", "week"}:
+        months, edges = None, [(date_from, date_to)]
+    sources = []
+    if months is not None:
+        sources.append((KpiMonth.objects.filter(rep_id__in=rep_ids, month__gte=months[0],
+                                                month__lte=months[1]),
+                        _group_expr(group, month_table=True), Q(worked_days__gt=0),
+                        {n: Sum(n) for n in (*SUMMED, *MONTH_COUNTS)}))
+    # By day, the reps' daily distinct customers are summed in the same pass
+    # (_customers_visited subtracts the customers two reps shared).
+    daily = ["customers_visited"] if group == "day" else []
+    for first, last in edges:
+        sources.append((KpiDay.objects.filter(rep_id__in=rep_ids, date__gte=first,
+                                              date__lte=last),
+                        _group_expr(group), Q(worked=True),
+                        {**{n: Sum(n) for n in (*SUMMED, *daily)}, **MONTH_COUNTS}))
+    rows: dict = {}
+    shared = set()  # groups drawn from more than one source
+    for qs, expr, worked, sums in sources:
+        # Named apart from the columns, so that `worked` filters on KpiMonth.worked_days.
+        sums = {f"{n}__sum": e for n, e in sums.items()}
+        sums["staff__sum"] = Count("rep_id", distinct=True, filter=worked)
+        if expr is None:
+            found = [{"_g": None, **qs.aggregate(**sums)}]
+        else:
+            found = qs.annotate(_g=expr).values("_g").annotate(**sums).order_by()
+        for r in found:
+            key = kpis._key(r.pop("_g"))
+            if key in rows:
+                shared.add(key)
+            row = rows.setdefault(key, dict.fromkeys(r, 0))
+            for name, value in r.items():
+                row[name] += value or 0
+    rows = {k: {n.removesuffix("__sum"): v for n, v in r.items()} for k, r in rows.items()}
+    if shared and group != "rep":  # a rep is one person: his count is 0 or 1 per source
+        staff: dict = defaultdict(set)
+        for qs, expr, worked, _sums in sources:
+            pairs = (qs.filter(worked).values_list("rep_id", flat=True).distinct()
+                     if expr is None else
+                     qs.filter(worked).annotate(_g=expr).values_list("_g", "rep_id").distinct())
+            for pair in pairs.order_by():
+                key, rep_id = (None, pair) if expr is None else (kpis._key(pair[0]), pair[1])
+                if key in shared:
+                    staff[key].add(rep_id)
+        for key in shared:
+            rows[key]["staff"] = len(staff[key])
+    elif shared:
+        for key in shared:
+            rows[key]["staff"] = min(rows[key]["staff"], 1)
+    return rows
 
 
 def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
                  group: str | None = None, with_distribution: bool = False) -> list:
     """visit_kpis read from the summary: the same VisitKpis, the same rows in the same order."""
-    in_period = {"date__gte": date_from, "date__lte": date_to}
-    days = KpiDay.objects.filter(rep_id__in=rep_ids, **in_period)
-    sums = {name: Sum(name) for name in SUMMED}
-    counts = {"n_listed": Count("pk", filter=Q(listed=True)),
-              "rep_days": Count("pk", filter=Q(worked=True)),
-              "field_staff": Count("rep_id", distinct=True, filter=Q(worked=True))}
-    expr = _group_expr(group)
-    if expr is None:
-        rows = {None: days.aggregate(**sums, **counts)}
+    rows = _additive_rows(rep_ids, date_from, date_to, group)
+    if group is None:
+        rows = {None: rows.get(None) or dict.fromkeys((*SUMMED, *MONTH_COUNTS, "staff"), 0)}
     else:
-        rows = {kpis._key(r.pop("_g")): r for r in
-                days.annotate(_g=expr).values("_g").annotate(**sums, **counts).order_by("_g")
-                if r["n_listed"]}
-    customers = _customers_visited(rep_ids, date_from, date_to, group, list(rows))
+        rows = {k: r for k, r in rows.items() if r["listed_days"]}
+    if group is None:
+        visited, covered = _visited_and_covered(rep_ids, date_from, date_to)
+        customers = {None: visited}
+    else:
+        customers = _customers_visited(rep_ids, date_from, date_to, group, rows)
     results = []
     for key in sorted(rows, key=lambda k: (k is None, str(k))):
         r = rows[key]
@@ -302,8 +504,8 @@ def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
             unplanned=r["unplanned"] or 0, visits=r["visits"] or 0,
             phone_contacts=r["phone_contacts"] or 0, ride_alongs=r["ride_alongs"] or 0,
             rejected=r["rejected"] or 0, off_site=r["off_site"] or 0,
-            deep_visits=r["deep_visits"] or 0, rep_days=r["rep_days"] or 0,
-            field_staff=r["field_staff"] or 0,
+            deep_visits=r["deep_visits"] or 0, rep_days=r["worked_days"],
+            field_staff=r["staff"],
             average_duration_minutes=kpis.average_minutes(r["duration_sum"] or 0,
                                                           r["duration_count"] or 0),
             order_amount=r["order_amount"] or Decimal("0"),
@@ -311,10 +513,11 @@ def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
         ))
     if group is None:
         total = results[0]
-        total.portfolio, total.portfolio_visited = _coverage(rep_ids, date_from, date_to)
+        total.portfolio = Customer.objects.live().filter(owner_id__in=rep_ids).count()
+        total.portfolio_visited = covered
         if with_distribution:
-            total.distribution = kpis.numeric_distribution(
-                rep_ids=rep_ids, in_period=in_period, visited=total.customers_visited)
+            total.distribution = _distribution(rep_ids, date_from, date_to,
+                                               total.customers_visited)
     elif group == "rep":
         coverage = _coverage_by_rep(rep_ids, date_from, date_to)
         for row in results:
@@ -322,54 +525,83 @@ def summary_kpis(*, rep_ids, date_from: datetime.date, date_to: datetime.date,
     return results
 
 
-def _visited_rows(rep_ids, date_from: datetime.date, date_to: datetime.date):
-    """KpiVisitedYear rows of these reps with a visited day in [date_from, date_to]."""
-    condition = None
-    aliases = {}
-    month = date_from.replace(day=1)
-    while month <= date_to:
-        last = calendar.monthrange(month.year, month.month)[1]
+def _year_hits(date_from: datetime.date, date_to: datetime.date) -> dict:
+    """Per year: the expression of a KpiVisitedYear row's visited days inside the period
+    (non-zero when the rep visited the customer on one of them)."""
+    hits: dict = {}
+    for month in _months(date_from, date_to):
         mask = 0
-        for day in range(1, last + 1):
+        for day in range(1, _month_end(month).day + 1):
             if date_from <= month.replace(day=day) <= date_to:
                 mask |= 1 << (day - 1)
-        name = f"hit_{month.year}_{month.month}"
-        aliases[name] = F(f"m{month.month}").bitand(mask)
-        hit = Q(year=month.year, **{f"{name}__gt": 0})
-        condition = hit if condition is None else condition | hit
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
+        column = F(f"m{month.month}")
+        bits = column if mask == (1 << _month_end(month).day) - 1 else column.bitand(mask)
+        hits[month.year] = bits if month.year not in hits else hits[month.year].bitor(bits)
+    return hits
+
+
+def _hit_q(hits: dict, prefix: str = "hit") -> tuple[dict, Q]:
+    """Aliases and the condition "visited inside the period" (one test per year: a company's
+    year is two OR branches over the (year, rep) index, not one per month)."""
+    aliases = {f"{prefix}_{year}": expr for year, expr in hits.items()}
+    condition = Q()
+    for year in hits:
+        condition |= Q(year=year) & ~Q(**{f"{prefix}_{year}": 0})
+    return aliases, condition
+
+
+def _distribution(rep_ids, date_from, date_to, visited: int) -> dict:
+    """kpis.numeric_distribution from the in-stock bits (KpiStockYear)."""
+    aliases, condition = _hit_q(_year_hits(date_from, date_to))
+    rows = (KpiStockYear.objects.filter(rep_id__in=rep_ids, year__gte=date_from.year,
+                                        year__lte=date_to.year)
+            .alias(**aliases).filter(condition)
+            .values("product_id", "product__name")
+            .annotate(outlets=Count("customer_id", distinct=True)).order_by("product_id"))
+    return {r["product_id"]: {"product": r["product__name"], "outlets": r["outlets"],
+                              "visited": visited, "rate": kpis.rate(r["outlets"], visited)}
+            for r in rows}
+
+
+def _visited_rows(rep_ids, date_from: datetime.date, date_to: datetime.date):
+    """KpiVisitedYear rows of these reps with a visited day in [date_from, date_to]."""
+    aliases, condition = _hit_q(_year_hits(date_from, date_to))
     return (KpiVisitedYear.objects.filter(rep_id__in=rep_ids,
                                           year__gte=date_from.year, year__lte=date_to.year)
             .alias(**aliases).filter(condition))
 
 
-def _customers_visited(rep_ids, date_from, date_to, group, keys) -> dict:
-    """Distinct customers with a visit that counts, per group (kpis: n_customers)."""
+def _customers_visited(rep_ids, date_from, date_to, group, keys: dict) -> dict:
+    """Distinct customers with a visit that counts, per group (kpis: n_customers); `keys`:
+    the groups' rows of _additive_rows."""
     distinct = Count("customer_id", distinct=True)
-    if group is None:
-        return {None: _visited_rows(rep_ids, date_from, date_to).aggregate(n=distinct)["n"]}
     if group in {"rep", "team", "region"}:
         field = {"rep": "rep_id", "team": "rep__team_id", "region": "rep__team__region_id"}[group]
         return {r[field]: r["n"] for r in _visited_rows(rep_ids, date_from, date_to)
                 .values(field).annotate(n=distinct).order_by()}
     if group == "month":
-        found = {}
-        for key in keys:
+        # One pass over the period's rows: a distinct count per month.
+        counts, aliases = {}, {}
+        for n, key in enumerate(keys):
             first = max(date_from, key)
-            last = min(date_to, key.replace(day=calendar.monthrange(key.year, key.month)[1]))
-            found[key] = _visited_rows(rep_ids, first, last).aggregate(n=distinct)["n"]
-        return found
+            last = min(date_to, _month_end(key))
+            month_aliases, condition = _hit_q(_year_hits(first, last), prefix=f"k{n}")
+            aliases.update(month_aliases)
+            counts[f"n{n}"] = Count("customer_id", distinct=True, filter=condition)
+        if not counts:
+            return {}
+        found = _visited_rows(rep_ids, date_from, date_to).alias(**aliases).aggregate(**counts)
+        return {key: found[f"n{n}"] for n, key in enumerate(keys)}
     if group == "day":
         # The reps' own distinct customers of the day, less those two reps in scope both
         # visited that day (KpiSharedVisit).
         in_period = {"date__gte": date_from, "date__lte": date_to}
-        found = dict(KpiDay.objects.filter(rep_id__in=rep_ids, **in_period)
-                     .values("date").annotate(n=Sum("customers_visited"))
-                     .values_list("date", "n").order_by())
+        found = {day: row["customers_visited"] for day, row in keys.items()}
         for row in (KpiSharedVisit.objects.filter(rep_id__in=rep_ids, **in_period)
                     .values("date", "customer_id").annotate(n=Count("rep_id")).order_by()
                     .filter(n__gt=1)):
-            found[row["date"]] -= row["n"] - 1
+            if row["date"] in found:
+                found[row["date"]] -= row["n"] - 1
         return found
     # week: a week straddles months; counted from the visits themselves.
     in_period = {"date__gte": date_from, "date__lte": date_to}
@@ -377,14 +609,18 @@ def _customers_visited(rep_ids, date_from, date_to, group, keys) -> dict:
             .annotate(_g=TruncWeek("date")).values("_g").annotate(n=distinct).order_by()}
 
 
-def _coverage(rep_ids, date_from, date_to) -> tuple[int, int]:
-    """kpis._coverage from the summary: live customers the reps own, and those of them the
-    reps visited in the period."""
-    portfolio = Customer.objects.live().filter(owner_id__in=rep_ids)
-    visited = (_visited_rows(rep_ids, date_from, date_to)
-               .filter(customer_id__in=portfolio.values("pk"))
-               .aggregate(n=Count("customer_id", distinct=True))["n"])
-    return portfolio.count(), visited
+def _visited_and_covered(rep_ids, date_from, date_to) -> tuple[int, int]:
+    """Distinct customers the reps visited in the period, and those of them in the reps'
+    live portfolio (coverage's numerator): one query from the customers' side.
+
+    Not "visited rows WHERE customer_id IN (portfolio)": with one year in the period SQLite
+    then probes the (rep, customer, year) index for every rep × customer (17 s for a month).
+    """
+    visited = _visited_rows(rep_ids, date_from, date_to).values("customer_id")
+    found = Customer.objects.filter(pk__in=visited).aggregate(
+        n=Count("pk"), covered=Count("pk", filter=Q(archived_at__isnull=True,
+                                                    owner_id__in=rep_ids)))
+    return found["n"], found["covered"]
 
 
 def _coverage_by_rep(rep_ids, date_from, date_to) -> dict:

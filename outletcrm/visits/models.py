@@ -534,6 +534,39 @@ class KpiDay(models.Model):
         return f"{self.rep_id} {self.date}"
 
 
+class KpiMonth(models.Model):
+    """The sums of one rep's KpiDay rows of one calendar month (kpi_summary): a company's year
+    reads 12 rows per rep instead of 365. Kept by kpi_summary.refresh from KpiDay itself, so
+    it is KpiDay's sum by construction (tests/visits/test_kpi_summary.py checks it)."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                            related_name="+")
+    month = models.DateField()  # the first day of the month
+    planned_kept = models.PositiveIntegerField(default=0)
+    released_visited = models.PositiveIntegerField(default=0)
+    visited_on_plan = models.PositiveIntegerField(default=0)
+    visited_with_order = models.PositiveIntegerField(default=0)
+    unplanned = models.PositiveIntegerField(default=0)
+    visits = models.PositiveIntegerField(default=0)
+    phone_contacts = models.PositiveIntegerField(default=0)
+    ride_alongs = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    off_site = models.PositiveIntegerField(default=0)
+    deep_visits = models.PositiveIntegerField(default=0)
+    duration_sum = models.BigIntegerField(default=0)
+    duration_count = models.PositiveIntegerField(default=0)
+    order_amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    worked_days = models.PositiveSmallIntegerField(default=0)  # KpiDay rows with worked
+    listed_days = models.PositiveSmallIntegerField(default=0)  # KpiDay rows with listed
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rep", "month"], name="uniq_kpi_month")]
+        indexes = [models.Index(fields=["month", "rep"], name="kpi_month_month_rep")]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.month:%Y-%m}"
+
+
 class KpiVisitedYear(models.Model):
     """The days of a year on which a rep made a visit that counts at a customer: one bit per
     day (bit d-1 of month m's column). Distinct customers visited over any period and scope
@@ -566,6 +599,39 @@ class KpiVisitedYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rep_id} {self.customer_id} {self.year}"
+
+
+class KpiStockYear(models.Model):
+    """The days of a year on which a rep's visit that counts found our product in stock at a
+    customer (a stock check, in stock): one bit per day like KpiVisitedYear. Numeric
+    distribution over any period and scope is counted from these rows (kpi_summary)."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                            related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="+")
+    product = models.ForeignKey("orders.Product", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    m1 = models.IntegerField(default=0)
+    m2 = models.IntegerField(default=0)
+    m3 = models.IntegerField(default=0)
+    m4 = models.IntegerField(default=0)
+    m5 = models.IntegerField(default=0)
+    m6 = models.IntegerField(default=0)
+    m7 = models.IntegerField(default=0)
+    m8 = models.IntegerField(default=0)
+    m9 = models.IntegerField(default=0)
+    m10 = models.IntegerField(default=0)
+    m11 = models.IntegerField(default=0)
+    m12 = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rep", "customer", "product", "year"],
+                                               name="uniq_kpi_stock_year")]
+        indexes = [models.Index(fields=["year", "rep"], name="kpi_stock_year_rep")]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.customer_id} {self.product_id} {self.year}"
 
 
 class KpiSharedVisit(models.Model):

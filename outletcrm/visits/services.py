@@ -549,7 +549,9 @@ def visit_record_stock(*, actor: User, visit: Visit, rows: list[dict]) -> list[S
         check.full_clean(exclude=["visit"], validate_unique=False)
         checks.append(check)
     StockCheck.objects.filter(visit=visit, product__in=[c.product for c in checks]).delete()
-    return StockCheck.objects.bulk_create(checks)
+    created = StockCheck.objects.bulk_create(checks)
+    kpi_summary.refresh(rep_ids=[visit.rep_id], date_from=visit.date)  # numeric distribution
+    return created
 
 
 @transaction.atomic

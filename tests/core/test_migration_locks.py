@@ -36,6 +36,12 @@ REVIEWED = {
     # big tables but writes only the new ones (about 100-160 s per year of history at 1,000
     # reps, bench/results/kpisum-*.md).
     ("visits", "0013_kpisum_summary"),
+    # Creates KpiMonth and fills it with KpiDay's sums per rep and month: reads only the
+    # summary table (265,000 rows a year at 1,000 reps), writes only the new one.
+    ("visits", "0014_kpiyear_month"),
+    # Creates KpiStockYear and fills it from the in-stock checks joined to their visits
+    # (kpi-rebuild's code): reads the big tables, writes only the new one.
+    ("visits", "0015_kpiyear_stock"),
 }
 
 LOCKING = (ops.AddIndex, ops.AddConstraint, ops.AlterUniqueTogether, ops.AlterIndexTogether,

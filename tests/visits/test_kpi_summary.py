@@ -2,10 +2,10 @@
 
 Property: after any sequence of plan generations, stops added by the rep or the supervisor,
 stops dropped, check-ins of every kind on and off site (also the supervisor's ride-alongs and
-two reps at one outlet the same day), check-outs, orders on visits, cancellations, rejections,
+two reps at one outlet the same day), check-outs, orders on visits, stock checks, cancellations, rejections,
 acceptances, hand-overs, archivings and merges, in any order and on any of three days, every
 figure of every grouping read from the summary equals the figure counted from the stops and
-visits themselves; and `outletcrm kpi-rebuild` writes the same summary the services kept.
+visits themselves, over days and over whole months (KpiMonth, which holds KpiDay's sums); and `outletcrm kpi-rebuild` writes the same summary the services kept.
 Runs on SQLite and on PostgreSQL like the other KPI tests.
 """
 
@@ -30,7 +30,9 @@ from outletcrm.visits import kpi_summary, planning, services
 from outletcrm.visits.kpis import GROUPS, visit_kpis
 from outletcrm.visits.models import (
     KpiDay,
+    KpiMonth,
     KpiSharedVisit,
+    KpiStockYear,
     KpiVisitedYear,
     PlannedStop,
     Route,
@@ -81,6 +83,8 @@ EVENTS = st.lists(st.one_of(
               st.just("at")),
     st.tuples(st.just("check_out"), st.integers(0, 30), st.integers(1, 40)),
     st.tuples(st.just("order"), st.integers(0, 30)),
+    st.tuples(st.just("stock"), st.integers(0, 30), st.booleans()),
+    st.tuples(st.just("check_in_stock"), PERSON, SHOP, DAY, st.integers(8, 19), st.booleans()),
     st.tuples(st.just("cancel"), st.integers(0, 30)),
     st.tuples(st.just("reject"), st.integers(0, 30)),
     st.tuples(st.just("accept"), st.integers(0, 30)),
@@ -137,6 +141,16 @@ def apply(event, world, visits: list, orders: list) -> None:
                 actor=visit.rep, visit=visit, client_id=uuid.uuid4(),
                 lines=[{"product": world["product"], "quantity": 1, "unit_price": "10"}])
             orders.append(order)
+    elif kind == "check_in_stock":  # on site, then the stock check (numeric distribution)
+        _, person, shop, day, hour, in_stock = event
+        apply(("check_in", person, shop, day, hour, "day", "at"), world, visits, orders)
+        apply(("stock", len(visits) - 1, in_stock), world, visits, orders)
+    elif kind == "stock":
+        visit = pick(visits, event[1])
+        if visit is not None:
+            visit.refresh_from_db()
+            services.visit_record_stock(actor=visit.rep, visit=visit, rows=[
+                {"product": str(world["product"].pk), "in_stock": event[2]}])
     elif kind == "cancel":
         order = pick(orders, event[1])
         if order is not None:
@@ -162,7 +176,8 @@ def figures(cast, date_from, date_to, group, source, people=None):
     people = people or [cast.alice, cast.bob, cast.sup, cast.charlie]
     reps = User.objects.filter(pk__in=[p.pk for p in people])
     return [row.as_dict() for row in visit_kpis(reps=reps, date_from=date_from, date_to=date_to,
-                                                group=group, source=source)]
+                                                group=group, source=source,
+                                                with_distribution=group is None)]
 
 
 def assert_summary_equals_raw(cast) -> None:
@@ -170,6 +185,12 @@ def assert_summary_equals_raw(cast) -> None:
     checks += [(DAYS[1], DAYS[1], [cast.alice], group) for group in (None, "day", "rep")]
     checks += [(DAYS[0] - datetime.timedelta(days=40), DAYS[-1], [cast.alice, cast.bob], g)
                for g in (None, "month")]
+    # Periods with whole months, read from KpiMonth (and the days around them from KpiDay).
+    november, year_end = datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)
+    checks += [(november, year_end, None, g) for g in (None, "month", "rep", "team", "region")]
+    checks += [(datetime.date(2025, 11, 30), DAYS[-1], None, g) for g in (None, "month")]
+    checks += [(datetime.date(2025, 12, 1), year_end, [cast.alice], g) for g in (None, "rep")]
+    checks += [(DAYS[1], datetime.date(2027, 1, 31), None, g) for g in (None, "month", "week")]
     for date_from, date_to, people, group in checks:
         raw = figures(cast, date_from, date_to, group, "raw", people)
         summary = figures(cast, date_from, date_to, group, "summary", people)
@@ -181,7 +202,28 @@ def summary_rows() -> tuple:
                 "rep_id", "date", *kpi_summary.FIELDS)),
             sorted((r, c, y, m) for r, c, y, m in KpiVisitedYear.objects.exclude(m11=0)
                    .values_list("rep_id", "customer_id", "year", "m11")),
-            sorted(KpiSharedVisit.objects.values_list("date", "customer_id", "rep_id")))
+            sorted(KpiSharedVisit.objects.values_list("date", "customer_id", "rep_id")),
+            sorted(KpiStockYear.objects.exclude(m11=0)
+                   .values_list("rep_id", "customer_id", "product_id", "year", "m11")),
+            sorted(KpiMonth.objects.values_list("rep_id", "month", *MONTH_FIELDS)))
+
+
+MONTH_FIELDS = [*kpi_summary.SUMMED, "worked_days", "listed_days"]
+
+
+def assert_months_sum_the_days() -> None:
+    """KpiMonth holds the sums of KpiDay per rep and month, no more rows and no fewer."""
+    days: dict = {}
+    for row in KpiDay.objects.values("rep_id", "date", *kpi_summary.SUMMED, "worked", "listed"):
+        month = days.setdefault((row["rep_id"], row["date"].replace(day=1)),
+                                dict.fromkeys(MONTH_FIELDS, 0))
+        for name in kpi_summary.SUMMED:
+            month[name] += row[name]
+        month["worked_days"] += row["worked"]
+        month["listed_days"] += row["listed"]
+    months = {(r.pop("rep_id"), r.pop("month")): r
+              for r in KpiMonth.objects.values("rep_id", "month", *MONTH_FIELDS)}
+    assert months == days
 
 
 @settings(max_examples=25, deadline=None,
@@ -198,6 +240,7 @@ def test_summary_counts_what_the_definition_counts(world, events):
             except (ValidationError, PermissionDenied, IntegrityError):
                 pass  # refused: changes nothing (an atomic service)
         assert_summary_equals_raw(cast)
+        assert_months_sum_the_days()
         kept = summary_rows()
         call_command("kpi_rebuild", "--from", DAYS[0].isoformat(), "--to",
                      DAYS[-1].isoformat(), stdout=io.StringIO(), stderr=io.StringIO())
@@ -268,3 +311,20 @@ def test_large_selections_read_the_summary(world, settings):
         settings.KPI_SUMMARY_MIN_REP_DAYS = 1
         fast = kpi_report(user=cast.admin, date_from=TODAY, date_to=TODAY, group="day")
         assert (raw["total"]["planned"], fast["total"]["planned"]) == (3, 4)
+
+
+def test_numeric_distribution_is_read_from_the_in_stock_bits(world):
+    """A stock check (in stock, then not) moves the summary's distribution like the raw one."""
+    cast, shop, product = world["cast"], world["shops"][0], world["product"]
+    with time_machine.travel(at(TODAY, 20), tick=False):
+        visit, _ = services.visit_check_in(actor=cast.alice, customer=shop,
+                                           client_id=uuid.uuid4(), device_time=at(TODAY, 10),
+                                           lat=shop.latitude, lng=shop.longitude)
+        services.visit_record_stock(actor=cast.alice, visit=visit,
+                                    rows=[{"product": str(product.pk), "in_stock": True}])
+        found = figures(cast, TODAY, TODAY, None, "summary")[0]["distribution"]
+        assert found[product.pk]["outlets"] == 1
+        assert found == figures(cast, TODAY, TODAY, None, "raw")[0]["distribution"]
+        services.visit_record_stock(actor=cast.alice, visit=visit,
+                                    rows=[{"product": str(product.pk), "in_stock": False}])
+        assert figures(cast, TODAY, TODAY, None, "summary")[0]["distribution"] == {}
