@@ -22,8 +22,7 @@ CPU time of this process (on PostgreSQL the server's CPU is not in it) and both 
 
 Without --reuse the database is seeded afresh, as in archive_bench.py (whose --help shows how
 to start a PostgreSQL server). SQLite statistics: sqlite_stat1 is dropped before the run
-unless --analyze, as on an installation where nobody ran ANALYZE; the app's own upkeep
-(PRAGMA optimize when a connection closes) is what puts them back.
+unless --analyze, as on an installation where nobody ran ANALYZE.
 """
 
 import argparse
@@ -91,7 +90,7 @@ COMPETITORS_SQL = """
     FROM customers_competitorentry WHERE customer_id = %s ORDER BY brand, id"""
 TAGS_SQL = """
     SELECT ct.customer_id, t.name FROM customers_customer_tags ct
-    JOIN customers_tag t ON t.id = ct.tag_id WHERE ct.customer_id IN ({ids})"""
+    JOIN customers_tag t ON t.id = ct.tag_id WHERE ct.customer_id IN ({ids}) ORDER BY t.name"""
 BORROWED_SQL = """
     SELECT bi.customer_id FROM core_borrowitem bi JOIN core_borrowrequest br ON br.id = bi.request_id
     WHERE br.requester_id = %s AND br.status = 'approved' AND br.starts_at <= %s AND br.ends_at > %s"""
@@ -120,8 +119,8 @@ def floor_urlconf():
             return None
         if isinstance(value, str):
             value = parse_datetime(value)
-            if timezone.is_naive(value):
-                value = value.replace(tzinfo=datetime.UTC)
+        if timezone.is_naive(value):  # SQLite keeps UTC without an offset
+            value = value.replace(tzinfo=datetime.UTC)
         value = timezone.localtime(value).isoformat()
         return value[:-6] + "Z" if value.endswith("+00:00") else value
 
@@ -354,6 +353,9 @@ def compare(api: dict, floor: dict) -> str:
         if a_ids != f_ids:
             return "rows or order differ"
         rows = list(zip(api["results"], floor["results"], strict=True))
+        top = sorted(k for k in ("next", "previous") if api.get(k) != floor.get(k))
+        if top and all(a == f for a, f in rows):
+            return "same rows; page links differ: " + ", ".join(top)
     else:
         rows = [(api, floor)]
     keys = sorted({k for a, f in rows for k in set(a) | set(f) if a.get(k) != f.get(k)})
