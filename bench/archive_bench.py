@@ -129,7 +129,10 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def run_child(args) -> dict:
+def setup_child(args, log) -> float | None:
+    """Point Django at the bench database, migrate, seed it if new; the seeding time.
+
+    Shared with bench/floor_bench.py: both measure the same seeded archive."""
     url, must_seed = prepare_database(args.database_url, args.reuse)
     os.environ.update(
         {
@@ -147,18 +150,9 @@ def run_child(args) -> dict:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models import Count
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import Resolver404, resolve
 
-    from outletcrm.core import scoping
-    from outletcrm.customers.models import Customer
-    from outletcrm.customers.text import pinyin_keys
     from outletcrm.demo.services import demo_seed
-    from outletcrm.org.models import Role, User
 
-    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     call_command("migrate", verbosity=0)
     seed_seconds = None
     if must_seed:
@@ -189,13 +183,41 @@ def run_child(args) -> dict:
             cursor.execute("ANALYZE")
         else:
             cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
-    load_before = os.getloadavg()[0]
-    total = Customer.objects.count()
+    return seed_seconds
+
+
+def bench_users():
+    """The rep with the most outlets and the manager of the biggest region."""
+    from django.db.models import Count
+
+    from outletcrm.core import scoping
+    from outletcrm.customers.models import Customer
+    from outletcrm.org.models import Role, User
 
     reps = Customer.objects.values("owner").annotate(n=Count("pk")).order_by("-n", "owner")
     rep = User.objects.get(pk=reps[0]["owner"])
     managers = User.objects.filter(role=Role.MANAGER, is_demo=True)
     manager = max(managers, key=lambda m: scoping.restrict(Customer.objects.all(), m).count())
+    return rep, manager
+
+
+def run_child(args) -> dict:
+    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    seed_seconds = setup_child(args, log)
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import Resolver404, resolve
+
+    from outletcrm.core import scoping
+    from outletcrm.customers.models import Customer
+    from outletcrm.customers.text import pinyin_keys
+    from outletcrm.org.models import Role, User
+
+    load_before = os.getloadavg()[0]
+    total = Customer.objects.count()
+
+    rep, manager = bench_users()
     rng = random.Random(args.seed)
 
     rows = []

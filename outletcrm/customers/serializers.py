@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from outletcrm.core import scoping
 from outletcrm.core.api import IdField, StrictFieldsMixin
+from outletcrm.core.fastserialize import CachedFieldsMixin, FastRepresentationMixin
 from outletcrm.core.models import ChangeLog, TimelineEntry
 from outletcrm.customers import privacy, validators
 from outletcrm.customers.choices import Channel, ClassScheme, Status
@@ -75,7 +76,8 @@ class TagNamesField(serializers.ListField):
         return [tag.name for tag in data.all()]
 
 
-class ContactSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class ContactSerializer(FastRepresentationMixin, CachedFieldsMixin, StrictFieldsMixin,
+        serializers.ModelSerializer):
     role_display = serializers.CharField(source="get_role_display", read_only=True)
     decision_role_display = serializers.CharField(
         source="get_decision_role_display", read_only=True
@@ -141,7 +143,8 @@ class ContactSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return value
 
 
-class CompetitorSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class CompetitorSerializer(FastRepresentationMixin, CachedFieldsMixin, StrictFieldsMixin,
+        serializers.ModelSerializer):
     satisfaction_display = serializers.CharField(
         source="get_satisfaction_display", read_only=True, allow_null=True
     )
@@ -187,7 +190,8 @@ class CoordinateField(serializers.DecimalField):
         return super().validate_precision(value)
 
 
-class CustomerListSerializer(serializers.ModelSerializer):
+class CustomerListSerializer(FastRepresentationMixin, CachedFieldsMixin,
+                             serializers.ModelSerializer):
     """One row of the customer list."""
 
     outlet_type_name = serializers.StringRelatedField(source="outlet_type", read_only=True)
@@ -233,7 +237,8 @@ class CustomerListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, StrictFieldsMixin,
+        serializers.ModelSerializer):
     """The customer card; the same shape is read and written (ids for related records)."""
 
     outlet_type = ChoiceOfField(_active_or_current(OutletType.objects.all(), "outlet_type"))

@@ -1,0 +1,120 @@
+"""Serializers that read a row without DRF's per-row, per-field introspection (issue 11).
+
+DRF's `Serializer.to_representation` asks every field of every row how to read its value:
+`get_attribute` walks the source, and for each value it finds calls `is_simple_callable`,
+which builds an `inspect.signature` of `get_status_display` and friends, once per row and
+field. A 50-row list spends more time there than in the database.
+
+`FastRepresentationMixin` works out once per serializer instance (the `many=True` child is
+one instance per response) and model class how each readable field gets its value:
+
+  * a plain model attribute or property: `getattr`;
+  * a method without arguments (`get_*_display`): call it;
+  * a related id (PrimaryKeyRelatedField and subclasses, no pk_field): the `<name>_id`
+    column, as DRF's pk-only optimisation reads it;
+  * anything else (nested serializers, method fields, dotted or `*` sources, many-related
+    fields, list fields): DRF's own `field.get_attribute`, unchanged.
+
+The value then goes through the field's own `to_representation` (None stays None), exactly as
+in DRF, so the output is the same, byte for byte; tests/customers/test_api_fastpath.py holds
+the customer list and card equal to the plain DRF serializer's.
+
+`CachedFieldsMixin` builds a ModelSerializer's fields from its Meta once per class and hands
+each instance deep copies (DRF rebuilds them from the model on every request otherwise).
+"""
+
+import copy
+import operator
+
+from django.core.exceptions import FieldDoesNotExist
+from rest_framework.fields import Field, SkipField, is_simple_callable
+from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField, RelatedField
+
+
+def _identity(value):
+    return value
+
+
+def _call(name):
+    def get(instance):
+        return getattr(instance, name)()
+
+    return get
+
+
+def _field_plan(field, instance):
+    """(getter, to_representation) for one field; getter None means DRF's get_attribute."""
+    attrs = field.source_attrs
+    if field.source == "*" or len(attrs) != 1:
+        return None, field.to_representation
+    name = attrs[0]
+    model = type(instance)
+    if isinstance(field, RelatedField):
+        if not (isinstance(field, PrimaryKeyRelatedField) and field.pk_field is None
+                and field.use_pk_only_optimization()):
+            # StringRelatedField and others read the related object: plain getattr.
+            if type(field).get_attribute is RelatedField.get_attribute and hasattr(
+                    instance, name) and not callable(getattr(instance, name)):
+                return operator.attrgetter(name), field.to_representation
+            return None, field.to_representation
+        try:
+            model_field = model._meta.get_field(name)
+        except (FieldDoesNotExist, AttributeError):
+            return None, field.to_representation
+        if not getattr(model_field, "concrete", False) or not model_field.is_relation:
+            return None, field.to_representation
+        return operator.attrgetter(model_field.attname), _identity
+    if type(field).get_attribute is not Field.get_attribute:
+        return None, field.to_representation
+    try:
+        value = getattr(instance, name)
+    except Exception:  # noqa: BLE001 - let DRF's path raise or skip as it does
+        return None, field.to_representation
+    if is_simple_callable(value):
+        return _call(name), field.to_representation
+    if callable(value):
+        return None, field.to_representation
+    return operator.attrgetter(name), field.to_representation
+
+
+class FastRepresentationMixin:
+    """A Serializer whose to_representation reads each field the way worked out for the
+    first row of each model class (see the module docstring); output identical to DRF's."""
+
+    def _representation_plan(self, instance):
+        plans = self.__dict__.setdefault("_fast_plans", {})
+        plan = plans.get(type(instance))
+        if plan is None:
+            plan = []
+            for field in self._readable_fields:
+                getter, represent = _field_plan(field, instance)
+                plan.append((field.field_name, field, getter, represent))
+            plans[type(instance)] = plan
+        return plan
+
+    def to_representation(self, instance):
+        ret = {}
+        for name, field, getter, represent in self._representation_plan(instance):
+            if getter is None:
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
+                check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+                ret[name] = None if check is None else field.to_representation(attribute)
+            else:
+                attribute = getter(instance)
+                ret[name] = None if attribute is None else represent(attribute)
+        return ret
+
+
+class CachedFieldsMixin:
+    """Build a ModelSerializer's declared and generated fields once per class."""
+
+    def get_fields(self):
+        cls = type(self)
+        cached = cls.__dict__.get("_cached_fields")
+        if cached is None:
+            cached = super().get_fields()
+            cls._cached_fields = cached
+        return copy.deepcopy(cached)
