@@ -2,7 +2,9 @@
 // drop). The drop fills the card's own move form (the keyboard and no-drag path: buttons for
 // the previous and the next stage) with the column's stage and submits it, so both paths are one htmx POST; the server
 // applies the exit checks and answers with the board and a message saying why a move was
-// refused. Listeners sit on the document, so they keep working after htmx swaps the board.
+// refused. Listeners sit on the document, so they keep working after htmx swaps the board
+// and on cards a column's "show more" loads later (an htmx GET that puts the next cards in
+// place of the button; each card brings its own move form).
 import "./pipeline.css";
 
 let dragged = null;
@@ -49,4 +51,13 @@ document.addEventListener("drop", (event) => {
   drop.disabled = false;
   drop.value = stageId;
   form.requestSubmit();
+});
+
+// After "show more", the keyboard goes on from the first card that came in (the button it
+// was on is gone); the server marks that card with data-page-start.
+document.addEventListener("htmx:afterSettle", () => {
+  document.querySelectorAll(".pipeline-card[data-page-start]").forEach((card, index) => {
+    card.removeAttribute("data-page-start");
+    if (index === 0) card.querySelector("a")?.focus();
+  });
 });

@@ -2,7 +2,8 @@
 
 GET  /api/v1/pipeline-stages/                 the stages in order, with their outputs
 GET  /api/v1/prospects/?stage=&outcome=&owner=&customer=   prospects in scope
-GET  /api/v1/prospects/board?owner=&limit=    counts and first cards per stage
+GET  /api/v1/prospects/board?owner=&limit=&stage=&offset=   counts and cards per stage
+                                              (stage+offset: the next page of one column)
 POST /api/v1/prospects/                       {customer}: start developing a customer
 POST /api/v1/prospects/<id>/move              {stage, next_action?}: the exit checks apply
 POST /api/v1/prospects/<id>/won               close as won (the customer becomes active)
@@ -13,6 +14,7 @@ A prospect or customer outside the scope answers 404, like a missing one.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -138,6 +140,8 @@ class EmptySerializer(StrictFieldsMixin, serializers.Serializer):
 class ColumnSerializer(serializers.Serializer):
     stage = StageSerializer()
     count = serializers.IntegerField()
+    offset = serializers.IntegerField(help_text="cards of this column before these")
+    more = serializers.IntegerField(help_text="cards of this column after these")
     prospects = ProspectSerializer(many=True, source="cards")
 
 
@@ -177,6 +181,14 @@ OWNER_PARAM = OpenApiParameter("owner", OpenApiTypes.INT, description="the devel
 CUSTOMER_PARAM = OpenApiParameter("customer", OpenApiTypes.INT, description="a customer id")
 LIMIT_PARAM = OpenApiParameter("limit", OpenApiTypes.INT,
                                description="cards per stage, 1–100 (default 25)")
+BOARD_STAGE_PARAM = OpenApiParameter(
+    "stage", OpenApiTypes.INT,
+    description="an enabled stage's id: only that column gets cards (every column keeps its "
+                "count); with offset, the next page of that column")
+OFFSET_PARAM = OpenApiParameter(
+    "offset", OpenApiTypes.INT,
+    description="cards to skip in each column, 0–1000000 (default 0), in the board's order "
+                "(longest in the stage first)")
 
 
 def _query_id(request, name):
@@ -238,17 +250,23 @@ class ProspectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return selectors.prospect_get(user=self.request.user, pk=prospect.pk)
 
     @extend_schema(tags=["pipeline"], summary="The board: counts and first prospects per stage",
-                   parameters=[OWNER_PARAM, LIMIT_PARAM],
+                   parameters=[OWNER_PARAM, LIMIT_PARAM, BOARD_STAGE_PARAM, OFFSET_PARAM],
                    responses={200: ColumnSerializer(many=True), 400: BAD_INPUT})
     @action(detail=False, methods=["get"], pagination_class=None)
     def board(self, request):
         owner = _query_id(request, "owner")
+        stage = _query_id(request, "stage")
         try:
             limit = parse_int(request.query_params.get("limit"), field="limit", minimum=1,
                               maximum=100) or selectors.BOARD_LIMIT
+            offset = parse_int(request.query_params.get("offset"), field="offset", minimum=0,
+                               maximum=selectors.BOARD_MAX_OFFSET) or 0
         except DjangoValidationError as exc:
             raise DRFValidationError(exc.message_dict) from exc
-        columns = selectors.board(user=request.user, owner_id=owner, limit=limit)
+        if stage is not None and stage not in {s.pk for s in services.active_stages()}:
+            raise DRFValidationError({"stage": [_("Choose an enabled stage.")]})
+        columns = selectors.board(user=request.user, owner_id=owner, limit=limit,
+                                  stage_id=stage, offset=offset)
         return Response(ColumnSerializer(columns, many=True).data)
 
     @extend_schema(tags=["pipeline"], summary="Move a prospect (refused without the outputs)",

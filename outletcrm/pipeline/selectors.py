@@ -2,7 +2,7 @@
 
 The board and the funnel must answer for a region of 30,000 prospects in well under 150 ms
 (bench/pipeline_bench.py): the board reads one count per stage (one GROUP BY) and the first
-BOARD_LIMIT cards of each stage (one indexed query per stage, a constant number); the funnel
+BOARD_PAGE cards of each stage (one indexed query per stage, a constant number); the funnel
 aggregates in SQL (furthest stage reached, outcomes, time in stage) and never loads rows.
 """
 
@@ -27,7 +27,9 @@ from outletcrm.pipeline.services import active_stages
 from outletcrm.visits.choices import VisitKind, VisitStatus
 from outletcrm.visits.models import Visit
 
-BOARD_LIMIT = 25
+BOARD_LIMIT = 25  # the API's default cards per column (1–100 with ?limit=)
+BOARD_PAGE = 10  # the page's cards per column, and per "show more"
+BOARD_MAX_OFFSET = 1_000_000  # "show more" and the API page no further than this
 # What a card shows (page and API): the prospect and its customer's name and code, the
 # owner's name; not the customer's forty other columns (a third of the board's CPU).
 CARD_FIELDS = ["id", "customer", "stage", "furthest_stage", "owner", "team", "region", "outcome",
@@ -62,10 +64,16 @@ class Column:
     stage: Stage
     count: int = 0
     cards: list = field(default_factory=list)
+    offset: int = 0  # cards before this page (the board's "show more")
+
+    @property
+    def shown(self) -> int:
+        """Cards on the board once this page is in: the next page starts here."""
+        return self.offset + len(self.cards)
 
     @property
     def more(self) -> int:
-        return max(0, self.count - len(self.cards))
+        return max(0, self.count - self.shown)
 
 
 def _board_base(user, *, owner_id: int | None = None, q: str = ""):
@@ -79,8 +87,10 @@ def _board_base(user, *, owner_id: int | None = None, q: str = ""):
 
 def board(*, user, owner_id: int | None = None, q: str = "", limit: int = BOARD_LIMIT,
           stage_id: int | None = None, offset: int = 0) -> list[Column]:
-    """The board: each enabled stage with its count and its first `limit` cards, longest in
-    the stage first. The winning stage shows the prospects won in the last WON_SHOWN_DAYS."""
+    """The board: each enabled stage with its count and its first `limit` cards (from
+    `offset`), longest in the stage first. The winning stage shows the prospects won in the
+    last WON_SHOWN_DAYS. With `stage_id` only that column gets cards (the others their count),
+    which is how the board's "show more" and the API page through one column."""
     stages = active_stages()
     base = _board_base(user, owner_id=owner_id, q=q)
     since = timezone.now() - datetime.timedelta(days=WON_SHOWN_DAYS)
@@ -97,29 +107,60 @@ def board(*, user, owner_id: int | None = None, q: str = "", limit: int = BOARD_
             counts[won_stage_id] = counts.get(won_stage_id, 0) + n
     columns = []
     for stage in stages:
-        column = Column(stage=stage, count=counts.get(stage.pk, 0))
-        if column.count and (stage_id is None or stage_id == stage.pk):
-            cards = (base.filter(stage=stage, outcome=Outcome.WON if stage.wins else Outcome.OPEN)
-                     .select_related("customer", "owner").only(*CARD_FIELDS)
-                     .order_by("entered_stage_at", "pk"))
-            if stage.wins:
-                cards = cards.filter(closed_at__gte=since)
-            column.cards = list(cards[offset:offset + limit])
-            for card in column.cards:
-                card.stage = stage  # the column's stage: no query per card (API stage_name)
+        paged = stage_id in (None, stage.pk)
+        column = Column(stage=stage, count=counts.get(stage.pk, 0), offset=offset if paged else 0)
+        if paged and column.count > offset and limit > 0:
+            column.cards = _cards(base, stage, since, offset=offset, limit=limit)
         columns.append(column)
-    shown = [card for column in columns for card in column.cards]
-    recorded = set(OutputRecord.objects.filter(prospect_id__in=[p.pk for p in shown])
+    _decorate([card for column in columns for card in column.cards], stages)
+    return columns
+
+
+def board_column(*, user, stage: Stage, owner_id: int | None = None, q: str = "",
+                 offset: int = 0, limit: int = BOARD_PAGE) -> Column:
+    """One column of the board from `offset` (the board's "show more"): its count and the
+    next `limit` cards, in the board's order. Two queries and the cards' records."""
+    base = _board_base(user, owner_id=owner_id, q=q)
+    since = timezone.now() - datetime.timedelta(days=WON_SHOWN_DAYS)
+    column = Column(stage=stage, count=_column_filter(base, stage, since).count(),
+                    offset=offset)
+    if column.count > offset:
+        column.cards = _cards(base, stage, since, offset=offset, limit=limit)
+        _decorate(column.cards, active_stages())
+    return column
+
+
+def _column_filter(base, stage: Stage, since):
+    """The prospects of `stage`'s column: open ones, or (winning stage) won since `since`."""
+    if stage.wins:
+        return base.filter(stage=stage, outcome=Outcome.WON, closed_at__gte=since)
+    return base.filter(stage=stage, outcome=Outcome.OPEN)
+
+
+def _cards(base, stage: Stage, since, *, offset: int, limit: int) -> list[Prospect]:
+    """A page of the column's cards: longest in the stage first (the most urgent)."""
+    cards = list(_column_filter(base, stage, since).select_related("customer", "owner")
+                 .only(*CARD_FIELDS).order_by("entered_stage_at", "pk")[offset:offset + limit])
+    for card in cards:
+        card.stage = stage  # the column's stage: no query per card (API stage_name)
+    return cards
+
+
+def _decorate(cards: list[Prospect], stages: list[Stage]) -> None:
+    """Days in stage, the stages either side (the move buttons), whether the output is in."""
+    if not cards:
+        return
+    recorded = set(OutputRecord.objects.filter(prospect_id__in=[p.pk for p in cards])
                    .values_list("prospect_id", "stage_id"))
     now = timezone.now()
     order = {s.pk: i for i, s in enumerate(stages)}
-    for card in shown:
+    for card in cards:
         card.days_in_stage = max(0, (now - card.entered_stage_at).days)
-        index = order[card.stage_id]
-        card.prev_stage = stages[index - 1] if index > 0 else None
-        card.next_stage = stages[index + 1] if index + 1 < len(stages) else None
+        index = order.get(card.stage_id)
+        card.prev_stage = stages[index - 1] if index else None
+        card.next_stage = (stages[index + 1] if index is not None and index + 1 < len(stages)
+                           else None)
         card.has_output = (card.pk, card.stage_id) in recorded
-    return columns
 
 
 # --- one prospect: history, records, the four-step method -------------------------------------

@@ -6,6 +6,7 @@ app_name = "pipeline"
 urlpatterns = [
     path("", views.board_view, name="board"),
     path("funnel/", views.funnel_view, name="funnel"),
+    path("cards/", views.board_cards_view, name="cards"),
     path("open/<id:customer_pk>", views.open_view, name="open"),
     path("outputs/<id:pk>/file", views.output_file_view, name="output_file"),
     path("<id:pk>/", views.prospect_view, name="prospect"),

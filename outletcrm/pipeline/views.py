@@ -5,6 +5,8 @@ the board (drag and drop or the keyboard's move form) is an htmx POST answered w
 again and a message saying what happened, or why the move was refused.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from outletcrm.core import files, scoping
+from outletcrm.core import files, params, scoping
 from outletcrm.core.api import xlsx_response
 from outletcrm.customers.models import Customer
 from outletcrm.pipeline import exports, selectors, services
@@ -48,17 +50,26 @@ def _require_viewer(request) -> None:
         raise Http404
 
 
-def _board_context(request, *, message: str = "", ok: bool = True) -> dict:
+def _board_filters(request) -> tuple[BoardFilterForm, int | None, str, str]:
+    """The board's filters (owner, search): the form, its values, and the query string that
+    carries them on (the move forms, "show more"); nothing else of the address is kept."""
     form = BoardFilterForm(request.GET or None)
     owner_id, q = None, ""
     if form.is_bound and form.is_valid():
         owner_id = form.cleaned_data["owner"]
         q = form.cleaned_data["q"].strip()
-    columns = selectors.board(user=request.user, owner_id=owner_id, q=q)
+    kept = {name: request.GET[name] for name in ("owner", "q") if request.GET.get(name)}
+    return form, owner_id, q, urlencode(kept)
+
+
+def _board_context(request, *, message: str = "", ok: bool = True) -> dict:
+    form, owner_id, q, query = _board_filters(request)
+    columns = selectors.board(user=request.user, owner_id=owner_id, q=q,
+                              limit=selectors.BOARD_PAGE)
     return {"columns": columns, "form": form, "message": message, "ok": ok,
             "owners": scoping.users_in_scope(request.user),
             "can_work": scoping.can_work_prospects(request.user),
-            "stages": [c.stage for c in columns], "query": request.GET.urlencode()}
+            "stages": [c.stage for c in columns], "query": query}
 
 
 @login_required
@@ -67,6 +78,30 @@ def board_view(request: HttpRequest) -> HttpResponse:
     """The board: prospects by stage with owner, days in stage and next action."""
     _require_viewer(request)
     return render(request, "pipeline/board.html", _board_context(request))
+
+
+@login_required
+@require_GET
+def board_cards_view(request: HttpRequest) -> HttpResponse:
+    """The board's "show more": the next cards of one column (?stage=&offset=, with the
+    board's filters), as list items that htmx puts in place of the column's button."""
+    _require_viewer(request)
+    try:
+        stage_id = params.parse_id(request.GET.get("stage"), field="stage")
+        offset = params.parse_int(request.GET.get("offset"), field="offset", minimum=0,
+                                  maximum=selectors.BOARD_MAX_OFFSET) or 0
+    except ValidationError as exc:
+        return render(request, "core/bad_request.html", {"message": _errors(exc)}, status=400)
+    stage = next((s for s in services.active_stages() if s.pk == stage_id), None)
+    if stage is None:
+        return render(request, "core/bad_request.html",
+                      {"message": _("Choose an enabled stage.")}, status=400)
+    _form, owner_id, q, query = _board_filters(request)
+    column = selectors.board_column(user=request.user, stage=stage, owner_id=owner_id, q=q,
+                                    offset=offset)
+    return render(request, "pipeline/_cards.html", {
+        "column": column, "query": query,
+        "can_work": scoping.can_work_prospects(request.user)})
 
 
 @login_required

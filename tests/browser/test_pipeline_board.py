@@ -64,3 +64,62 @@ def test_drag_refused_then_allowed_after_the_output_is_recorded(chromium, live_s
     screenshot(page, "pipeline-board")
     context.close()
     assert errors == [], errors
+
+
+def test_show_more_appends_cards_that_can_be_dragged(chromium, live_server, cast, screenshot):
+    """A column with more than a page of cards shows "show more"; clicking it appends the next
+    cards, and a card loaded that way is dragged to the next stage (boardmore)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from outletcrm.pipeline import selectors
+    from tests.factories import CustomerFactory
+
+    start = timezone.now() - datetime.timedelta(days=60)
+    made = []
+    for i in range(selectors.BOARD_PAGE + 2):
+        prospect = services.prospect_open(actor=cast.alice,
+                                          customer=CustomerFactory(owner=cast.alice))
+        Prospect.objects.filter(pk=prospect.pk).update(
+            entered_stage_at=start + datetime.timedelta(hours=i))
+        made.append(prospect)
+    late = made[-1]  # newest in the stage: on the second page
+    services.output_add(actor=cast.alice, prospect=late, text="门店约200平")
+    client = Client()
+    client.force_login(cast.alice)
+    context = bounded(chromium.new_context(base_url=live_server.url, locale="en-US",
+                                           viewport={"width": 1600, "height": 2400}))
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                          "url": live_server.url}])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda message: note_csp_violation(message, errors))
+
+    page.goto("/pipeline/")
+    identified = page.get_by_test_id("stage-identified")
+    expect(identified.locator(".pipeline-card")).to_have_count(selectors.BOARD_PAGE)
+    expect(identified.get_by_test_id(f"card-{late.pk}")).to_have_count(0)
+    identified.get_by_test_id("show-more").click()
+    card = identified.get_by_test_id(f"card-{late.pk}")
+    expect(card).to_be_visible()
+    expect(identified.locator(".pipeline-card")).to_have_count(len(made))
+    expect(identified.get_by_test_id("show-more")).to_have_count(0)
+    expect(identified.get_by_test_id(f"card-{made[selectors.BOARD_PAGE].pk}")
+           .get_by_role("link")).to_be_focused()
+
+    expect(card.get_by_test_id("output-ok")).to_be_visible()
+    page.evaluate("""() => document.addEventListener("dragstart", (e) => {
+        document.body.dataset.dragged = e.target.closest(".pipeline-card")?.dataset.prospectId;
+    }, true)""")
+    card.drag_to(page.get_by_test_id("stage-phone_invitation"))
+    expect(page.locator("body")).to_have_attribute("data-dragged", str(late.pk))
+    expect(page.get_by_test_id("board-message")).to_contain_text(str(late.customer.name))
+    expect(page.get_by_test_id("board-message")).to_have_attribute("data-ok", "1")
+    expect(page.get_by_test_id("stage-phone_invitation")
+           .get_by_test_id(f"card-{late.pk}")).to_be_visible()
+    assert Prospect.objects.get(pk=late.pk).stage.code == "phone_invitation"
+    screenshot(page, "pipeline-show-more")
+    context.close()
+    assert errors == [], errors

@@ -314,6 +314,7 @@ PAGES: dict[str, object] = {
     # pipeline
     "pipeline:board": LoggedIn("prospects in scope"),
     "pipeline:funnel": LoggedIn("prospects in scope"),
+    "pipeline:cards": LoggedIn("the next cards of a board column, prospects in scope"),
     "pipeline:open": Scoped(lambda w: {"customer_pk": w.prospect_customer.pk}),
     "pipeline:output_file": Scoped(lambda w: {"pk": w.output.pk}),
     "pipeline:prospect": Scoped(lambda w: {"pk": w.prospect.pk}),
