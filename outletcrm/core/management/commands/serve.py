@@ -38,7 +38,7 @@ def granian_argv(*, bind: str, workers: int, threads: int) -> list[str]:
     if bind.startswith("unix:"):
         where = ["--uds", bind.removeprefix("unix:")]
     else:
-        host, _, port = bind.rpartition(":")
+        host, _colon, port = bind.rpartition(":")
         if not host or not port.isdigit():
             raise CommandError(_("--bind takes HOST:PORT or unix:/path."))
         where = ["--host", host.strip("[]"), "--port", port]
