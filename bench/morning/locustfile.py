@@ -301,6 +301,9 @@ class RepUser(Person):
     @task
     def next_step(self):
         step = self.state["step"]
+        # Advanced first: a step cut off by the end of a run is not made again with new ids
+        # (its operations are already queued, and the final upload sends them).
+        self.state["step"] = (step + 1) % 4
         if step == 0:
             self.open_app()
         elif step == 1:
@@ -309,7 +312,6 @@ class RepUser(Person):
             self.take_photo()
         else:
             self.leave()
-        self.state["step"] = (step + 1) % 4
 
     def now(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
