@@ -36,7 +36,8 @@ def test_serve_accepts_granian(tmp_path):
 def test_serve_refuses_an_unknown_server_in_one_line(tmp_path):
     result = run(["serve", "--check-only", "--server", "uwsgi"], {"OUTLETCRM_ENV": "demo"},
                  tmp_path)
-    assert result.returncode != 0 and "gunicorn or granian" in result.stderr
+    assert result.returncode != 0 and "uwsgi" in result.stderr and "granian" in result.stderr
+    assert "只能是 gunicorn 或 granian" in result.stderr  # in the default (Chinese) interface
     assert "Traceback" not in result.stderr
     default = run(["serve", "--check-only"], {"OUTLETCRM_ENV": "demo", "SERVE_SERVER": ""},
                   tmp_path)
