@@ -205,6 +205,9 @@ try:
         "default": dj_database_url.parse(
             env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'outletcrm.sqlite3'}",
             conn_max_age=env_number("DB_CONN_MAX_AGE", 60, int),
+            # A kept connection is checked before a request reuses it: after a database
+            # restart the first request gets a new connection instead of an error (issue 11).
+            conn_health_checks=True,
         )
     }
 except ValueError:  # dj_database_url: unknown scheme or a malformed URL

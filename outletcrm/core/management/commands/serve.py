@@ -1,6 +1,6 @@
 """`outletcrm serve`: the production web server (gunicorn), docs/deploy.md.
 
-    outletcrm serve [--bind HOST:PORT] [--workers N] [--threads N]
+    outletcrm serve [--bind HOST:PORT] [--workers N] [--threads N] [--server gunicorn|granian]
 
 gunicorn runs the WSGI app with N worker processes (default 2 × cores + 1, gunicorn's own
 advice; SERVE_WORKERS overrides) behind nginx (deploy/nginx-outletcrm.conf). Static files come
@@ -9,10 +9,12 @@ upgrade; `serve` refuses to start without the manifest in production rather than
 page with an error). The process is replaced by gunicorn's master, so systemd's signals reach
 it directly: SIGHUP reloads the workers gracefully, SIGTERM stops.
 
-gunicorn was chosen over granian for now: pure-Python sync workers are the well-trodden path
-for a Django WSGI app doing database work; the load test (bench/) is to compare both.
+`--server granian` (SERVE_SERVER) runs the same WSGI app under granian (Rust HTTP server, the
+same number of worker processes, `--threads` blocking threads each) instead; the morning load
+test (bench/morning_bench.py, bench/results/morning.md) measures both on the same load.
 """
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -27,6 +29,23 @@ def default_workers() -> int:
     if env.isdigit() and int(env) > 0:
         return int(env)
     return 2 * (os.cpu_count() or 1) + 1
+
+
+SERVERS = ("gunicorn", "granian")
+
+
+def granian_argv(*, bind: str, workers: int, threads: int) -> list[str]:
+    if bind.startswith("unix:"):
+        where = ["--uds", bind.removeprefix("unix:")]
+    else:
+        host, _colon, port = bind.rpartition(":")
+        if not host or not port.isdigit():
+            raise CommandError(_("--bind takes HOST:PORT or unix:/path."))
+        where = ["--host", host.strip("[]"), "--port", port]
+    return [sys.executable, "-m", "granian", "--interface", "wsgi", *where,
+            "--workers", str(workers), "--blocking-threads", str(threads),
+            "--respawn-failed-workers", "--access-log", "--no-ws",
+            "outletcrm.wsgi:application"]
 
 
 def gunicorn_argv(*, bind: str, workers: int, threads: int) -> list[str]:
@@ -49,10 +68,19 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int,
                             default=int(os.environ.get("SERVE_THREADS", "1") or 1),
                             help="threads per worker (default 1, SERVE_THREADS)")
+        parser.add_argument("--server", default=os.environ.get("SERVE_SERVER") or "gunicorn",
+                            help="gunicorn (default) or granian (SERVE_SERVER)")
         parser.add_argument("--check-only", action="store_true",
                             help="print the gunicorn command and exit")
 
     def handle(self, *args, **options):
+        server = options["server"]
+        if server not in SERVERS:
+            raise CommandError(_("--server must be gunicorn or granian, not “%(server)s”.")
+                               % {"server": server})
+        if server == "granian" and importlib.util.find_spec("granian") is None:
+            raise CommandError(_("granian is not installed: pip install granian, or use "
+                                 "--server gunicorn."))
         workers = options["workers"] or default_workers()
         if workers < 1 or options["threads"] < 1:
             raise CommandError(_("--workers and --threads must be at least 1."))
@@ -62,7 +90,8 @@ class Command(BaseCommand):
             if not os.path.isfile(manifest):
                 raise CommandError(_("Static files are not collected: run “outletcrm "
                                      "collectstatic --noinput” first."))
-        argv = gunicorn_argv(bind=options["bind"], workers=workers, threads=options["threads"])
+        build = granian_argv if server == "granian" else gunicorn_argv
+        argv = build(bind=options["bind"], workers=workers, threads=options["threads"])
         if options["check_only"]:
             self.stdout.write(" ".join(argv))
             return
