@@ -60,7 +60,7 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "%00" in request.META.get("QUERY_STRING", "") or _has_nul(request.GET):
+        if _has_nul(request.GET):
             message = _("The address contains a character that cannot be searched for (NUL). "
                         "Remove it and try again.")
             if _is_api(request):

@@ -112,6 +112,27 @@ def browser_page(chromium, live_server):
     assert violations == [], f"Content Security Policy violations: {violations}"
 
 
+def signed_in(chromium, live_server, user, *, locale="en-US", width=1280, height=900,
+              **options):
+    """(context, page, errors): a browser context signed in as `user` with a session the test
+    client made (no login form), its JavaScript errors and Content Security Policy violations
+    collected in `errors`. The test closes the context and asserts `errors == []`."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context = bounded(chromium.new_context(base_url=live_server.url, locale=locale,
+                                           viewport={"width": width, "height": height},
+                                           **options))
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                          "url": live_server.url}])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda message: note_csp_violation(message, errors))
+    return context, page, errors
+
+
 def note_csp_violation(message, violations: list[str]) -> None:
     """Chromium reports each blocked resource or inline code as a console error."""
     text = message.text

@@ -4,7 +4,6 @@ approves the proposal there, and the customer's class has changed — on the pag
 archive, with the reason in the customer's history."""
 
 import pytest
-from django.test import Client
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
@@ -12,7 +11,7 @@ from outletcrm.customers.models import Customer
 from outletcrm.evaluation.choices import ProposalStatus
 from outletcrm.evaluation.models import ClassProposal
 from outletcrm.evaluation.services import evaluate
-from tests.browser.conftest import bounded, note_csp_violation
+from tests.browser.conftest import signed_in
 from tests.evaluation.conftest import place_orders, small_model
 
 pytestmark = pytest.mark.browser
@@ -31,16 +30,7 @@ def test_supervisor_approves_a_class_change(chromium, live_server, cast, screens
     with translation.override("en"):  # the name the English page shows
         new_name = str(new_class)
 
-    client = Client()
-    client.force_login(cast.sup)
-    context = bounded(chromium.new_context(base_url=live_server.url, locale="en-US",
-                                           viewport={"width": 1400, "height": 900}))
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "url": live_server.url}])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda message: note_csp_violation(message, errors))
+    context, page, errors = signed_in(chromium, live_server, cast.sup, width=1400)
 
     page.goto("/evaluation/proposals/")
     row = page.locator(f"#proposal-{proposal.pk}")

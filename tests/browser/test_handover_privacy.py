@@ -13,7 +13,6 @@ import datetime
 import re
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from outletcrm.core.models import AuditEvent
@@ -21,7 +20,7 @@ from outletcrm.customers import services as customer_services
 from outletcrm.customers.models import Customer
 from outletcrm.handover.models import Handover
 from outletcrm.org.models import User
-from tests.browser.conftest import bounded, note_csp_violation
+from tests.browser.conftest import signed_in
 from tests.factories import PASSWORD, CustomerFactory
 
 pytestmark = pytest.mark.browser
@@ -31,19 +30,8 @@ MASKED = "139****5678"
 
 
 def _session(chromium, live_server, user, locale="en-US"):
-    """A browser context signed in as `user` (a session made by the test client)."""
-    client = Client()
-    client.force_login(user)
-    context = bounded(chromium.new_context(base_url=live_server.url, locale=locale,
-                                           timezone_id="Asia/Shanghai",
-                                           viewport={"width": 1280, "height": 900}))
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "url": live_server.url}])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda message: note_csp_violation(message, errors))
-    return context, page, errors
+    """A browser context signed in as `user`, on the field's clock zone."""
+    return signed_in(chromium, live_server, user, locale=locale, timezone_id="Asia/Shanghai")
 
 
 def test_manager_sees_a_masked_mobile_and_shows_it_logged(chromium, live_server, cast,

@@ -4,12 +4,11 @@ prospect's page, drags again and the move goes through; then moves it on with th
 alternative (the card's next-stage button, pressed with the keyboard)."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from outletcrm.pipeline import services
 from outletcrm.pipeline.models import Prospect
-from tests.browser.conftest import bounded, note_csp_violation
+from tests.browser.conftest import signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,16 +16,7 @@ pytestmark = pytest.mark.browser
 def test_drag_refused_then_allowed_after_the_output_is_recorded(chromium, live_server, cast,
                                                                 screenshot):
     prospect = services.prospect_open(actor=cast.alice, customer=cast.alice_customer)
-    client = Client()
-    client.force_login(cast.alice)
-    context = bounded(chromium.new_context(base_url=live_server.url, locale="en-US",
-                                           viewport={"width": 1600, "height": 900}))
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "url": live_server.url}])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda message: note_csp_violation(message, errors))
+    context, page, errors = signed_in(chromium, live_server, cast.alice, width=1600)
 
     page.goto("/pipeline/")
     card = page.get_by_test_id(f"card-{prospect.pk}")
@@ -86,16 +76,8 @@ def test_show_more_appends_cards_that_can_be_dragged(chromium, live_server, cast
         made.append(prospect)
     late = made[-1]  # newest in the stage: on the second page
     services.output_add(actor=cast.alice, prospect=late, text="门店约200平")
-    client = Client()
-    client.force_login(cast.alice)
-    context = bounded(chromium.new_context(base_url=live_server.url, locale="en-US",
-                                           viewport={"width": 1600, "height": 2400}))
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "url": live_server.url}])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda message: note_csp_violation(message, errors))
+    context, page, errors = signed_in(chromium, live_server, cast.alice, width=1600,
+                                      height=2400)
 
     page.goto("/pipeline/")
     identified = page.get_by_test_id("stage-identified")
