@@ -40,22 +40,22 @@ from pyvrp.search import (
 from outletcrm.routing import engine
 
 REFERENCES = REPO / "bench" / "results" / "routing_day_reference.json"
-_real_solve = pyvrp.solve
 
 
 def capture(problem):
     """The engine's first (required-stops) model of a day: ProblemData."""
     captured = []
+    real = engine._required_search
 
-    def fake(data, stop, **kwargs):
+    def fake(data, stop, seed):
         captured.append(data)
-        return _real_solve(data, pyvrp.stop.MaxIterations(1), **kwargs)
+        return real(data, pyvrp.stop.MaxIterations(1), seed)
 
-    pyvrp.solve = fake
+    engine._required_search = fake
     try:
         engine.optimise_day(problem)
     finally:
-        pyvrp.solve = _real_solve
+        engine._required_search = real
     return captured[0]
 
 
@@ -142,6 +142,7 @@ CONFIGS = {
                "pmax": 8, "hist": 20},
     "lp10h20u20": {"init_pen": 1.0, "penalty": {"solutions_between_updates": 20},
                    "pmax": 10, "hist": 20},
+    # the engine's setting since 2026-12-06
     "lp10h20r300": {"init_pen": 1.0, "penalty": {"solutions_between_updates": 50},
                     "pmax": 10, "hist": 20, "restart": 300},
 }
