@@ -40,7 +40,8 @@ BUSY_WINDOWS: tuple[Window, ...] = ((7 * 60, 9 * 60), (16 * 60 + 30, 18 * 60 + 3
 # or at the wall-clock cap ``seconds``, whichever comes first. Tuned with bench/routing_day.py:
 # days of up to 30 stops settle well within it; on 40-stop days a smaller patience loses
 # quality (measured 2026-12-05: 500 iterations leave 4 of 16 runs above the 30-second
-# reference, mean gap 0.67 %, against 3 of 16 and 0.41 % at 1,000).
+# reference, mean gap 0.67 %, against 3 of 16 and 0.41 % at 1,000; with the settings below,
+# 2026-12-06, 32 runs: 20 equal to the reference at 500, 22 at 1,000).
 NO_IMPROVEMENT_ITERATIONS = 1_000
 # A day of at most this many stops to order settles much sooner: with the settings below every
 # one of 40 runs (10 days × 4 seeds) of 10 stops equalled the 30-second reference already at
@@ -69,7 +70,9 @@ NEIGHBOURS = 10
 # instead of ~0.55 at 40 stops and the search reaches the 30-second reference in a median of
 # 0.14 s instead of 0.39 s; with the same stop rule (1,000 idle iterations) 40-stop days take
 # 0.33 s instead of 0.99 s for 22 instead of 23 of 32 runs equal to the reference (30 stops:
-# 0.21 s instead of 0.51 s, 33 instead of 35 of 40). Each part alone measured worse: low
+# 0.21 s instead of 0.51 s, 33 instead of 35 of 40). Through optimise_day (bench/routing_day.py,
+# seeds 0 and 1, feasible 40-stop days): 11 instead of 13 of 16 equal, the same mean gap
+# (0.41 %), median CPU ~0.4 s instead of 0.75–1.0 s. Each part alone measured worse: low
 # penalties alone (same speed as before), 1–10 perturbations alone (10/16 reach the reference
 # within 2 s), 1–5 perturbations (stuck: 8/16), history 10 or 50, no restart (30-stop days
 # stuck 8.5 % above the reference on 2 of 40 runs), 20 neighbours, wait-time weight 0 or 1,
