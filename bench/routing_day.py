@@ -1,7 +1,7 @@
 """Daily plans: default engine settings vs a 30-second reference, on generated city days.
 
 Usage: .venv/bin/python bench/routing_day.py [--sizes 10,20,30,40] [--days 10] [--repeats 5]
-       [--reference 30] [--references bench/results/routing_day_reference.json]
+       [--seed 0] [--wall 60] [--reference 30] [--references bench/results/routing_day_reference.json]
 
 Targets (issue 11, "the day optimiser at morning scale"): on days of up to 40 stops with
 windows, the default result equals (or beats) the best found by a 30-second run, in a median
@@ -76,6 +76,12 @@ def main() -> int:
         "--reference", type=float, default=30.0, help="seconds of the reference run"
     )
     parser.add_argument("--references", type=Path, default=DEFAULT_REFERENCES)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the default runs")
+    parser.add_argument(
+        "--wall", type=float, default=None,
+        help="wall-clock guard in s (default: the engine's, 4x the CPU cap; raise it on a "
+        "loaded machine so that only the engine's own stop rule ends a search)",
+    )
     parser.add_argument(
         "--references-only", action="store_true", help="compute missing references and stop"
     )
@@ -94,7 +100,7 @@ def main() -> int:
     print("# Routing engine: daily plans on generated city days\n")
     print(machine_info())
     print(
-        f"Default = `optimise_day(problem)`, run {args.repeats} times per day (median wall and "
+        f"Default = `optimise_day(problem, seed={args.seed})`, run {args.repeats} times per day (median wall and "
         "CPU time; the result must be the same every time). Reference = a run of "
         f"{args.reference:g} s (seed 1, no early stop), stored in "
         f"`{args.references.relative_to(REPO) if args.references.is_relative_to(REPO) else args.references}`. "
@@ -118,7 +124,7 @@ def main() -> int:
             walls, cpus, results = [], [], set()
             for _ in range(args.repeats):
                 wall, cpu = time.perf_counter(), time.process_time()
-                plan = optimise_day(problem)
+                plan = optimise_day(problem, seed=args.seed, wall_seconds=args.wall)
                 walls.append(time.perf_counter() - wall)
                 cpus.append(time.process_time() - cpu)
                 results.add((tuple(plan.stop_ids), plan.travel_minutes))

@@ -297,8 +297,7 @@ def _day_cache_key(problem: DayProblem) -> str:
     """Everything the engine's answer depends on: the problem, the travel settings, the
     search settings (the seed is fixed at 0)."""
     spec = conf.provider_spec()
-    search = (engine.NO_IMPROVEMENT_ITERATIONS, engine.OVERFULL_AFTER_ITERATIONS,
-              engine.NEIGHBOURS, engine.HISTORY_LENGTH, conf.day_seconds())
+    search = (engine.search_settings(), conf.day_seconds())
     text = json.dumps([dataclasses.asdict(problem), spec.name, spec.options, search],
                       sort_keys=True, default=str)
     return "optimise:day:" + hashlib.sha256(text.encode()).hexdigest()

@@ -40,21 +40,70 @@ BUSY_WINDOWS: tuple[Window, ...] = ((7 * 60, 9 * 60), (16 * 60 + 30, 18 * 60 + 3
 # or at the wall-clock cap ``seconds``, whichever comes first. Tuned with bench/routing_day.py:
 # days of up to 30 stops settle well within it; on 40-stop days a smaller patience loses
 # quality (measured 2026-12-05: 500 iterations leave 4 of 16 runs above the 30-second
-# reference, mean gap 0.67 %, against 3 of 16 and 0.41 % at 1,000).
+# reference, mean gap 0.67 %, against 3 of 16 and 0.41 % at 1,000; with the settings below,
+# 2026-12-06, 32 runs: 20 equal to the reference at 500, 22 at 1,000).
 NO_IMPROVEMENT_ITERATIONS = 1_000
+# A day of at most this many stops to order settles much sooner: with the settings below every
+# one of 40 runs (10 days × 4 seeds) of 10 stops equalled the 30-second reference already at
+# 100 idle iterations, so such days stop at SMALL_DAY_PATIENCE (0.02 s instead of 0.08 s CPU).
+# From 20 stops on 1,000 still pays (20 stops: 34 of 40 runs equal at 500, 35 at 1,000).
+SMALL_DAY_STOPS = 10
+SMALL_DAY_PATIENCE = 200
 # An overfull day (no order holds every stop) is recognised when the required-stops model has
-# found no feasible day after this many iterations; the optional-stops model takes over. On
-# the generated days a feasible day appeared within the first 300 iterations in every run
-# (bench/routing_day.py, 40 stops, 10 days × 2 seeds × 12 settings); it was 1,000, which
-# cost an overfull day a whole second before the real search started.
-OVERFULL_AFTER_ITERATIONS = 300
+# found no feasible day after this many iterations; the optional-stops model takes over. With
+# the low starting penalties below, the first feasible day came at iteration 201 at worst
+# (median 0) in 72 runs (bench/routing_day_search.py, 30 and 40 stops, 4 seeds), so 300 was
+# too close; 600 such iterations cost ~0.12 s, less than 300 of the old ones did.
+OVERFULL_AFTER_ITERATIONS = 600
 # A day has at most a few dozen stops: 10 nearest neighbours per stop make each iteration
 # about 40 % cheaper than 20 (0.55 against 1.0 ms on 40-stop days) at the same quality, and
 # half the CPU per day (profiled with py-spy: ~95 % of a call is PyVRP's local search, the
-# travel matrix and model ~2 ms). A late-acceptance history of 50 (default 300) suits the few
-# thousand iterations a day gets; 10 and 300 measured no better.
+# travel matrix and model ~2 ms).
 NEIGHBOURS = 10
-HISTORY_LENGTH = 50
+# The required-stops search (an ordinary day). PyVRP's defaults are made for long runs on big
+# instances: time-warp penalties start at 50,000 per second and are revised every 500
+# iterations (so never, in a day's few hundred iterations), which keeps a day's search almost
+# entirely on feasible orders, and each iteration perturbs 1–25 stops. Measured 2026-12-06
+# with bench/routing_day_search.py (10 days × 4 seeds, 30 and 40 stops, CPU time): starting at
+# 1 per second of time warp, revised every 50 iterations, with 1–10 perturbations, a history
+# of 20 and a restart from the best after 300 idle iterations, an iteration costs ~0.2 ms
+# instead of ~0.55 at 40 stops and the search reaches the 30-second reference in a median of
+# 0.14 s instead of 0.39 s; with the same stop rule (1,000 idle iterations) 40-stop days take
+# 0.33 s instead of 0.99 s for 22 instead of 23 of 32 runs equal to the reference (30 stops:
+# 0.21 s instead of 0.51 s, 33 instead of 35 of 40). Through optimise_day (bench/routing_day.py,
+# seeds 0 and 1, feasible 40-stop days): 11 instead of 13 of 16 equal, the same mean gap
+# (0.41 %), median CPU ~0.4 s instead of 0.75–1.0 s. Each part alone measured worse: low
+# penalties alone (same speed as before), 1–10 perturbations alone (10/16 reach the reference
+# within 2 s), 1–5 perturbations (stuck: 8/16), history 10 or 50, no restart (30-stop days
+# stuck 8.5 % above the reference on 2 of 40 runs), 20 neighbours, wait-time weight 0 or 1,
+# fewer operators, and a model with only each stop's widest window (infeasible on every
+# 40-stop day: the second windows are needed, and it was no faster per iteration).
+INITIAL_PENALTY = 1.0
+PENALTY_UPDATE_EVERY = 50
+MAX_PERTURBATIONS = 10
+HISTORY_LENGTH = 20
+RESTART_AFTER = 300
+# The optional-stops search (overfull days) keeps PyVRP's penalties and perturbations: its
+# prizes are huge, so low time-warp penalties would keep infeasible days for long; a
+# late-acceptance history of 50 (default 300) suits the few thousand iterations a day gets.
+OVERFULL_HISTORY_LENGTH = 50
+
+
+def search_settings() -> tuple:
+    """Every setting a day's answer depends on besides the problem and seed (cache keys)."""
+    return (
+        NO_IMPROVEMENT_ITERATIONS,
+        SMALL_DAY_STOPS,
+        SMALL_DAY_PATIENCE,
+        OVERFULL_AFTER_ITERATIONS,
+        NEIGHBOURS,
+        INITIAL_PENALTY,
+        PENALTY_UPDATE_EVERY,
+        MAX_PERTURBATIONS,
+        HISTORY_LENGTH,
+        RESTART_AFTER,
+        OVERFULL_HISTORY_LENGTH,
+    )
 # A day's ``seconds`` is CPU time of the search; wall time is capped at this multiple of it, a
 # guard for a machine so loaded that a request would otherwise wait too long. Measured
 # 2026-12-05 at load average 6–10 on 2 cores: with the old wall-clock cap of 1 s, 40-stop days
@@ -436,15 +485,13 @@ def _solve_order(
     from pyvrp.exceptions import PenaltyBoundWarning
     from pyvrp.search import NeighbourhoodParams
 
-    params = pyvrp.SolveParams(
-        ils=pyvrp.IteratedLocalSearchParams(history_length=HISTORY_LENGTH),
-        neighbourhood=NeighbourhoodParams(num_neighbours=NEIGHBOURS),
-    )
     if progress is not None:
         # Two runs may each report from 0; the caller sees one rising bar.
         progress = _monotonic(progress)
     started, cpu_started = time.perf_counter(), time.thread_time()
     data, owner = _day_model(day, schedule, candidates, work_end, required=True)
+    if len(candidates) <= SMALL_DAY_STOPS and patience is not None:
+        patience = min(patience, SMALL_DAY_PATIENCE)
     # Without any feasible day after a while, the day is overfull: go to the optional model.
     first = ProgressStop(
         wall_seconds,
@@ -457,7 +504,7 @@ def _solve_order(
         # An overfull day makes PyVRP warn that its penalties hit the cap; the optional-stop
         # run below handles exactly that case.
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        result = pyvrp.solve(data, first, seed=seed, collect_stats=False, params=params)
+        result = _required_search(data, first, seed)
     stopped_by_time = first.stopped_by_time
     if not result.best.is_feasible():
         data, owner = _day_model(day, schedule, candidates, work_end, required=False)
@@ -467,12 +514,59 @@ def _solve_order(
             no_improvement=patience,
             cpu_seconds=max(0.05, seconds - (time.thread_time() - cpu_started)),
         )
+        params = pyvrp.SolveParams(
+            ils=pyvrp.IteratedLocalSearchParams(history_length=OVERFULL_HISTORY_LENGTH),
+            neighbourhood=NeighbourhoodParams(num_neighbours=NEIGHBOURS),
+        )
         result = pyvrp.solve(data, second, seed=seed, collect_stats=False, params=params)
         stopped_by_time = second.stopped_by_time
     order: list[Stop] = []
     for route in result.best.routes():
         order += [owner[activity.idx] for activity in route.schedule() if activity.is_client()]
     return order, stopped_by_time
+
+
+def _required_search(data, stop, seed: int):
+    """PyVRP's iterated local search as ``pyvrp.solve`` assembles it, with a day's settings.
+
+    Only the library's own parts (``LocalSearch`` with its operators, ``PenaltyManager``,
+    ``IteratedLocalSearch``); assembled here because ``pyvrp.solve`` always starts the
+    penalties at the midpoint of their range (see ``INITIAL_PENALTY``).
+    """
+    import pyvrp
+    from pyvrp.search import (
+        OPERATORS,
+        LocalSearch,
+        NeighbourhoodParams,
+        PerturbationManager,
+        PerturbationParams,
+        compute_neighbours,
+    )
+
+    rng = pyvrp.RandomNumberGenerator(seed=seed)
+    neighbours = compute_neighbours(data, NeighbourhoodParams(num_neighbours=NEIGHBOURS))
+    perturbation = PerturbationManager(PerturbationParams(1, MAX_PERTURBATIONS))
+    search = LocalSearch(data, rng, neighbours, perturbation)
+    for operator in OPERATORS:
+        if operator.supports(data):
+            search.add_operator(operator(data))
+    penalty_params = pyvrp.PenaltyParams(solutions_between_updates=PENALTY_UPDATE_EVERY)
+    initial = ([INITIAL_PENALTY] * data.num_load_dimensions, INITIAL_PENALTY, INITIAL_PENALTY)
+    penalties = pyvrp.PenaltyManager(initial, penalty_params)
+    # As pyvrp.solve: a random order, improved by one exhaustive local search.
+    start = search(
+        pyvrp.Solution.make_random(data, rng), penalties.max_cost_evaluator(), exhaustive=True
+    )
+    ils = pyvrp.IteratedLocalSearch(
+        data,
+        penalties,
+        search,
+        start,
+        pyvrp.IteratedLocalSearchParams(
+            history_length=HISTORY_LENGTH, num_iters_no_improvement=RESTART_AFTER
+        ),
+    )
+    return ils.run(stop, collect_stats=False)
 
 
 def _day_model(
