@@ -64,6 +64,27 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// A list marked data-exclude-value-of="<id>" does not offer the value chosen in that select:
+// the handover's receivers leave out the departing rep (the server renders his option
+// disabled and hidden; this follows a new choice without a round trip).
+function excludeChosen(list) {
+  const source = document.getElementById(list.dataset.excludeValueOf);
+  if (!source) return;
+  for (const option of list.options) {
+    const out = option.value !== "" && option.value === source.value;
+    option.hidden = out;
+    option.disabled = out;
+    if (out) option.selected = false;
+  }
+}
+
+document.addEventListener("change", (event) => {
+  if (!event.target.id) return;
+  document.querySelectorAll("[data-exclude-value-of]").forEach((list) => {
+    if (list.dataset.excludeValueOf === event.target.id) excludeChosen(list);
+  });
+});
+
 // "Back" links (data-history-back) go back in the tab's history when there is one, else to
 // their href (no javascript: URL, which the CSP blocks).
 document.addEventListener("click", (event) => {
@@ -102,6 +123,7 @@ document.addEventListener("htmx:afterSwap", (event) => {
 
 document.addEventListener("DOMContentLoaded", () => {
   applyWidths(document.body);
+  document.querySelectorAll("[data-exclude-value-of]").forEach(excludeChosen);
   initMaps();
 });
 

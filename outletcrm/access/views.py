@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from outletcrm.access import selectors, services
 from outletcrm.access.forms import BorrowForm, DecideForm, PeriodForm
@@ -129,18 +130,29 @@ def borrow_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- the access report (查询制度) --------------------------------------------------------------
 
+ANOMALY_PAGE = 100  # anomalies rendered at a time (newest day first); the rest page by page
+
+
 @login_required
 @require_safe
+@vary_on_headers("HX-Request")
 def access_report_view(request: HttpRequest) -> HttpResponse:
-    """Per-user access report for a period, and the anomalies in it."""
+    """Per-user access report for a period, and the anomalies in it (ANOMALY_PAGE at a time:
+    a 92-day period of a large company flags thousands of days; the API lists them all)."""
     _keeper_only(request)
     form = PeriodForm(request.GET or None)
     start, end = form.period()
-    return render(request, "access/report.html", {
-        "form": form, "start": start, "end": end,
-        "rows": selectors.access_report(user=request.user, start=start, end=end),
-        "anomalies": selectors.access_anomalies(user=request.user, start=start, end=end),
-    }, status=400 if form.is_bound and form.errors else 200)
+    status = 400 if form.is_bound and form.errors else 200
+    anomalies = Paginator(selectors.access_anomalies(user=request.user, start=start, end=end),
+                          ANOMALY_PAGE).get_page(request.GET.get("page"))
+    clean_query = request.GET.copy()
+    clean_query.pop("page", None)
+    context = {"form": form, "start": start, "end": end, "anomalies": anomalies,
+               "clean_query": clean_query}
+    if request.headers.get("HX-Request") == "true":  # the anomalies' pagination
+        return render(request, "access/_anomalies.html", context, status=status)
+    context["rows"] = selectors.access_report(user=request.user, start=start, end=end)
+    return render(request, "access/report.html", context, status=status)
 
 
 # --- exports (发放制度) ------------------------------------------------------------------------

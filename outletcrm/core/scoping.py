@@ -866,6 +866,17 @@ def can_manage_scoring_models(user: User) -> bool:
         user.role == Role.ADMIN or user.is_superuser)
 
 
+def can_see_evaluation_runs(user: User) -> bool:
+    """The run log (when classification ran, who started it, and how many customers it scored,
+    proposed and applied company-wide) is the administrators', who start runs. Everyone else
+    sees the scores and proposals of their own customers, not the company's counts."""
+    return can_manage_scoring_models(user)
+
+
+def restrict_evaluation_runs(queryset: QuerySet, user: User) -> QuerySet:
+    return queryset if can_see_evaluation_runs(user) else queryset.none()
+
+
 def can_enter_evaluation_values(user: User) -> bool:
     """Values entered by hand (management, technical service…): the people who know the
     customer — reps, supervisors, managers, administrators (not the custodian or the hotline)."""

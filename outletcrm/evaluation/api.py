@@ -6,7 +6,7 @@
   GET  evaluations/?customer=&grade=                customers' scores, every indicator's line
   GET  class-proposals/?status=&customer=           class changes, with their reasons
   POST class-proposals/<id>/approve | /refuse       the supervisor's decision
-  GET  evaluation-runs/, POST evaluation-runs/      runs; start one (administrators)
+  GET  evaluation-runs/, POST evaluation-runs/      runs, start one (administrators)
   POST evaluation-values/                           a value entered by hand for a customer
 All customer data within the caller's scope (core.scoping); outside it, 404.
 """
@@ -304,8 +304,8 @@ class RunInput(StrictFieldsMixin, serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(tags=TAGS, summary="Evaluation runs"),
-    retrieve=extend_schema(tags=TAGS, summary="An evaluation run",
+    list=extend_schema(tags=TAGS, summary="Evaluation runs (administrators)"),
+    retrieve=extend_schema(tags=TAGS, summary="An evaluation run (administrators)",
                            responses={200: RunSerializer, 404: NOT_FOUND}),
     create=extend_schema(tags=TAGS, summary="Run evaluation and classification now "
                                             "(administrators)",
@@ -314,10 +314,18 @@ class RunInput(StrictFieldsMixin, serializers.Serializer):
 )
 class EvaluationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                            mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The run log: administrators only (core.scoping.can_see_evaluation_runs). Anyone else
+    is refused the list (403) and finds no run by id (404)."""
+
     serializer_class = RunSerializer
 
     def get_queryset(self):
-        return EvaluationRun.objects.order_by("-started_at", "-pk")
+        return selectors.run_list(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        if not scoping.can_see_evaluation_runs(request.user):
+            raise DjangoPermissionDenied(_("Only administrators see the evaluation runs."))
+        return super().list(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
         if not scoping.can_manage_scoring_models(request.user):

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from outletcrm.core import scoping
 from outletcrm.evaluation.choices import ProposalStatus, RfvSegment
-from outletcrm.evaluation.models import ClassProposal, Evaluation, ScoringModel
+from outletcrm.evaluation.models import ClassProposal, Evaluation, EvaluationRun, ScoringModel
 
 
 def active_model() -> ScoringModel | None:
@@ -50,6 +50,14 @@ def proposal_list(*, user, status: str | None = ProposalStatus.PENDING, customer
 
 def proposal_get(*, user, pk: int) -> ClassProposal:
     return get_object_or_404(proposal_list(user=user, status=None), pk=pk)
+
+
+def run_list(*, user):
+    """Evaluation runs, newest first: all of them for those who may see the run log
+    (core.scoping.can_see_evaluation_runs), none for anyone else."""
+    return scoping.restrict_evaluation_runs(
+        EvaluationRun.objects.select_related("scoring_model", "started_by"), user).order_by(
+        "-started_at", "-pk")
 
 
 def _behaviour_rows(user, scoring_model):

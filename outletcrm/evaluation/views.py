@@ -28,7 +28,6 @@ from outletcrm.evaluation.forms import (
 )
 from outletcrm.evaluation.models import (
     ClassificationSettings,
-    EvaluationRun,
     ManualValue,
     ScoringModel,
 )
@@ -57,7 +56,8 @@ def overview_view(request: HttpRequest) -> HttpResponse:
     return render(request, "evaluation/overview.html", {
         "model": model, "bands": bands, "ungraded": grades.get("", 0),
         "scored": sum(grades.values()), "pending": pending,
-        "runs": EvaluationRun.objects.select_related("scoring_model", "started_by")[:10],
+        "runs": selectors.run_list(user=request.user)[:10],
+        "can_see_runs": scoping.can_see_evaluation_runs(request.user),
         "rules": ClassificationSettings.current(),
         "can_run": scoping.can_manage_scoring_models(request.user)})
 

@@ -21,12 +21,29 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.display_name} ({obj.username})" if obj.display_name else obj.username
 
 
+class ReceiversWidget(forms.SelectMultiple):
+    """The receivers' list without the departing rep: his option is rendered disabled and
+    hidden (so it is not offered, and comes back when another departing rep is chosen:
+    frontend/app.js, data-exclude-value-of)."""
+
+    excluded: str = ""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if self.excluded and str(value) == self.excluded:
+            option["attrs"].update(disabled=True, hidden=True)
+            option["selected"] = False
+            option["attrs"].pop("selected", None)
+        return option
+
+
 class HandoverForm(BootstrapMixin, forms.Form):
     """Read from the query string for the preview and from the body to confirm."""
 
     from_rep = PersonChoiceField(queryset=None, label=_("Hand over the customers of"))
     to_reps = PeopleChoiceField(queryset=None, label=_("Hand them to"),
-                                widget=forms.SelectMultiple(attrs={"size": 6}))
+                                widget=ReceiversWidget(attrs={
+                                    "size": 6, "data-exclude-value-of": "id_from_rep"}))
     region = forms.ModelChoiceField(queryset=Region.objects.all(), required=False,
                                     label=_("Only in region"))
     customer_class = forms.ModelChoiceField(
@@ -54,7 +71,17 @@ class HandoverForm(BootstrapMixin, forms.Form):
         ).exclude(pk=user.pk).order_by("username")
         self.fields["from_rep"].queryset = departing
         self.fields["to_reps"].queryset = receiving
+        # Not offered as a receiver: the departing rep chosen (the service refuses him too).
+        chosen = str(self.data.get(self.add_prefix("from_rep")) or "") if self.is_bound else ""
+        self.fields["to_reps"].widget.excluded = chosen if chosen.isdigit() else ""
         self.style_fields()
+
+    def clean(self):
+        data = super().clean()
+        from_rep, to_reps = data.get("from_rep"), data.get("to_reps") or ()
+        if from_rep is not None and any(rep.pk == from_rep.pk for rep in to_reps):
+            self.add_error("to_reps", _("A rep cannot hand customers over to himself."))
+        return data
 
     def clean_customers(self) -> list[int] | None:
         text = (self.cleaned_data.get("customers") or "").replace("，", ",")

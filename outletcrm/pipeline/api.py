@@ -2,7 +2,7 @@
 
 GET  /api/v1/pipeline-stages/                 the stages in order, with their outputs
 GET  /api/v1/prospects/?stage=&outcome=&owner=&customer=   prospects in scope
-GET  /api/v1/prospects/board?owner=&limit=&stage=&offset=   counts and cards per stage
+GET  /api/v1/prospects/board?owner=&limit=&stage=&offset=&moved=   counts and cards per stage
                                               (stage+offset: the next page of one column)
 POST /api/v1/prospects/                       {customer}: start developing a customer
 POST /api/v1/prospects/<id>/move              {stage, next_action?}: the exit checks apply
@@ -189,6 +189,12 @@ OFFSET_PARAM = OpenApiParameter(
     "offset", OpenApiTypes.INT,
     description="cards to skip in each column, 0–1000000 (default 0), in the board's order "
                 "(longest in the stage first)")
+MOVED_PARAM = OpenApiParameter(
+    "moved", OpenApiTypes.INT,
+    description="a prospect id, the card you just moved: it comes first in its column (it "
+                "would otherwise come last, having just entered the stage), the rest follow in "
+                "the board's order, and offset counts it; ignored when it is on no column of "
+                "your board")
 
 
 def _query_id(request, name):
@@ -250,12 +256,14 @@ class ProspectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return selectors.prospect_get(user=self.request.user, pk=prospect.pk)
 
     @extend_schema(tags=["pipeline"], summary="The board: counts and first prospects per stage",
-                   parameters=[OWNER_PARAM, LIMIT_PARAM, BOARD_STAGE_PARAM, OFFSET_PARAM],
+                   parameters=[OWNER_PARAM, LIMIT_PARAM, BOARD_STAGE_PARAM, OFFSET_PARAM,
+                               MOVED_PARAM],
                    responses={200: ColumnSerializer(many=True), 400: BAD_INPUT})
     @action(detail=False, methods=["get"], pagination_class=None)
     def board(self, request):
         owner = _query_id(request, "owner")
         stage = _query_id(request, "stage")
+        moved = _query_id(request, "moved")
         try:
             limit = parse_int(request.query_params.get("limit"), field="limit", minimum=1,
                               maximum=100) or selectors.BOARD_LIMIT
@@ -266,7 +274,7 @@ class ProspectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if stage is not None and stage not in {s.pk for s in services.active_stages()}:
             raise DRFValidationError({"stage": [_("Choose an enabled stage.")]})
         columns = selectors.board(user=request.user, owner_id=owner, limit=limit,
-                                  stage_id=stage, offset=offset)
+                                  stage_id=stage, offset=offset, moved_id=moved)
         return Response(ColumnSerializer(columns, many=True).data)
 
     @extend_schema(tags=["pipeline"], summary="Move a prospect (refused without the outputs)",

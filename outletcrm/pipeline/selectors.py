@@ -86,14 +86,22 @@ def _board_base(user, *, owner_id: int | None = None, q: str = ""):
 
 
 def board(*, user, owner_id: int | None = None, q: str = "", limit: int = BOARD_LIMIT,
-          stage_id: int | None = None, offset: int = 0) -> list[Column]:
+          stage_id: int | None = None, offset: int = 0,
+          moved_id: int | None = None) -> list[Column]:
     """The board: each enabled stage with its count and its first `limit` cards (from
     `offset`), longest in the stage first. The winning stage shows the prospects won in the
     last WON_SHOWN_DAYS. With `stage_id` only that column gets cards (the others their count),
-    which is how the board's "show more" and the API page through one column."""
+    which is how the board's "show more" and the API page through one column.
+
+    `moved_id`: the card the reader just moved. Having just entered its stage it would come
+    last in its column, behind "show more" in a column of more than a page; it comes first
+    instead (marked `just_moved`), and the rest follow in the board's order, `offset` counting
+    it (so the pages neither skip nor repeat a card). Ignored when that prospect is in no
+    column of the reader's board."""
     stages = active_stages()
     base = _board_base(user, owner_id=owner_id, q=q)
     since = timezone.now() - datetime.timedelta(days=WON_SHOWN_DAYS)
+    pinned = _pinned(base, stages, since, moved_id)
     win_ids = [s.pk for s in stages if s.wins]
     # Two counts, each read from a (scope, outcome, stage, …, closed_at) index alone: one
     # count with an OR (open, or won lately) made SQLite scan the table (region of 30,000:
@@ -110,24 +118,60 @@ def board(*, user, owner_id: int | None = None, q: str = "", limit: int = BOARD_
         paged = stage_id in (None, stage.pk)
         column = Column(stage=stage, count=counts.get(stage.pk, 0), offset=offset if paged else 0)
         if paged and column.count > offset and limit > 0:
-            column.cards = _cards(base, stage, since, offset=offset, limit=limit)
+            column.cards = _page(base, stage, since, offset=offset, limit=limit, pinned=pinned)
         columns.append(column)
     _decorate([card for column in columns for card in column.cards], stages)
     return columns
 
 
 def board_column(*, user, stage: Stage, owner_id: int | None = None, q: str = "",
-                 offset: int = 0, limit: int = BOARD_PAGE) -> Column:
+                 offset: int = 0, limit: int = BOARD_PAGE,
+                 moved_id: int | None = None) -> Column:
     """One column of the board from `offset` (the board's "show more"): its count and the
-    next `limit` cards, in the board's order. Two queries and the cards' records."""
+    next `limit` cards, in the board's order (with the board's `moved_id`, see board()).
+    Two queries and the cards' records (one more with `moved_id`)."""
     base = _board_base(user, owner_id=owner_id, q=q)
     since = timezone.now() - datetime.timedelta(days=WON_SHOWN_DAYS)
+    stages = active_stages()
+    pinned = _pinned(base, stages, since, moved_id)
     column = Column(stage=stage, count=_column_filter(base, stage, since).count(),
                     offset=offset)
     if column.count > offset:
-        column.cards = _cards(base, stage, since, offset=offset, limit=limit)
-        _decorate(column.cards, active_stages())
+        column.cards = _page(base, stage, since, offset=offset, limit=limit, pinned=pinned)
+        _decorate(column.cards, stages)
     return column
+
+
+def _pinned(base, stages: list[Stage], since, moved_id: int | None) -> Prospect | None:
+    """The just-moved card, if it is on the reader's board (in scope, through the filters, and
+    in its stage's column); one query."""
+    if not moved_id:
+        return None
+    card = (base.filter(pk=moved_id).select_related("customer", "owner").only(*CARD_FIELDS)
+            .first())
+    stage = next((s for s in stages if card is not None and s.pk == card.stage_id), None)
+    if stage is None:
+        return None
+    in_column = (card.outcome == Outcome.WON and card.closed_at is not None
+                 and card.closed_at >= since) if stage.wins else card.outcome == Outcome.OPEN
+    if not in_column:
+        return None
+    card.stage = stage
+    card.just_moved = True
+    return card
+
+
+def _page(base, stage: Stage, since, *, offset: int, limit: int,
+          pinned: Prospect | None) -> list[Prospect]:
+    """A page of the column: the pinned card first (when it is in this column), then the rest
+    in the board's order; `offset` counts the pinned card."""
+    if pinned is None or pinned.stage_id != stage.pk:
+        return _cards(base, stage, since, offset=offset, limit=limit)
+    rest = base.exclude(pk=pinned.pk)
+    if offset == 0:
+        return [pinned, *(_cards(rest, stage, since, offset=0, limit=limit - 1)
+                          if limit > 1 else [])]
+    return _cards(rest, stage, since, offset=offset - 1, limit=limit)
 
 
 def _column_filter(base, stage: Stage, since):

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -62,14 +63,28 @@ def _board_filters(request) -> tuple[BoardFilterForm, int | None, str, str]:
     return form, owner_id, q, urlencode(kept)
 
 
-def _board_context(request, *, message: str = "", ok: bool = True) -> dict:
+def _moved_param(request) -> int | None:
+    """?moved=: the card the user just moved, shown first in its column (selectors.board)."""
+    return params.parse_id(request.GET.get("moved"), field="moved")
+
+
+def _board_context(request, *, message: str = "", ok: bool = True,
+                   moved_id: int | None = None) -> dict:
     form, owner_id, q, query = _board_filters(request)
     columns = selectors.board(user=request.user, owner_id=owner_id, q=q,
-                              limit=selectors.BOARD_PAGE)
+                              limit=selectors.BOARD_PAGE, moved_id=moved_id)
+    shown = any(getattr(card, "just_moved", False) for c in columns for card in c.cards)
     return {"columns": columns, "form": form, "message": message, "ok": ok,
             "owners": scoping.users_in_scope(request.user),
             "can_work": scoping.can_work_prospects(request.user),
-            "stages": [c.stage for c in columns], "query": query}
+            "stages": [c.stage for c in columns], "query": query,
+            "moved": moved_id if shown else None}
+
+
+def _board_url(query: str, moved_id: int) -> str:
+    """The board's address after a move: its filters, and the moved card shown first (so a
+    reload still shows it)."""
+    return f"{reverse('pipeline:board')}?{f'{query}&' if query else ''}moved={moved_id}"
 
 
 @login_required
@@ -77,7 +92,11 @@ def _board_context(request, *, message: str = "", ok: bool = True) -> dict:
 def board_view(request: HttpRequest) -> HttpResponse:
     """The board: prospects by stage with owner, days in stage and next action."""
     _require_viewer(request)
-    return render(request, "pipeline/board.html", _board_context(request))
+    try:
+        moved_id = _moved_param(request)
+    except ValidationError as exc:
+        return render(request, "core/bad_request.html", {"message": _errors(exc)}, status=400)
+    return render(request, "pipeline/board.html", _board_context(request, moved_id=moved_id))
 
 
 @login_required
@@ -90,6 +109,7 @@ def board_cards_view(request: HttpRequest) -> HttpResponse:
         stage_id = params.parse_id(request.GET.get("stage"), field="stage")
         offset = params.parse_int(request.GET.get("offset"), field="offset", minimum=0,
                                   maximum=selectors.BOARD_MAX_OFFSET) or 0
+        moved_id = _moved_param(request)
     except ValidationError as exc:
         return render(request, "core/bad_request.html", {"message": _errors(exc)}, status=400)
     stage = next((s for s in services.active_stages() if s.pk == stage_id), None)
@@ -98,9 +118,9 @@ def board_cards_view(request: HttpRequest) -> HttpResponse:
                       {"message": _("Choose an enabled stage.")}, status=400)
     _form, owner_id, q, query = _board_filters(request)
     column = selectors.board_column(user=request.user, stage=stage, owner_id=owner_id, q=q,
-                                    offset=offset)
+                                    offset=offset, moved_id=moved_id)
     return render(request, "pipeline/_cards.html", {
-        "column": column, "query": query,
+        "column": column, "query": query, "moved": moved_id,
         "can_work": scoping.can_work_prospects(request.user)})
 
 
@@ -128,16 +148,22 @@ def move_view(request: HttpRequest, pk: int) -> HttpResponse:
                 ok = True
                 message = _("%(customer)s moved to %(stage)s.") % {
                     "customer": prospect.customer.name, "stage": str(stage)}
+    # A moved card has just entered its stage, so it would come last in its column (longest
+    # in the stage first), behind "show more" in a full column: the board shows it first.
+    query = _board_filters(request)[3]
     if _is_htmx(request):
         response = render(request, "pipeline/_board.html",
-                          _board_context(request, message=message, ok=ok))
-        if not ok:
+                          _board_context(request, message=message, ok=ok,
+                                         moved_id=prospect.pk if ok else None))
+        if ok:
+            response["HX-Replace-Url"] = _board_url(query, prospect.pk)
+        else:
             response["HX-Trigger"] = "pipeline-move-refused"
         return response
     (messages.success if ok else messages.error)(request, message)
     if request.POST.get("next") == "prospect":
         return redirect("pipeline:prospect", pk=prospect.pk)
-    return redirect("pipeline:board")
+    return redirect(_board_url(query, prospect.pk) if ok else "pipeline:board")
 
 
 @login_required

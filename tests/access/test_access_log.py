@@ -144,6 +144,42 @@ def test_report_page_query_count(cast, login, django_assert_max_num_queries):
 
 
 @pytest.mark.django_db
+def test_report_page_renders_a_hundred_anomalies_at_a_time(cast, login, api,
+                                                           django_assert_max_num_queries):
+    """A long period of a large company flags thousands of days: the page shows the first
+    ANOMALY_PAGE (newest day first) with the total, and pages through the rest in a constant
+    number of queries; nothing is lost between the pages."""
+    from outletcrm.access.views import ANOMALY_PAGE
+    from outletcrm.core.models import AccessDaily
+
+    start = datetime.date(2026, 3, 1)
+    reps = [cast.alice, cast.bob, cast.charlie]
+    days = [start + datetime.timedelta(days=i) for i in range(50)]
+    AccessDaily.objects.bulk_create([AccessDaily(day=day, user_id=rep.pk, views=1,
+                                                 off_hours_exports=1)
+                                     for day in days for rep in reps])
+    flagged = len(days) * len(reps)  # an export at night each: 150 anomalies
+    period = {"date_from": "2026-03-01", "date_to": "2026-04-30"}
+    client = login(cast.custodian)
+    with time_machine.travel(datetime.datetime(2026, 5, 2, 12, tzinfo=TZ), tick=False):
+        client.get("/access/report/", period)
+        with django_assert_max_num_queries(12):
+            first = client.get("/access/report/", period).content.decode()
+        assert first.count('data-testid="anomaly"') == ANOMALY_PAGE
+        assert f'data-testid="anomaly-count">{flagged}<' in first
+        assert f"第 1–{ANOMALY_PAGE} 条异常，共 {flagged} 条" in first
+        assert "date_from=2026-03-01&amp;date_to=2026-04-30&amp;page=2" in first
+        with django_assert_max_num_queries(12):
+            rest = client.get("/access/report/", {**period, "page": 2},
+                              HTTP_HX_REQUEST="true").content.decode()
+        assert rest.count('data-testid="anomaly"') == flagged - ANOMALY_PAGE
+        assert 'data-testid="report-row"' not in rest  # the anomalies' part only
+        # The API still lists them all.
+        assert len(api(cast.custodian).get("/api/v1/access-anomalies/", period).json()) \
+            == flagged
+
+
+@pytest.mark.django_db
 def test_inside_a_request_the_row_is_written_when_the_request_finishes(cast):
     """The page never waits for the log: during the request the row is only kept; the one
     INSERT runs on request_finished (after the response has gone out), outside one at once."""

@@ -80,7 +80,15 @@ def test_supervisor_hands_over_a_departing_rep_and_deactivates_him(chromium, liv
     sup.get_by_test_id("handover-new").click()
     expect(sup).to_have_url(re.compile(r"/handover/new/"))
     form = sup.get_by_test_id("handover-form")
+    # The receivers' list never offers the departing rep, and follows a change of mind.
+    receiver = {rep.pk: form.locator(f"#id_to_reps option[value='{rep.pk}']")
+                for rep in (cast.alice, cast.bob)}
+    form.locator("#id_from_rep").select_option(str(cast.bob.pk))
+    expect(receiver[cast.bob.pk]).to_be_disabled()
     form.locator("#id_from_rep").select_option(str(cast.alice.pk))
+    expect(receiver[cast.alice.pk]).to_be_disabled()
+    expect(receiver[cast.alice.pk]).to_be_hidden()
+    expect(receiver[cast.bob.pk]).to_be_enabled()
     form.locator("#id_to_reps").select_option([str(cast.bob.pk)])
     form.locator("#id_deactivate").check()
     form.locator("#id_reason").fill("王丽离职")

@@ -105,3 +105,45 @@ def test_show_more_appends_cards_that_can_be_dragged(chromium, live_server, cast
     screenshot(page, "pipeline-show-more")
     context.close()
     assert errors == [], errors
+
+
+def test_a_card_dragged_into_a_full_column_stays_in_sight_after_a_reload(chromium, live_server,
+                                                                         cast, screenshot):
+    """The next column already holds more than a page of cards that have waited longer; the
+    dragged card comes first in it, marked, and still does after the page is reloaded."""
+    import datetime
+
+    from django.utils import timezone
+
+    from outletcrm.pipeline import selectors
+    from outletcrm.pipeline.models import Stage
+    from tests.factories import CustomerFactory
+
+    phone = Stage.objects.get(code="phone_invitation")
+    start = timezone.now() - datetime.timedelta(days=30)
+    for i in range(selectors.BOARD_PAGE + 3):
+        waiting = services.prospect_open(actor=cast.alice,
+                                         customer=CustomerFactory(owner=cast.alice))
+        Prospect.objects.filter(pk=waiting.pk).update(
+            stage=phone, entered_stage_at=start + datetime.timedelta(hours=i))
+    prospect = services.prospect_open(actor=cast.alice, customer=cast.alice_customer)
+    services.output_add(actor=cast.alice, prospect=prospect, text="门店约200平")
+    context, page, errors = signed_in(chromium, live_server, cast.alice, width=1600,
+                                      height=2400)
+
+    page.goto("/pipeline/")
+    page.get_by_test_id(f"card-{prospect.pk}").drag_to(
+        page.get_by_test_id("stage-phone_invitation"))
+    expect(page.get_by_test_id("board-message")).to_have_attribute("data-ok", "1")
+    column = page.get_by_test_id("stage-phone_invitation")
+    expect(column.locator(".pipeline-card").first).to_have_attribute(
+        "data-testid", f"card-{prospect.pk}")
+    expect(column.get_by_test_id("just-moved")).to_be_visible()
+    page.reload()
+    column = page.get_by_test_id("stage-phone_invitation")
+    expect(column.locator(".pipeline-card").first).to_have_attribute(
+        "data-testid", f"card-{prospect.pk}")
+    expect(column.locator(".pipeline-card")).to_have_count(selectors.BOARD_PAGE)
+    screenshot(page, "pipeline-moved-first")
+    context.close()
+    assert errors == [], errors

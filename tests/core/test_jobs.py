@@ -256,3 +256,22 @@ def test_two_workers_racing_run_the_job_once():
     assert results == {"first": {"made": 1}, "second": {"skipped": "already running"}}
     assert [r.status for r in JobRun.objects.filter(name="race")] == ["succeeded"]
     main_connection.close()
+
+
+def test_no_two_daily_jobs_share_a_time_and_the_night_keeps_its_order():
+    """The nightly jobs are full scans of the archive on a two-core server: each gets its own
+    slot (evaluation and the duplicate scan both at 03:00 fought for the cores). And the
+    order the settings' comments give: churn statuses first, then the evaluation and the
+    archiving of lost customers, then the duplicate scan of what is left live."""
+    from django.conf import settings as conf
+
+    daily = {name: (entry.get("day_offset", 0), scheduler.parse_at(entry["at"]))
+             for name, entry in conf.SCHEDULE.items() if "at" in entry}
+    by_slot: dict = {}
+    for name, slot in daily.items():
+        by_slot.setdefault(slot, []).append(name)
+    shared = {f"{slot[1]:%H:%M}": names for slot, names in by_slot.items() if len(names) > 1}
+    assert not shared, f"daily jobs sharing a time: {shared}"
+    at = {name: slot[1] for name, slot in daily.items()}
+    assert at["churn-scan"] < at["evaluation"] < at["duplicates-scan"]
+    assert at["churn-scan"] < at["archive-retention"] < at["duplicates-scan"]

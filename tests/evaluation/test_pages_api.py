@@ -131,6 +131,24 @@ def test_manual_value_and_runs(scored, api):
     assert answer.status_code == 201 and answer.json()["customers"] == 3
 
 
+def test_only_administrators_see_the_run_log(scored, api, login):
+    """The run log carries company-wide counts and who started each run (a rep's re-score
+    too): a rep, supervisor, manager or custodian neither lists nor reads a run."""
+    from outletcrm.evaluation.models import EvaluationRun
+
+    run = EvaluationRun.objects.get()
+    for user in (scored.alice, scored.sup, scored.mgr_zj, scored.custodian):
+        assert api(user).get("/api/v1/evaluation-runs").status_code == 403, user
+        assert api(user).get(f"/api/v1/evaluation-runs/{run.pk}").status_code == 404, user
+        page = login(user).get(reverse("evaluation:overview")).content.decode()
+        assert 'data-testid="runs"' not in page, user
+    listed = api(scored.admin).get("/api/v1/evaluation-runs").json()["results"]
+    assert [row["id"] for row in listed] == [run.pk]
+    assert api(scored.admin).get(f"/api/v1/evaluation-runs/{run.pk}").json()["customers"] == 3
+    page = login(scored.admin).get(reverse("evaluation:overview")).content.decode()
+    assert 'data-testid="runs"' in page
+
+
 def test_bad_query_strings_answer_400(scored, api):
     for url in ("/api/v1/evaluations?customer=abc", "/api/v1/class-proposals?status=zzz",
                 "/api/v1/class-proposals?customer=99999999999999999999"):

@@ -217,6 +217,35 @@ def test_page_bad_input_answers_400_and_changes_nothing(cast, login):
     assert owners(cast.alice_customer) == ["alice"]
 
 
+def _receiver_options(html: str) -> dict[int, str]:
+    """The receivers' list on the handover page: each option's value and its attributes."""
+    import re
+
+    select = re.search(r'<select name="to_reps".*?</select>', html, re.S).group(0)
+    return {int(value): attrs for value, attrs in
+            re.findall(r'<option value="(\d+)"([^>]*)>', select)}
+
+
+def test_the_departing_rep_is_not_offered_as_a_receiver(cast, login):
+    client = login(cast.sup)
+    blank = _receiver_options(client.get(reverse("handover:new")).content.decode())
+    assert "hidden" not in blank[cast.alice.pk] and "hidden" not in blank[cast.bob.pk]
+    query = {"from_rep": cast.alice.pk, "to_reps": [cast.bob.pk], "mode": "even"}
+    preview = client.get(reverse("handover:new"), query).content.decode()
+    offered = _receiver_options(preview)
+    assert "disabled" in offered[cast.alice.pk] and "hidden" in offered[cast.alice.pk]
+    assert "disabled" not in offered[cast.bob.pk] and "selected" in offered[cast.bob.pk]
+    assert 'data-exclude-value-of="id_from_rep"' in preview
+    # Named anyway (an edited address): the form refuses it with the service's reason.
+    for send in (client.get, client.post):
+        answer = send(reverse("handover:new"), {**query, "to_reps": [cast.alice.pk, cast.bob.pk]})
+        assert answer.status_code == 400
+        text = answer.content.decode()
+        assert "业务员不能把客户交接给自己" in text
+        assert "selected" not in _receiver_options(text)[cast.alice.pk]
+    assert owners(cast.alice_customer) == ["alice"] and not Handover.objects.exists()
+
+
 def test_pages_are_not_there_for_reps(cast, login):
     client = login(cast.alice)
     assert client.get(reverse("handover:list")).status_code == 404

@@ -130,3 +130,80 @@ def test_board_and_show_more_query_counts(crowded, login, django_assert_max_num_
     with django_assert_max_num_queries(8):
         answer = client.get(url)
     assert len(_cards(answer.content.decode())) == PAGE
+    # With the card just moved: one query more (that card), on the page and "show more".
+    moved = crowded.bobs[-1]
+    with django_assert_max_num_queries(15):
+        page = client.get(f"/pipeline/?moved={moved}").content.decode()
+    assert _cards(page)[0] == moved
+    with django_assert_max_num_queries(9):
+        answer = client.get(f"{url}&moved={moved}")
+    assert len(_cards(answer.content.decode())) == PAGE
+
+
+def _moved_into_the_crowd(crowded):
+    """alice's prospect, taken on to the second stage, then moved back by the supervisor
+    into the first stage's column of 2½ pages: it has been there the shortest time."""
+    prospect = Prospect.objects.get(pk=crowded.alices[0])
+    services.output_add(actor=crowded.alice, prospect=prospect, text="客户有合作意向")
+    services.prospect_move(actor=crowded.alice, prospect=prospect,
+                           to_stage=Stage.objects.get(code="phone_invitation"))
+    return prospect
+
+
+def test_a_card_moved_into_a_full_column_is_shown_first_then_the_rest_page_by_page(crowded,
+                                                                                     login):
+    identified = Stage.objects.get(code="identified")
+    moved = _moved_into_the_crowd(crowded)
+    client = login(crowded.sup)
+    answer = client.post(f"/pipeline/{moved.pk}/move", {"stage": identified.pk},
+                         HTTP_HX_REQUEST="true")
+    html = answer.content.decode()
+    assert 'data-ok="1"' in html
+    assert _cards(html)[0] == moved.pk and 'data-just-moved' in html and "刚移入" in html
+    # The address the board now has (htmx replaces it) shows it too, after a reload.
+    reload_url = answer["HX-Replace-Url"]
+    assert reload_url == f"/pipeline/?moved={moved.pk}"
+    page = client.get(reload_url).content.decode()
+    first = _cards(page)
+    assert first[0] == moved.pk and len(first) == PAGE
+    # "show more" goes on after it in the board's order: no card skipped or repeated.
+    seen, url = first, _more_url(page)
+    while url:
+        html = client.get(url).content.decode()
+        seen, url = seen + _cards(html), _more_url(html)
+    assert seen == [moved.pk, *sorted(crowded.bobs)]
+    # Without ?moved the column keeps its order: longest in the stage first, the moved last.
+    plain = client.get("/pipeline/").content.decode()
+    assert moved.pk not in _cards(plain) and "data-just-moved" not in plain
+
+
+def test_api_board_shows_the_moved_card_first_and_pages_consistently(crowded, api):
+    identified = Stage.objects.get(code="identified")
+    moved = _moved_into_the_crowd(crowded)
+    client = api(crowded.sup)
+    assert client.post(f"/api/v1/prospects/{moved.pk}/move", {"stage": identified.pk},
+                       format="json").status_code == 200
+    seen, offset = [], 0
+    while True:
+        columns = {c["stage"]["id"]: c for c in client.get(
+            f"/api/v1/prospects/board?stage={identified.pk}&offset={offset}&limit=7"
+            f"&moved={moved.pk}").json()}
+        cards = [p["id"] for p in columns[identified.pk]["prospects"]]
+        if not cards:
+            break
+        seen, offset = seen + cards, offset + len(cards)
+    assert seen == [moved.pk, *sorted(crowded.bobs)]
+    plain = client.get("/api/v1/prospects/board?limit=100").json()
+    column = next(c for c in plain if c["stage"]["id"] == identified.pk)
+    assert [p["id"] for p in column["prospects"]][-1] == moved.pk
+    # Another scope's prospect, or a bad id, changes nothing or is refused.
+    charlie = client.get(f"/api/v1/prospects/board?limit=3&moved={crowded.charlies[0]}").json()
+    assert crowded.charlies[0] not in [p["id"] for c in charlie for p in c["prospects"]]
+    assert client.get("/api/v1/prospects/board?moved=x").status_code == 400
+
+
+def test_the_board_refuses_a_bad_moved_id_and_ignores_another_scopes(crowded, login):
+    client = login(crowded.alice)
+    assert client.get("/pipeline/?moved=x").status_code == 400
+    page = client.get(f"/pipeline/?moved={crowded.charlies[0]}").content.decode()
+    assert crowded.charlies[0] not in _cards(page) and "data-just-moved" not in page

@@ -328,7 +328,7 @@ PAGES: dict[str, object] = {
     "pipeline:next_action": Scoped(lambda w: {"pk": w.prospect.pk},
                                    form=lambda w: {"next_action": "hacked"}),
     # evaluation and classification
-    "evaluation:overview": LoggedIn("evaluations in scope"),
+    "evaluation:overview": LoggedIn("evaluations in scope (the run log for administrators)"),
     "evaluation:run": Restricted("administrators"),
     "evaluation:customer": Scoped(_customer),
     "evaluation:manual_value": Scoped(_customer, form=lambda w: {"key": "shelf_metres",
@@ -702,9 +702,11 @@ API: dict[str, object] = {
     "POST /api/v1/class-proposals/{id}/approve/": Scoped(lambda w: {"id": w.proposal.pk}),
     "POST /api/v1/class-proposals/{id}/refuse/": Scoped(lambda w: {"id": w.proposal.pk},
                                                         form=lambda w: {"note": "x"}),
-    "GET /api/v1/evaluation-runs/": LoggedIn("the run log (counts only, company-wide)"),
+    # The run log carries company-wide counts and who started each run: administrators'.
+    "GET /api/v1/evaluation-runs/": Restricted("administrators"),
     "POST /api/v1/evaluation-runs/": Restricted("administrators"),
-    "GET /api/v1/evaluation-runs/{id}/": LoggedIn("the run log (counts only, company-wide)"),
+    "GET /api/v1/evaluation-runs/{id}/": Restricted("administrators",
+                                                    target=lambda w: {"id": w.evaluation_run.pk}),
     "POST /api/v1/evaluation-values/": Scoped(_none, form=lambda w: {
         "customer": w.customer.pk, "key": "shelf_metres", "value": "9"}),
 }

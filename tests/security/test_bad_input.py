@@ -27,9 +27,11 @@ PAGE_PAYLOADS = ["' OR 1=1--\x00𠀀😀%_\\", "x" * 10_000, "9" * 40]
 MAY_BE_404 = {"page", "format", "rep", "team"}
 # A supervisor lets the API and pages read the most (rep, team filters).
 USER = "sup"
-# Endpoints only the archive's keepers reach (everyone else gets 404 whatever the input):
-# attacked as the custodian, so the input reaches the parsing.
-USER_FOR = {"/api/v1/access-report/": "custodian", "/api/v1/access-anomalies/": "custodian"}
+# Endpoints only some roles reach (everyone else is refused whatever the input): attacked as
+# one who reaches them (the archive's keeper, the administrator), so the input reaches the
+# parsing.
+USER_FOR = {"/api/v1/access-report/": "custodian", "/api/v1/access-anomalies/": "custodian",
+            "/api/v1/evaluation-runs/": "admin"}
 
 
 def _list_operations():
