@@ -279,15 +279,29 @@ def task_lost(task_id: str) -> str:
     open means its worker died), ERROR_LOST when the queue no longer knows it."""
     from django.tasks import default_task_backend
     from django.tasks.base import TaskResultStatus
-    from django.tasks.exceptions import TaskResultDoesNotExist
 
     if not task_id or not default_task_backend.supports_get_result:
         return ""
     try:
         result = default_task_backend.get_result(task_id)
-    except TaskResultDoesNotExist:
+    except _does_not_exist():
         return ERROR_LOST
     return ERROR_ABANDONED if result.status == TaskResultStatus.FAILED else ""
+
+
+def _does_not_exist() -> tuple[type[Exception], ...]:
+    """"No such task" of Django's tasks and of the django-tasks package, whose exception
+    django-tasks-rq raises (a different class)."""
+    from django.tasks.exceptions import TaskResultDoesNotExist
+
+    classes: list[type[Exception]] = [TaskResultDoesNotExist]
+    try:
+        from django_tasks.exceptions import TaskResultDoesNotExist as Backport
+    except ImportError:
+        pass
+    else:
+        classes.append(Backport)
+    return tuple(classes)
 
 
 def _expire_dead_workers_jobs() -> None:

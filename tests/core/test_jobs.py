@@ -278,6 +278,10 @@ class FakeQueue:
         state = self.states.get(task_id)
         if state is None:
             raise TaskResultDoesNotExist(task_id)
+        if state == "gone (django-tasks-rq)":  # it raises the django-tasks package's class
+            from django_tasks.exceptions import TaskResultDoesNotExist as Backport
+
+            raise Backport(task_id)
         return SimpleNamespace(status={"alive": TaskResultStatus.RUNNING,
                                        "dead": TaskResultStatus.FAILED}[state])
 
@@ -292,7 +296,8 @@ def fake_queue(monkeypatch, states: dict[str, str]) -> FakeQueue:
 
 def test_a_run_whose_worker_was_killed_fails_at_the_next_tick_and_is_retried(
         db, sample_schedule, monkeypatch, django_capture_on_commit_callbacks):
-    fake_queue(monkeypatch, {"t-dead": "dead", "t-alive": "alive"})
+    fake_queue(monkeypatch, {"t-dead": "dead", "t-alive": "alive",
+                             "t-gone-rq": "gone (django-tasks-rq)"})
     started = at(2, 0)
     yesterday, before = DAY - datetime.timedelta(days=1), DAY - datetime.timedelta(days=2)
     killed = JobRun.objects.create(name="sample", for_date=yesterday, status="running",
@@ -300,7 +305,7 @@ def test_a_run_whose_worker_was_killed_fails_at_the_next_tick_and_is_retried(
     running = JobRun.objects.create(name="pulse", for_date=DAY, status="running",
                                     started_at=started, summary={"task_id": "t-alive"})
     lost = JobRun.objects.create(name="sample", for_date=before, status="queued",
-                                 summary={"task_id": "t-gone"})
+                                 summary={"task_id": "t-gone-rq"})
     with django_capture_on_commit_callbacks(execute=True):
         queued = scheduler.tick(at(2, 1))  # a minute later, not JOB_STALE_MINUTES
     killed.refresh_from_db(), running.refresh_from_db(), lost.refresh_from_db()
