@@ -7,7 +7,8 @@ locust users and the ledger count). During one stage at a fixed level, at fixed 
   (a) PostgreSQL restarted (`pg_ctl restart -m fast`);
   (b) a weekly route design started through the app (POST /optimise/design/ as a supervisor:
       an RQ job of up to ROUTING_DESIGN_SECONDS) and, once it runs, the worker killed
-      (SIGKILL to its process group: the worker and its work-horse), then started again;
+      (SIGKILL to the worker and its work-horse, which RQ puts in a session of its own: the
+      machine lost, the OOM killer, systemd's stop timeout), then started again;
   (c) Redis stopped (SIGTERM; the bench's Redis keeps nothing on disk, so the queue is lost
       as well) for --redis-down seconds, then started again.
 
@@ -21,7 +22,7 @@ error, and how long after the kill it got there.
 Usage (from the repository root; a few minutes at --scale 0.05):
 
   PGPORT_TEST=54410 REDISPORT_TEST=6410 /work/main/.venv/bin/python bench/faults_bench.py \\
-      --scale 0.05 --compress 1 --level 2 --seconds 240 --http-port 8410
+      --scale 0.05 --compress 20 --level 2 --http-port 8410
 """
 
 import argparse
@@ -31,6 +32,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import requests
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,7 +73,18 @@ class Faults:
         time.sleep(args.kill_after)
         job["state_at_kill"] = self.job_state(stack, job["id"])
         begin = time.time()
-        mb.log(f"fault b: kill -9 the worker ({job['state_at_kill'].get('status')})")
+        # The worker and its work-horse: RQ's horse runs in a session of its own (setsid), so
+        # killing the worker's process group alone leaves the horse to finish the job.
+        worker = psutil.Process(stack.processes["worker"].pid)
+        family = [worker, *worker.children(recursive=True)]
+        job["killed_processes"] = len(family)
+        mb.log(f"fault b: kill -9 the worker and its horse ({len(family)} processes, job "
+               f"{job['state_at_kill'].get('status')})")
+        for process in family:
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
         stack.kill("worker")
         time.sleep(args.worker_down)
         stack.start("worker", "worker", tag=f"{self.tag}-restarted")
@@ -214,7 +227,8 @@ def report(args, facts: dict, company: dict, run: dict, rows: list[dict], counts
         f"/optimise/design/): at the kill {json.dumps(job.get('state_at_kill'))}; final state "
         f"**{(job.get('final') or {}).get('status')}** with error "
         f"\"{(job.get('final') or {}).get('error') or ''}\", "
-        f"{job.get('seconds_after_kill')} s after the kill (followed for at most "
+        f"{job.get('seconds_after_kill')} s after the kill of {job.get('killed_processes')} "
+        f"processes (worker and work-horse; followed for at most "
         f"{args.job_wait:g} s). Processes after the Redis fault: "
         f"{json.dumps(job.get('processes_after'))}; at the end: "
         f"{json.dumps(job.get('processes_end'))}.",
@@ -243,13 +257,14 @@ def main() -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     mb.add_arguments(parser)
     parser.add_argument("--level", type=float, default=1.0)
-    parser.add_argument("--seconds", type=float, default=240, help="length of the stage")
+    parser.add_argument("--seconds", type=float, default=280, help="length of the stage")
     parser.add_argument("--pg-at", type=float, default=30)
-    parser.add_argument("--kill-at", type=float, default=75)
+    parser.add_argument("--kill-at", type=float, default=60)
     parser.add_argument("--kill-after", type=float, default=3,
                         help="seconds the design job runs before the kill")
     parser.add_argument("--worker-down", type=float, default=5)
-    parser.add_argument("--redis-at", type=float, default=140)
+    parser.add_argument("--redis-at", type=float, default=200,
+                        help="after the killed job was reaped (<= 120 s after the kill)")
     parser.add_argument("--redis-down", type=float, default=30)
     parser.add_argument("--window", type=float, default=60)
     parser.add_argument("--job-wait", type=float, default=300)
