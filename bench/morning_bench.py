@@ -108,8 +108,10 @@ class Postgres:
                  check=False)
 
     def restart(self) -> None:
-        self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "restart",
-                 check=False)
+        # -l: the restarted server must not inherit our captured stdout (run() would wait for
+        # its end of file for ever).
+        self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "log"),
+                 "-m", "fast", "-w", "restart", check=False)
 
     def createdb(self) -> None:
         self.run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
@@ -356,7 +358,7 @@ def drain(stack: Stack, company: dict, state_path: Path) -> dict:
 
 
 def run_server(args, root: Path, pg: Postgres, redis: Redis, company: dict, *, server: str,
-               stages: str, tag: str, faults=None) -> dict:
+               stages: str, tag: str, faults=None, extra_locust_args=()) -> dict:
     stack = Stack(root, pg, redis)
     serve = ["serve", "--bind", f"127.0.0.1:{stack.port}", "--server", server]
     stack.start("serve", *serve, tag=tag)
@@ -385,7 +387,8 @@ def run_server(args, root: Path, pg: Postgres, redis: Redis, company: dict, *, s
                  "--loglevel", "WARNING", "--only-summary",
                  "--morning-company", str(root / "company.json"),
                  "--morning-state", str(root / "state.json"), "--morning-out", str(out),
-                 "--morning-stages", stages, "--morning-compress", str(args.compress)],
+                 "--morning-stages", stages, "--morning-compress", str(args.compress),
+                 *extra_locust_args],
                 cwd=root, env={**os.environ, "PYTHONPATH": str(REPO / "bench/morning")},
                 stdout=handle, stderr=subprocess.STDOUT)
             if faults:
@@ -549,27 +552,9 @@ def machine_facts(pg: Postgres) -> dict:
             "load_start": load_average()}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="fraction of the company: 0.05 = 50 reps on 5,000 outlets")
-    parser.add_argument("--levels", default="1,2,4")
-    parser.add_argument("--seconds", type=float, default=90, help="length of a stage")
-    parser.add_argument("--compress", type=float, default=10.0,
-                        help="how many times faster than the real peak half-hour 1× is")
-    parser.add_argument("--servers", default="gunicorn,granian",
-                        help="the first runs every level, the others 1× only")
-    parser.add_argument("--history-days", type=int, default=3)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/outletcrm-morning"))  # noqa: S108
-    parser.add_argument("--reuse", action="store_true")
-    parser.add_argument("--pg-port", type=int, default=int(os.environ.get("PGPORT_TEST", 54361)))
-    parser.add_argument("--redis-port", type=int,
-                        default=int(os.environ.get("REDISPORT_TEST", 63791)))
-    parser.add_argument("--out", type=Path, default=REPO / "bench/results/morning.md")
-    args = parser.parse_args()
-
+def prepare(args) -> tuple[Path, Postgres, Redis, dict]:
+    """The throwaway cluster and Redis started, migrated and seeded (or reused with --reuse):
+    (root, pg, redis, machine facts). The caller stops pg and redis (cleanup())."""
     root = args.workdir
     fresh = not (args.reuse and (root / "company.json").exists())
     if fresh and root.exists():  # keep the collected static files: they take minutes
@@ -599,6 +584,55 @@ def main() -> int:
                          "--history-days", str(args.history_days),
                          "--out", str(root / "company.json"))
             (root / "state.json").unlink(missing_ok=True)
+    except BaseException:
+        cleanup(args, root, pg, redis)
+        raise
+    return root, pg, redis, facts
+
+
+def cleanup(args, root: Path, pg: Postgres, redis: Redis) -> None:
+    redis.stop()
+    pg.stop()
+    if not args.reuse:
+        subprocess.run(["rm", "-rf", str(root / "pg"), str(root / "media")], check=False)
+
+
+def count_ledger(root: Path, pg: Postgres, redis: Redis) -> dict:
+    """Every operation the clients sent, counted in the database: lost, duplicated,
+    half-written (bench/morning/company.py count)."""
+    Stack(root, pg, redis).script("count", "--state", str(root / "state.json"), "--company",
+                                  str(root / "company.json"), "--out", str(root / "counts.json"))
+    return json.loads((root / "counts.json").read_text(encoding="utf-8"))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options the morning bench and the fault bench share."""
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="fraction of the company: 0.05 = 50 reps on 5,000 outlets")
+    parser.add_argument("--compress", type=float, default=10.0,
+                        help="how many times faster than the real peak half-hour 1× is")
+    parser.add_argument("--history-days", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/outletcrm-morning"))  # noqa: S108
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--pg-port", type=int, default=int(os.environ.get("PGPORT_TEST", 54361)))
+    parser.add_argument("--redis-port", type=int,
+                        default=int(os.environ.get("REDISPORT_TEST", 63791)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    parser.add_argument("--levels", default="1,2,4")
+    parser.add_argument("--seconds", type=float, default=90, help="length of a stage")
+    parser.add_argument("--servers", default="gunicorn,granian",
+                        help="the first runs every level, the others 1× only")
+    parser.add_argument("--out", type=Path, default=REPO / "bench/results/morning.md")
+    args = parser.parse_args()
+
+    root, pg, redis, facts = prepare(args)
+    try:
         company = json.loads((root / "company.json").read_text(encoding="utf-8"))
         servers = args.servers.split(",")
         levels = [float(x) for x in args.levels.split(",")]
@@ -609,19 +643,14 @@ def main() -> int:
         for server in servers[1:]:
             runs.append(run_server(args, root, pg, redis, company, server=server,
                                    stages=f"1:{args.seconds:g}", tag=f"{server}-1x"))
-        stack.script("count", "--state", str(root / "state.json"), "--company",
-                     str(root / "company.json"), "--out", str(root / "counts.json"))
-        counts = json.loads((root / "counts.json").read_text(encoding="utf-8"))
+        counts = count_ledger(root, pg, redis)
         (root / "runs.json").write_text(json.dumps(runs, indent=1), encoding="utf-8")
         text = report(args, facts, company, runs, counts)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n", encoding="utf-8")
         print(text)
     finally:
-        redis.stop()
-        pg.stop()
-        if not args.reuse:
-            subprocess.run(["rm", "-rf", str(root / "pg"), str(root / "media")], check=False)
+        cleanup(args, root, pg, redis)
     return 0
 
 

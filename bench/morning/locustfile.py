@@ -40,6 +40,7 @@ STATE: dict = {"reps": {}, "ledger": []}
 STAGES: list[tuple[float, float]] = []  # (level, seconds)
 CURRENT = {"stage": -1, "level": 1.0}
 RECORDS: list[tuple[int, str, float, bool, str]] = []  # stage, name, ms, ok, error
+TIMELINE: list[tuple[float, str, bool, str]] = []  # end time (epoch s), name, ok, error
 STAGE_TIMES: list[dict] = []
 PHOTO = b""
 
@@ -52,6 +53,8 @@ def _arguments(parser):
     parser.add_argument("--morning-stages", default="1:60", help="level:seconds,…")
     parser.add_argument("--morning-compress", type=float, default=10.0)
     parser.add_argument("--morning-seed", type=int, default=7)
+    parser.add_argument("--morning-timeline", default="",
+                        help="every request's end time and outcome (JSON), for the fault run")
 
 
 @events.init.add_listener
@@ -80,6 +83,7 @@ def _init(environment, **kwargs):
 def _record(request_type, name, response_time, response_length, exception=None, **kwargs):
     error = "" if exception is None else str(exception)[:200]
     RECORDS.append((CURRENT["stage"], name, response_time, exception is None, error))
+    TIMELINE.append((time.time(), name, exception is None, error[:80]))
 
 
 def _percentile(values, pct):
@@ -131,6 +135,9 @@ def _write(environment, **kwargs):
     if ARGS.get("morning_out"):
         with open(ARGS["morning_out"], "w", encoding="utf-8") as handle:
             json.dump(_summary(), handle, indent=1)
+    if ARGS.get("morning_timeline"):
+        with open(ARGS["morning_timeline"], "w", encoding="utf-8") as handle:
+            json.dump(TIMELINE, handle)
 
 
 class MorningShape(LoadTestShape):

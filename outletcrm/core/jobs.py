@@ -25,6 +25,16 @@ traceback, the function's summary) so administrators see runs and failures on /j
     settings.JOB_MAX_ATTEMPTS times with a growing pause (core/scheduler.py).
 A job scheduled "every_minutes" runs at each slot (its next slot is its retry); it must be
 idempotent all the same.
+
+A worker killed mid-job (SIGKILL, out of memory, the machine lost) cannot record anything. Its
+run is found by `reap_abandoned()`, which the scheduler calls every tick: the queued task of a
+"queued" or "running" row (its id is kept in the row's summary while it waits or runs) that the
+task queue reports failed (RQ moves a started job whose worker stopped sending heartbeats to
+its failed jobs, within about 90 s) or no longer knows (Redis lost its data) marks the row
+failed with the reason, and the scheduler's retry queues it again. Apps with job rows of their
+own (the optimiser) reconcile them through the `reapers` signal. Without a task id (the
+database backend's runs, `jobs run` in the shell) JOB_STALE_MINUTES remains the rule. A task
+that cannot be queued (Redis down) fails its row at once with the reason, never a 500.
 """
 
 import datetime
@@ -34,9 +44,18 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
+
+ERROR_ABANDONED = ("abandoned: the worker stopped while the job ran (killed, restarted or out "
+                   "of memory)")
+ERROR_LOST = "abandoned: the task queue no longer knows the task (its data was lost)"
+ERROR_NOT_QUEUED = "not queued: the task queue did not answer ({error})"
+
+# Sent by reap_abandoned() with `lost` (task_lost below): apps reconcile their own job rows.
+reapers = Signal()
 
 
 def today() -> datetime.date:
@@ -130,6 +149,9 @@ def run_job(name: str, day: datetime.date | str | None, fn: Callable[[datetime.d
     if run is None:
         log.info("job %s for %s skipped: %s", name, day, reason)
         return {"skipped": reason}
+    task_id = current_task_id()
+    if task_id:  # so reap_abandoned() can ask the queue about it if this worker dies
+        JobRun.objects.filter(pk=run.pk).update(summary={"task_id": task_id})
     try:
         summary = fn(day) or {}
     except BaseException as exc:  # SystemExit/KeyboardInterrupt too: a stopped worker
@@ -158,9 +180,11 @@ def _jsonable(value):
 
 
 def job_enqueue(*, name: str, day: datetime.date, force: bool = False, trigger: str = "",
-                actor=None, attempt: int = 1):
+                actor=None, attempt: int = 1, send: bool = True):
     """Queue the job `name` of settings.SCHEDULE for `day`: a queued JobRun (shown at once on
-    the job page, carrying `force`) and its task for the worker. Returns the JobRun."""
+    the job page, carrying `force`) and its task for the worker, sent after the commit.
+    Returns the JobRun. With send=False the caller sends it with send_run() outside any
+    transaction, and learns whether the queue took it."""
     from outletcrm.core.models import JobRun
 
     entry = settings.SCHEDULE.get(name)
@@ -170,10 +194,21 @@ def job_enqueue(*, name: str, day: datetime.date, force: bool = False, trigger: 
     run = JobRun.objects.create(name=name, for_date=day, status=JobRun.Status.QUEUED,
                                 forced=force, trigger=trigger, requested_by=actor,
                                 attempt=attempt)
-    # After commit: the worker must find the queued row (and the immediate backend of the
-    # tests runs the task right here, outside the caller's transaction).
-    transaction.on_commit(lambda: _send(task, day))
+    if send:
+        # After commit: the worker must find the queued row (and the immediate backend of the
+        # tests runs the task right here, outside the caller's transaction).
+        transaction.on_commit(lambda: _send(task, day, run.pk))
     return run
+
+
+def send_run(run) -> bool:
+    """Send the task of a queued run made with job_enqueue(send=False); False (and the run
+    failed with the reason) when the task queue did not answer."""
+    from outletcrm.core.models import JobRun
+
+    _send(import_task(settings.SCHEDULE[run.name]["task"]), run.for_date, run.pk)
+    run.refresh_from_db(fields=["status"])
+    return run.status != JobRun.Status.FAILED
 
 
 def job_run_here(*, name: str, day: datetime.date, trigger: str = "cli", actor=None):
@@ -205,8 +240,106 @@ def _arguments(task, day: datetime.date) -> dict:
     return {}
 
 
-def _send(task, day: datetime.date) -> None:
-    task.enqueue(**_arguments(task, day))
+def _send(task, day: datetime.date, run_pk: int | None = None) -> None:
+    """Queue the task of the queued row `run_pk`; a queue that does not answer (Redis down)
+    fails the row with the reason (the scheduler retries it) instead of raising after the
+    commit (a 500 on the "run now" button, a row left "queued" for JOB_STALE_MINUTES)."""
+    from outletcrm.core.models import JobRun
+
+    try:
+        result = task.enqueue(**_arguments(task, day))
+    except Exception as exc:  # noqa: BLE001 - any backend failure is recorded on the run
+        log.warning("job %s for %s could not be queued: %s", task.name, day, exc)
+        if run_pk is not None:
+            JobRun.objects.filter(pk=run_pk, status=JobRun.Status.QUEUED).update(
+                status=JobRun.Status.FAILED, finished_at=timezone.now(),
+                error=ERROR_NOT_QUEUED.format(error=type(exc).__name__))
+        return
+    if run_pk is not None and getattr(result, "id", None):
+        JobRun.objects.filter(pk=run_pk, status=JobRun.Status.QUEUED).update(
+            summary={"task_id": str(result.id)})
+
+
+# --- abandoned runs: a worker killed mid-job (issue 11) --------------------------------------
+
+def current_task_id() -> str:
+    """The id of the queued task this code runs in (RQ's worker), else ""."""
+    if not getattr(settings, "TASK_QUEUE_RQ", False):
+        return ""
+    from rq import get_current_job
+
+    job = get_current_job()
+    return str(job.id) if job is not None else ""
+
+
+def task_lost(task_id: str) -> str:
+    """Why the queued task `task_id` can no longer finish its row, or "" when it still may
+    (queued, running, done, or a backend that cannot tell): ERROR_ABANDONED when the queue
+    reports it failed (a task that fails normally records its own failure first, so a row still
+    open means its worker died), ERROR_LOST when the queue no longer knows it."""
+    from django.tasks import default_task_backend
+    from django.tasks.base import TaskResultStatus
+
+    if not task_id or not default_task_backend.supports_get_result:
+        return ""
+    try:
+        result = default_task_backend.get_result(task_id)
+    except _does_not_exist():
+        return ERROR_LOST
+    return ERROR_ABANDONED if result.status == TaskResultStatus.FAILED else ""
+
+
+def _does_not_exist() -> tuple[type[Exception], ...]:
+    """"No such task" of Django's tasks and of the django-tasks package, whose exception
+    django-tasks-rq raises (a different class)."""
+    from django.tasks.exceptions import TaskResultDoesNotExist
+
+    classes: list[type[Exception]] = [TaskResultDoesNotExist]
+    try:
+        from django_tasks.exceptions import TaskResultDoesNotExist as Backport
+    except ImportError:
+        pass
+    else:
+        classes.append(Backport)
+    return tuple(classes)
+
+
+def _expire_dead_workers_jobs() -> None:
+    """RQ: move the started jobs whose worker stopped sending heartbeats to the failed jobs now
+    (RQ's own workers do it only every 10 minutes)."""
+    if not getattr(settings, "TASK_QUEUE_RQ", False):
+        return
+    import django_rq
+    from rq.registry import StartedJobRegistry
+
+    for name in settings.RQ_QUEUES:
+        queue = django_rq.get_queue(name)
+        StartedJobRegistry(queue=queue).cleanup()
+
+
+def reap_abandoned() -> int:
+    """Fail the job rows whose task can no longer finish them (see the module's docstring);
+    the number of rows failed. Raises when the task queue does not answer."""
+    from outletcrm.core.models import JobRun
+
+    _expire_dead_workers_jobs()
+    reaped = 0
+    open_runs = JobRun.objects.filter(
+        status__in=[JobRun.Status.QUEUED, JobRun.Status.RUNNING], summary__has_key="task_id")
+    for run in open_runs:
+        reason = task_lost(str(run.summary.get("task_id", "")))
+        if not reason:
+            continue
+        now = timezone.now()
+        done = JobRun.objects.filter(pk=run.pk, status=run.status).update(
+            status=JobRun.Status.FAILED, finished_at=now,
+            duration=(now - run.started_at) if run.started_at else None, error=reason)
+        if done:
+            log.warning("job %s for %s: %s", run.name, run.for_date, reason)
+            reaped += done
+    for _receiver, count in reapers.send(sender=JobRun, lost=task_lost):
+        reaped += count or 0
+    return reaped
 
 
 def import_task(path: str):

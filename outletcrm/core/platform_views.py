@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -152,8 +151,14 @@ def job_run_now(request: HttpRequest, name: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect("jobs")
-    with transaction.atomic():
-        jobs.job_enqueue(name=name, day=day, force=True, trigger="page", actor=request.user)
+    # The row is saved (committed) first, so the worker finds it; then its task is sent.
+    run = jobs.job_enqueue(name=name, day=day, force=True, trigger="page", actor=request.user,
+                           send=False)
+    if not jobs.send_run(run):  # the queue did not answer (Redis down)
+        messages.error(request, _("The job queue did not answer, so %(name)s for %(day)s was "
+                                  "not queued; try again in a minute.")
+                       % {"name": name, "day": day.isoformat()})
+        return redirect("jobs")
     messages.success(request, _("%(name)s for %(day)s is queued; the worker runs it shortly.")
                      % {"name": name, "day": day.isoformat()})
     return redirect("jobs")

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from outletcrm.core.jobs import job_enqueue
+from outletcrm.core.jobs import job_enqueue, reap_abandoned
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,10 @@ def _retry_failed(now: datetime.datetime) -> list[tuple[str, datetime.date, str]
 def tick(now: datetime.datetime | None = None) -> list[tuple[str, datetime.date, str]]:
     """Enqueue what is due and what should be retried: [(job name, day, why)]."""
     now = now or timezone.now()
+    try:  # first: a run whose worker died is failed now, and retried below when it is due
+        reap_abandoned()
+    except Exception:  # noqa: BLE001 - the queue does not answer: the next tick tries again
+        log.warning("scheduler: could not look for abandoned jobs", exc_info=True)
     done = _enqueue_due(now) + _retry_failed(now)
     for name, day, why in done:
         log.info("scheduler: queued %s for %s (%s)", name, day, why)

@@ -12,4 +12,14 @@ class OptimiseConfig(AppConfig):
     verbose_name = _("Route optimisation")
 
     def ready(self):
+        from outletcrm.core.jobs import reapers
         from outletcrm.optimise import checks  # noqa: F401  (registers the settings check)
+
+        reapers.connect(_reap, dispatch_uid="optimise-reap-abandoned")
+
+
+def _reap(sender, *, lost, **kwargs) -> int:
+    """Optimisation jobs whose worker died fail with the reason (core.jobs.reap_abandoned)."""
+    from outletcrm.optimise.services import reap_abandoned
+
+    return reap_abandoned(lost=lost)

@@ -88,6 +88,10 @@ ERROR_NO_OUTLETS = gettext_noop("There are no live outlets with coordinates to p
 ERROR_TRAVEL = gettext_noop("The travel-time service did not answer; try again later.")
 ERROR_UNEXPECTED = gettext_noop("The optimisation failed unexpectedly; the error was logged.")
 ERROR_SETTINGS = gettext_noop("The route optimiser is not configured correctly: %(detail)s")
+ERROR_QUEUE = gettext_noop("The job queue did not answer, so the job did not start; try again "
+                           "in a minute.")
+ERROR_ABANDONED = gettext_noop("The job stopped because its worker was stopped or restarted; "
+                               "start it again.")
 
 
 class OptimiserUnavailable(Exception):
@@ -625,10 +629,11 @@ def _enqueue(job: OptimisationJob) -> OptimisationJob:
 
     try:
         task_result = run_job.enqueue(job.pk)
-    except Exception as exc:  # noqa: BLE001 - any backend failure is reported on the job
+    except Exception:  # noqa: BLE001 - any backend failure is reported on the job
         logger.exception("could not queue optimisation job %s", job.pk)
+        # The user reads the error: a translated reason, not the client's text (host, port).
         OptimisationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-            status=JobStatus.FAILED, error=str(exc)[:500], finished_at=timezone.now())
+            status=JobStatus.FAILED, error=ERROR_QUEUE, finished_at=timezone.now())
     else:
         OptimisationJob.objects.filter(pk=job.pk).update(task_id=str(task_result.id)[:64])
     job.refresh_from_db()
@@ -670,6 +675,26 @@ def job_run(*, job_id: int) -> str:
     OptimisationJob.objects.filter(pk=job_id).update(
         status=JobStatus.FAILED, error=error, finished_at=timezone.now())
     return JobStatus.FAILED
+
+
+def reap_abandoned(*, lost: Callable[[str], str]) -> int:
+    """Fail the queued or running jobs whose task can no longer finish them (its worker was
+    killed, the queue lost it: `lost(task_id)` from core.jobs says why), so the page stops
+    showing progress and says to start again; the number failed. Called by the scheduler
+    every tick (core.jobs.reap_abandoned, through its `reapers` signal)."""
+    failed = 0
+    open_jobs = (OptimisationJob.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+                 .exclude(task_id="").only("pk", "status", "task_id"))
+    for job in open_jobs:
+        reason = lost(job.task_id)
+        if not reason:
+            continue
+        done = OptimisationJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=JobStatus.FAILED, error=ERROR_ABANDONED, finished_at=timezone.now())
+        if done:
+            logger.warning("optimisation job %s failed: %s", job.pk, reason)
+            failed += done
+    return failed
 
 
 class _JobError(Exception):

@@ -275,3 +275,104 @@ def test_no_two_daily_jobs_share_a_time_and_the_night_keeps_its_order():
     at = {name: slot[1] for name, slot in daily.items()}
     assert at["churn-scan"] < at["evaluation"] < at["duplicates-scan"]
     assert at["churn-scan"] < at["archive-retention"] < at["duplicates-scan"]
+
+
+# --- a worker killed mid-job, a queue that does not answer (issue 11) ------------------------
+
+class FakeQueue:
+    """A task backend that can report results: "alive" running, "dead" failed (RQ moved the
+    job of a dead worker to its failed jobs), anything else unknown to the queue (lost)."""
+
+    supports_get_result = True
+
+    def __init__(self, states: dict[str, str]):
+        self.states = states
+
+    def get_result(self, task_id):
+        from types import SimpleNamespace
+
+        from django.tasks.base import TaskResultStatus
+        from django.tasks.exceptions import TaskResultDoesNotExist
+
+        state = self.states.get(task_id)
+        if state is None:
+            raise TaskResultDoesNotExist(task_id)
+        if state == "gone (django-tasks-rq)":  # it raises the django-tasks package's class
+            from django_tasks.exceptions import TaskResultDoesNotExist as Backport
+
+            raise Backport(task_id)
+        return SimpleNamespace(status={"alive": TaskResultStatus.RUNNING,
+                                       "dead": TaskResultStatus.FAILED}[state])
+
+
+def fake_queue(monkeypatch, states: dict[str, str]) -> FakeQueue:
+    import django.tasks
+
+    queue = FakeQueue(states)
+    monkeypatch.setattr(django.tasks, "default_task_backend", queue)
+    return queue
+
+
+def test_a_run_whose_worker_was_killed_fails_at_the_next_tick_and_is_retried(
+        db, sample_schedule, monkeypatch, django_capture_on_commit_callbacks):
+    fake_queue(monkeypatch, {"t-dead": "dead", "t-alive": "alive",
+                             "t-gone-rq": "gone (django-tasks-rq)"})
+    started = at(2, 0)
+    yesterday, before = DAY - datetime.timedelta(days=1), DAY - datetime.timedelta(days=2)
+    killed = JobRun.objects.create(name="sample", for_date=yesterday, status="running",
+                                   started_at=started, summary={"task_id": "t-dead"})
+    running = JobRun.objects.create(name="pulse", for_date=DAY, status="running",
+                                    started_at=started, summary={"task_id": "t-alive"})
+    lost = JobRun.objects.create(name="sample", for_date=before, status="queued",
+                                 summary={"task_id": "t-gone-rq"})
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = scheduler.tick(at(2, 1))  # a minute later, not JOB_STALE_MINUTES
+    killed.refresh_from_db(), running.refresh_from_db(), lost.refresh_from_db()
+    assert killed.status == "failed" and killed.error == jobs.ERROR_ABANDONED
+    assert killed.finished_at is not None and killed.duration is not None
+    assert lost.status == "failed" and lost.error == jobs.ERROR_LOST
+    assert running.status == "running"
+    # The failed run is retried like any failure (JOB_RETRY_MINUTES after it was failed).
+    assert {("sample", yesterday, "retry"), ("sample", before, "retry")} <= set(queued)
+    retry = JobRun.objects.filter(name="sample", for_date=yesterday).latest("pk")
+    assert (retry.status, retry.attempt, retry.trigger) == ("succeeded", 2, "retry")
+
+
+def test_a_run_knows_its_task_while_it_runs(db, monkeypatch):
+    monkeypatch.setattr(jobs, "current_task_id", lambda: "rq-123")
+    seen = []
+    jobs.run_job("sample", DAY, lambda d: seen.append(runs()[0].summary) or {"made": 0})
+    assert seen == [{"task_id": "rq-123"}]
+    assert runs()[0].summary == {"made": 0}
+
+
+class _DownQueue:
+    name = "sample_task"
+
+    @staticmethod
+    def func(day=None):
+        return None
+
+    @staticmethod
+    def enqueue(**kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+
+def test_a_job_that_cannot_be_queued_fails_with_the_reason(db, sample_schedule, monkeypatch,
+                                                          django_capture_on_commit_callbacks):
+    monkeypatch.setattr(jobs, "import_task", lambda path: _DownQueue)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = jobs.job_enqueue(name="sample", day=DAY, trigger="scheduler")
+    run.refresh_from_db()
+    assert run.status == "failed" and run.error.startswith("not queued")
+    assert "127.0.0.1" not in run.error
+
+
+def test_run_now_with_the_queue_down_says_so_in_the_users_language(
+        cast, login, sample_schedule, monkeypatch):
+    monkeypatch.setattr(jobs, "import_task", lambda path: _DownQueue)
+    client = login(cast.admin)
+    response = client.post("/jobs/sample/run/", {"day": DAY.isoformat()}, follow=True)
+    assert response.status_code == 200
+    assert "任务队列没有响应" in response.content.decode()
+    assert [r.status for r in runs()] == ["failed"]

@@ -327,3 +327,50 @@ def test_a_job_running_far_past_its_budget_says_its_worker_stopped(cast, client)
     OptimisationJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
     html = client.get(f"/optimise/design/{job.pk}/", **EN).content.decode()
     assert "worker was probably stopped" not in html
+
+
+# --- a worker killed mid-job, a queue that does not answer (issue 11) ----------------------
+
+def test_a_design_that_cannot_be_queued_fails_with_a_message_in_the_users_language(
+        cast, client, monkeypatch):
+    from types import SimpleNamespace
+
+    from outletcrm.optimise import tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks, "run_job", SimpleNamespace(enqueue=down))
+    territory(cast.alice, 4)
+    client.force_login(cast.sup)
+    response = start(client, cast.alice)
+    job = OptimisationJob.objects.get()
+    assert response.status_code == 302 and job.status == JobStatus.FAILED
+    assert job.error == services.ERROR_QUEUE
+    html = client.get(f"/optimise/design/{job.pk}/").content.decode()  # Chinese by default
+    assert "任务队列没有响应" in html and "127.0.0.1" not in html
+
+
+def test_a_design_whose_worker_was_killed_fails_at_the_next_scheduler_tick(
+        cast, client, monkeypatch):
+    from outletcrm.core import scheduler
+    from tests.core.test_jobs import fake_queue
+
+    fake_queue(monkeypatch, {"dead": "dead", "alive": "alive"})
+    common = {"kind": "design", "created_by": cast.sup, "rep": cast.alice,
+              "params": {"cycle_weeks": 2}}
+    killed = OptimisationJob.objects.create(**common, status=JobStatus.RUNNING, task_id="dead",
+                                            started_at=timezone.now())
+    running = OptimisationJob.objects.create(**common, status=JobStatus.RUNNING,
+                                             task_id="alive", started_at=timezone.now())
+    lost = OptimisationJob.objects.create(**common, task_id="gone")  # queued, Redis lost it
+    scheduler.tick()
+    for job in (killed, running, lost):
+        job.refresh_from_db()
+    assert (killed.status, killed.error) == (JobStatus.FAILED, services.ERROR_ABANDONED)
+    assert killed.finished_at is not None
+    assert (lost.status, lost.error) == (JobStatus.FAILED, services.ERROR_ABANDONED)
+    assert running.status == JobStatus.RUNNING
+    client.force_login(cast.sup)
+    html = client.get(f"/optimise/design/{killed.pk}/").content.decode()
+    assert "任务进程被停止或重启" in html
