@@ -286,8 +286,8 @@ class CustomerViewSet(VersionedViewMixin, viewsets.GenericViewSet):
         return Response(self.get_serializer(record).data, headers={"ETag": etag(record)})
 
     def list(self, request):
-        customers = selectors.customer_list(user=request.user, filters=filters_from(request))
-        page = self.paginate_queryset(customers.prefetch_related("tags"))
+        customers = selectors.customer_list_rows(user=request.user, filters=filters_from(request))
+        page = self.paginate_queryset(customers)
         return self.get_paginated_response(CustomerListSerializer(page, many=True).data)
 
     def create(self, request):
