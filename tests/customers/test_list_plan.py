@@ -167,3 +167,30 @@ def test_the_api_list_reads_its_rows_in_a_fixed_number_of_queries(cast, lent, ap
     many, more = queries()
     assert more == shown + 6
     assert many == few
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_api_card_reads_its_related_names_without_more_queries(cast, api, language):
+    """The card joins only the names it shows (selectors.CARD_RELATED_FIELDS): a customer
+    with every relation set costs the same queries as one with none."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import customer_class
+
+    bare = CustomerFactory(name="空白小店", owner=cast.alice)
+    full = CustomerFactory(name="全都有", owner=cast.alice, referred_by=bare, source="referral",
+                           customer_class=customer_class("key"), created_by=cast.alice)
+    client = api(cast.alice)
+
+    def queries(customer):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/api/v1/customers/{customer.pk}/",
+                                  HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        return len(captured.captured_queries), response.json()
+
+    few, _ = queries(bare)
+    many, body = queries(full)
+    assert body["referred_by_name"] == "空白小店" and body["owner_name"] == "王丽"
+    assert body["team_name"] and body["region_name"] and body["customer_class_name"]
+    assert many == few
