@@ -476,6 +476,9 @@ SCHEDULE["archive-retention"] = {"task": "outletcrm.governance.tasks.archive_ret
 # customer scored, class changes proposed (after the churn scan has moved statuses).
 SCHEDULE["evaluation"] = {"task": "outletcrm.evaluation.tasks.evaluation_task", "at": "03:00"}
 # No two daily jobs share a time (tests/core/test_jobs.py): the nightly ones are full scans.
+# Planner statistics (core/dbstats.py): SQLite gathers none by itself, and without them a list
+# may walk the whole archive (issue 11); after the night's jobs have changed the data.
+SCHEDULE["db-statistics"] = {"task": "outletcrm.core.tasks.db_statistics_task", "at": "04:30"}
 
 # Customer care (docs/care.md): care tasks are made this many days before they are due, and a
 # customer's gifts of a year are compared with a budget (yuan; by class code, else the default).

@@ -24,9 +24,14 @@ each instance deep copies (DRF rebuilds them from the model on every request oth
 """
 
 import copy
+import functools
+import inspect
 import operator
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from rest_framework.fields import Field, SkipField, is_simple_callable
 from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField, RelatedField
 
@@ -38,6 +43,35 @@ def _identity(value):
 def _call(name):
     def get(instance):
         return getattr(instance, name)()
+
+    return get
+
+
+def _display(model, name):
+    """For Django's own `get_<field>_display` of `model`: a getter that looks the label up in
+    a map made once (per serializer instance, so in the response's language), or None.
+
+    Django's method rebuilds `dict(make_hashable(field.flatchoices))` on every call, which
+    hashes, and so translates, every lazy label of the field: a 50-row list made 35,000
+    gettext calls, a fifth of its CPU time (issue 11 profile). Same value, same result."""
+    if not (name.startswith("get_") and name.endswith("_display")):
+        return None
+    method = inspect.getattr_static(model, name, None)
+    if not (isinstance(method, functools.partialmethod)
+            and method.func is Model._get_FIELD_display):
+        return None
+    field = method.keywords["field"]
+    labels = {}
+    for value, label in field.flatchoices:  # as dict(): a repeated value keeps the last label
+        labels[make_hashable(value)] = force_str(label, strings_only=True)
+    attname = field.attname
+
+    def get(instance):
+        value = getattr(instance, attname)
+        try:
+            return labels.get(value, value)
+        except TypeError:  # an unhashable value: Django's own way
+            return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
     return get
 
@@ -71,7 +105,7 @@ def _field_plan(field, instance):
     except Exception:  # noqa: BLE001 - let DRF's path raise or skip as it does
         return None, field.to_representation
     if is_simple_callable(value):
-        return _call(name), field.to_representation
+        return _display(model, name) or _call(name), field.to_representation
     if callable(value):
         return None, field.to_representation
     return operator.attrgetter(name), field.to_representation

@@ -16,7 +16,7 @@ the owner changes) so each rule is one indexed column.
 """
 
 from django.conf import settings
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
+from django.db.models import F, Lookup, Q, QuerySet, Subquery
 from django.http import Http404
 
 from outletcrm.org.models import Region, Role, User
@@ -57,21 +57,25 @@ def customer_scope_q(user: User, *, via: str = "") -> Q | None:
     return own | Q(InSubquery(F(f"{via}pk"), borrowed_customer_ids(user)))
 
 
-class InSubquery(Func):
+class InSubquery(Lookup):
     """`column = ANY(ARRAY(subquery))` on PostgreSQL, `column IN (subquery)` elsewhere.
 
     OR-ing a plain `IN (subquery)` into the owner/team/region filter makes PostgreSQL filter
     every customer row through a hashed subplan (a sequential scan of the archive on every
     page); ARRAY(subquery) is evaluated once as an init plan, so both sides keep their index
-    (a BitmapOr). Measured in bench/access_bench.py."""
+    (a BitmapOr). Measured in bench/access_bench.py.
 
-    conditional = True
-    output_field = BooleanField()
-    arity = 2
+    A Lookup, not a Func: a Func in a filter is compared with `= 1` on SQLite (no native
+    boolean), and `id IN (…) = 1` is no longer a term SQLite can answer from an index, so the
+    OR lost its multi-index plan and a rep's list walked the whole name index (issue 11,
+    bench/results/floor.md). A Lookup is written into WHERE as it is."""
 
-    def as_sql(self, compiler, connection, **extra):
-        column, column_params = compiler.compile(self.source_expressions[0])
-        query, query_params = compiler.compile(self.source_expressions[1])
+    lookup_name = "in_subquery"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        column, column_params = self.process_lhs(compiler, connection)
+        query, query_params = compiler.compile(self.rhs)
         query = query.strip()
         if not query.startswith("("):
             query = f"({query})"

@@ -38,7 +38,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.constants import SHARED_STRINGS
 from openpyxl.xml.functions import iterparse
 
-from outletcrm.core import crypto, scoping, spreadsheet
+from outletcrm.core import crypto, dbstats, scoping, spreadsheet
 from outletcrm.core.audit import audit_record
 from outletcrm.core.models import AuditEvent
 from outletcrm.core.spreadsheet import put
@@ -1347,8 +1347,10 @@ class _Importer:
                                     report=report)
         if all_or_nothing and any(r.rejected for r in rows):
             return []
-        return import_write.write_planned(planned, actor=self.actor, mark=self.mark,
-                                          all_or_nothing=all_or_nothing)
+        ids = import_write.write_planned(planned, actor=self.actor, mark=self.mark,
+                                         all_or_nothing=all_or_nothing)
+        dbstats.refresh_after_bulk_write(len(ids))
+        return ids
 
     def write_per_row(self, rows: list[_Row], *, all_or_nothing: bool) -> list[int]:
         """The reference: every good row through customer_create, in one transaction (what

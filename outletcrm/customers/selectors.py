@@ -123,16 +123,62 @@ def customer_list(*, user: User, filters: CustomerFilters | None = None) -> Quer
     return qs.select_related("outlet_type", "customer_class", "abc_class", "owner")
 
 
+# The columns a row of the API's customer list shows (serializers.CustomerListSerializer), its
+# related names included: the other 25 customer columns and the owner's password, e-mail…
+# are neither read nor turned into Python (issue 11). A field the serializer reads that is
+# missing here costs a query per row; tests/customers/test_list_plan.py counts them.
+LIST_ROW_FIELDS = (
+    "code", "name", "outlet_type", "channel", "status", "customer_class", "abc_class", "owner",
+    "province", "city", "district", "address", "phone", "latitude", "longitude", "archived_at",
+    "updated_at", "outlet_type__name", "outlet_type__name_en", "customer_class__name",
+    "customer_class__name_en", "abc_class__name", "abc_class__name_en", "owner__display_name",
+    "owner__username",
+)
+
+
+def customer_list_rows(*, user: User, filters: CustomerFilters | None = None) -> QuerySet:
+    """customer_list with only the columns a row of the API's list shows, tags prefetched."""
+    return customer_list(user=user, filters=filters).only(*LIST_ROW_FIELDS).prefetch_related(
+        "tags")
+
+
+def _card_prefetches():
+    return (
+        "tags",
+        Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "pk")),
+        Prefetch("competitors", queryset=CompetitorEntry.objects.order_by("brand", "pk")),
+    )
+
+
 def customer_get(*, user: User, pk) -> Customer:
     """One customer in scope with what its detail page shows, or Http404."""
     qs = Customer.objects.select_related(
         "outlet_type", "customer_class", "abc_class", "owner", "team", "region", "referred_by",
         "merged_into", "created_by",
-    ).prefetch_related(
-        "tags",
-        Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "pk")),
-        Prefetch("competitors", queryset=CompetitorEntry.objects.order_by("brand", "pk")),
-    )
+    ).prefetch_related(*_card_prefetches())
+    return scoping.get_in_scope(qs, user, pk=pk)
+
+
+# The related columns the API's card shows (serializers.CustomerSerializer): names only.
+# The customer's own columns are all read, so the record stays whole for anything that
+# saves it; merged_into is shown as its id (the column on the row), not joined.
+CARD_RELATED_FIELDS = (
+    "outlet_type__name", "outlet_type__name_en", "customer_class__name",
+    "customer_class__name_en", "abc_class__name", "abc_class__name_en",
+    "owner__display_name", "owner__username", "created_by__display_name",
+    "created_by__username", "team__name", "region__name", "referred_by__name",
+)
+
+
+def customer_card(*, user: User, pk) -> Customer:
+    """One customer in scope as the API's card reads it (issue 11: the full select_related of
+    customer_get compiled and loaded ~190 columns, two whole customers and two whole users
+    among them, for a handful of names), or Http404. For reading only."""
+    own = [f.name for f in Customer._meta.concrete_fields]
+    qs = Customer.objects.select_related(
+        "outlet_type", "customer_class", "abc_class", "owner", "team", "region", "referred_by",
+        "created_by",
+    ).only(*own, *CARD_RELATED_FIELDS).prefetch_related(*_card_prefetches())
     return scoping.get_in_scope(qs, user, pk=pk)
 
 
