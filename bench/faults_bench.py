@@ -268,14 +268,10 @@ def main() -> int:
     parser.add_argument("--redis-down", type=float, default=30)
     parser.add_argument("--window", type=float, default=60)
     parser.add_argument("--job-wait", type=float, default=300)
-    parser.add_argument("--http-port", type=int, default=0,
-                        help="the web server's port (default: any free one)")
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/faults.md")
     parser.set_defaults(workdir=Path("/tmp/outletcrm-faults"), history_days=1)  # noqa: S108
     args = parser.parse_args()
 
-    if args.http_port:
-        mb.free_port = lambda: args.http_port
     root, pg, redis, facts = mb.prepare(args)
     try:
         company = json.loads((root / "company.json").read_text(encoding="utf-8"))

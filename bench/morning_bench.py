@@ -27,10 +27,19 @@ Usage (from the repository root; ~12–15 minutes at full size, mostly seeding a
   /work/main/.venv/bin/python bench/morning_bench.py              # 1,000 reps, 1×/2×/4×,
                                                                   # gunicorn then granian 1×
   … --reuse   keep the cluster and company of the last run (--workdir) and skip the seeding
+
+The fair server comparison (bench/results/servers.md): seed once, then each server on its own
+copy of the seeded database (CREATE DATABASE … TEMPLATE), Redis flushed, the clients' state
+fresh, every stage for each server, round 1 in --servers order and round 2 reversed; each
+server's run holds flock(--lock) so timed runs on a shared machine do not overlap:
+
+  … --fair --seconds 60 --levels 1,4,10 --compress 1 --history-days 1 --lock /tmp/bench.lock
 """
 
 import argparse
+import contextlib
 import datetime
+import fcntl
 import json
 import os
 import shutil
@@ -63,7 +72,12 @@ def log(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
+HTTP_PORT = 0  # --http-port: the web server's port (0: any free one)
+
+
 def free_port() -> int:
+    if HTTP_PORT:
+        return HTTP_PORT
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -117,6 +131,20 @@ class Postgres:
         self.run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
                  "-U", "outletcrm", DB_NAME)
 
+    def url_of(self, name: str) -> str:
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def clone(self, name: str) -> str:
+        """A fresh copy of the seeded database (CREATE DATABASE … TEMPLATE, a file copy: the
+        same rows, indexes and statistics), replacing any earlier copy of that name."""
+        started = time.monotonic()
+        self.run(str(self.bin / "dropdb"), "-h", "127.0.0.1", "-p", str(self.port),
+                 "-U", "outletcrm", "--if-exists", name)
+        self.run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
+                 "-U", "outletcrm", "-T", DB_NAME, "-S", "FILE_COPY", name)
+        log(f"database {name}: a copy of {DB_NAME} in {time.monotonic() - started:.0f} s")
+        return self.url_of(name)
+
     def pid(self) -> int | None:
         try:
             return int((self.data / "postmaster.pid").read_text().split()[0])
@@ -142,6 +170,11 @@ class Redis:
             time.sleep(0.1)
         raise SystemExit("redis-server did not answer")
 
+    def flush(self) -> None:
+        """Queue, cache and rate counters gone: each server starts from the same empty Redis."""
+        subprocess.run(["redis-cli", "-p", str(self.port), "FLUSHALL"], check=True,
+                       capture_output=True)
+
     def pid(self) -> int | None:
         try:
             return int((self.dir / "pid").read_text().strip())
@@ -166,7 +199,8 @@ class Redis:
 class Stack:
     """serve + worker + scheduler with one production environment (tests/deploy's way)."""
 
-    def __init__(self, root: Path, pg: Postgres, redis: Redis):
+    def __init__(self, root: Path, pg: Postgres, redis: Redis, *, db_url: str = "",
+                 media: Path | None = None):
         self.root = root
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -175,8 +209,8 @@ class Stack:
                         "DATABASE_URL", "OUTLETCRM_ENV", "SECRET_KEY", "TASK_BACKEND", "DEBUG"}}
         self.env.update({
             "PYTHONPATH": str(REPO), "OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY,
-            "FIELD_ENCRYPTION_KEY": FIELD_KEY, "DATABASE_URL": pg.url,
-            "OUTLETCRM_DATA_DIR": str(root / "data"), "MEDIA_ROOT": str(root / "media"),
+            "FIELD_ENCRYPTION_KEY": FIELD_KEY, "DATABASE_URL": db_url or pg.url,
+            "OUTLETCRM_DATA_DIR": str(root / "data"), "MEDIA_ROOT": str(media or root / "media"),
             "ALLOWED_HOSTS": "127.0.0.1", "HTTPS": "off", "SECURE_COOKIES": "off",
             "TASK_BACKEND": "rq", "REDIS_URL": f"{redis.url}/0", "CACHE_URL": f"{redis.url}/1",
             "LOG_FORMAT": "json", "LOG_LEVEL": "WARNING", "LANG": "C.UTF-8",
@@ -241,15 +275,53 @@ class Stack:
 
 # --- measuring the machine while the load runs -------------------------------------------------
 
-class Sampler(threading.Thread):
-    """Load average, and CPU used by our processes and by everything else, every 2 s."""
+def tree_cpu(root: int | None) -> float:
+    """CPU seconds (user + system) a process tree has used so far: every live process's own
+    time plus what its reaped children used (children_user/system). A worker that exits
+    (gunicorn recycles them after SERVE_MAX_REQUESTS) moves from the first sum to its parent's
+    second, so the difference of two readings is exact: nothing counted twice or lost."""
+    if not root:
+        return 0.0
+    try:
+        parent = psutil.Process(root)
+        family = [parent, *parent.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for process in family:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
 
-    def __init__(self, groups):
+
+class Sampler(threading.Thread):
+    """Load average, and CPU used by our processes and by everything else, every 2 s; with
+    `exact` (a group name), that group's cumulative tree CPU every second (tree_cpu)."""
+
+    def __init__(self, groups, exact: str = ""):
         super().__init__(daemon=True)
         self.groups = groups  # name → callable giving the root pids of the group
         self.samples: list[dict] = []
         self.halt = threading.Event()
         self.last: dict[int, float] = {}
+        self.exact = exact
+        self.cumulative: list[tuple[float, float]] = []  # (time, tree CPU s) of `exact`
+
+    def read_exact(self) -> None:
+        if self.exact:
+            roots = self.groups[self.exact]()
+            self.cumulative.append((time.time(), sum(tree_cpu(r) for r in roots)))
+
+    def cpu_between(self, start: float, end: float) -> float | None:
+        """The `exact` group's CPU seconds from start to end (readings 1 s apart)."""
+        before = [c for t, c in self.cumulative if t <= start]
+        upto = [c for t, c in self.cumulative if t <= end]
+        if not before or not upto:
+            return None
+        return upto[-1] - before[-1]
 
     def cpu_of(self, roots) -> tuple[float, set[int]]:
         total, seen = 0.0, set()
@@ -275,7 +347,13 @@ class Sampler(threading.Thread):
     def run(self):
         psutil.cpu_percent()
         busy_before = self.busy()
-        while not self.halt.wait(2.0):
+        self.read_exact()
+        tick = 0
+        while not self.halt.wait(1.0):
+            self.read_exact()
+            tick += 1
+            if tick % 2:
+                continue
             busy = self.busy()
             row = {"t": time.time(), "load1": os.getloadavg()[0],
                    "machine": busy - busy_before}
@@ -301,6 +379,8 @@ class Sampler(threading.Thread):
             out[f"{name}_cores"] = sum(r.get(name, 0) for r in rows) / seconds
         out["others_cores"] = max(0.0, out["machine_cores"] - sum(
             out[f"{name}_cores"] for name in self.groups))
+        if self.exact:
+            out[f"{self.exact}_cpu_s"] = self.cpu_between(start, end)
         return out
 
 
@@ -357,10 +437,32 @@ def drain(stack: Stack, company: dict, state_path: Path) -> dict:
     return {"uploaded": done, "still_failing": failed}
 
 
+@contextlib.contextmanager
+def bench_lock(path: str):
+    """flock(1)'s lock (HELPERS: timed runs on a shared machine do not overlap); held for one
+    server's run only, a few minutes."""
+    if not path:
+        yield
+        return
+    with open(path, "a") as handle:
+        started = time.monotonic()
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        log(f"lock {path} after {time.monotonic() - started:.0f} s")
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_server(args, root: Path, pg: Postgres, redis: Redis, company: dict, *, server: str,
-               stages: str, tag: str, faults=None, extra_locust_args=()) -> dict:
-    stack = Stack(root, pg, redis)
+               stages: str, tag: str, faults=None, extra_locust_args=(), db_url: str = "",
+               state: Path | None = None) -> dict:
+    state = state or root / "state.json"
+    media = root / f"media-{tag}" if db_url else None
+    stack = Stack(root, pg, redis, db_url=db_url, media=media)
     serve = ["serve", "--bind", f"127.0.0.1:{stack.port}", "--server", server]
+    lock = bench_lock(args.lock)
+    lock.__enter__()
     stack.start("serve", *serve, tag=tag)
     stack.start("worker", "worker", tag=tag)
     stack.start("scheduler", "scheduler", tag=tag)
@@ -375,7 +477,7 @@ def run_server(args, root: Path, pg: Postgres, redis: Redis, company: dict, *, s
                                stack.processes["scheduler"].pid],
             "postgres": lambda: [pg.pid()],
             "locust": lambda: [locust.pid] if locust else [],
-        })
+        }, exact="web")
         sampler.start()
         out = root / f"{tag}-locust.json"
         log(f"{tag}: locust {stages} against {server} (load average {load_average()})")
@@ -386,7 +488,7 @@ def run_server(args, root: Path, pg: Postgres, redis: Redis, company: dict, *, s
                  "--headless", "--host", stack.base, "--stop-timeout", "30",
                  "--loglevel", "WARNING", "--only-summary",
                  "--morning-company", str(root / "company.json"),
-                 "--morning-state", str(root / "state.json"), "--morning-out", str(out),
+                 "--morning-state", str(state), "--morning-out", str(out),
                  "--morning-stages", stages, "--morning-compress", str(args.compress),
                  *extra_locust_args],
                 cwd=root, env={**os.environ, "PYTHONPATH": str(REPO / "bench/morning")},
@@ -396,16 +498,18 @@ def run_server(args, root: Path, pg: Postgres, redis: Redis, company: dict, *, s
             locust.wait(timeout=3600)
         sampler.halt.set()
         sampler.join()
+        sampler.read_exact()
         result["locust"] = json.loads(out.read_text(encoding="utf-8"))
         for stage in result["locust"]["stages"]:
             stage["machine"] = sampler.window(stage["start"], stage["end"])
         result["load_after"] = load_average()
-        result["drain"] = drain(stack, company, root / "state.json")
+        result["drain"] = drain(stack, company, state)
         result["logs_errors"] = count_log_errors(root / "logs" / f"{tag}-serve.log")
     finally:
         if locust and locust.poll() is None:
             locust.kill()
         stack.stop()
+        lock.__exit__(None, None, None)
     return result
 
 
@@ -532,6 +636,157 @@ def report(args, facts: dict, company: dict, runs: list[dict], counts: dict) -> 
     return "\n".join(lines)
 
 
+FAIR_ENDPOINTS = (("today page", "GET /m/ (today page)"),
+                  ("sync (check-in)", "POST /api/v1/sync (check-in)"),
+                  ("optimise my day", "POST /optimise/day/ (optimise my day)"))
+
+
+def stage_figures(stage: dict) -> dict:
+    m = stage.get("machine", {})
+    total = sum(e["n"] for e in stage["endpoints"].values())
+    cpu = m.get("web_cpu_s")
+    return {"level": stage["level"], "requests": total, "rps": total / stage["elapsed"],
+            "errors": sum(e["failures"] for e in stage["endpoints"].values()),
+            "cpu_per_1000": None if cpu is None or not total else cpu / total * 1000,
+            "web_cpu_s": cpu, "load1_mean": m.get("load1_mean", 0),
+            "load1_max": m.get("load1_max", 0), "others": m.get("others_cores", 0),
+            **{label: stage["endpoints"].get(name, {}) for label, name in FAIR_ENDPOINTS}}
+
+
+def pcts(e: dict) -> str:
+    if not e:
+        return "–"
+    return f"{ms(e['p50'])} / {ms(e['p95'])} / {ms(e['p99'])}"
+
+
+def report_fair(args, facts: dict, company: dict, runs: list[dict]) -> str:
+    c = company["counts"]
+    stages = ", ".join(f"{lv}× ({args.seconds:g} s)" for lv in args.levels.split(","))
+    lines = [
+        "# gunicorn or granian under the company's morning (issue 11)",
+        "",
+        "Each server on its own identical copy of one seeded company (PostgreSQL `CREATE "
+        "DATABASE … TEMPLATE`), Redis flushed, the clients' state fresh, the same stages; the "
+        "order alternates (round 1 gunicorn first, round 2 granian first) so neither always "
+        "gets the warmer machine. Written by `bench/morning_bench.py --fair`.",
+        "",
+        f"- date: {facts['date']}; machine: {facts['nproc']} cores ({facts['cpu']}), "
+        f"{facts['ram']} RAM, **shared** with other helpers' work: the load average and the CPU "
+        "other work took are given for every stage; each server's run held `flock "
+        f"{args.lock or '(none)'}` so no other timed run overlapped",
+        f"- load average (1/5/15 min) before the bench: {facts['load_start']}; after: "
+        f"{load_average()}",
+        f"- stack: PostgreSQL {facts['pg']}, Redis, `outletcrm serve --server gunicorn|granian` "
+        f"({facts['workers']} workers, 1 thread each), `outletcrm worker` (RQ), `outletcrm "
+        f"scheduler`, locust {facts['locust']}, gunicorn {facts['gunicorn']}, granian "
+        f"{facts['granian']}, Python {facts['python']}; production settings, loopback",
+        f"- company: {c['reps']:,} reps, {c['outlets']:,} outlets, {c['planned_stops_today']:,} "
+        f"planned stops today, {c['history_days']} days of history, "
+        f"{len(company['supervisors'])} supervisors, {len(company['managers'])} managers",
+        f"- stages, one after the other in one locust run per server: {stages}; the rate is "
+        f"the real peak half-hour × the level × `--compress {args.compress:g}` (1× = 4.2 "
+        "requests/s offered in the half-hour's average, more in its opening minute)",
+        f"- command: `python bench/morning_bench.py {' '.join(sys.argv[1:])}`",
+        "- web CPU: the CPU seconds (user + system) of the `serve` process tree — master, workers "
+        "and the workers it reaped — between the stage's start and end, read from /proc every "
+        "second (psutil), divided by the requests completed in the stage",
+        "",
+        "## Per server, round and stage",
+        "",
+        "| server | round | stage | load 1 min mean / max | other work, cores | req/s | "
+        "errors | web CPU s / 1,000 req | today page p50/p95/p99 ms | sync p50/p95/p99 ms | "
+        "optimise my day p50/p95/p99 ms |",
+        "|---|---|---:|---|---:|---:|---:|---:|---|---|---|",
+    ]
+    for run in runs:
+        for stage in run["locust"]["stages"]:
+            f = stage_figures(stage)
+            cpu = "–" if f["cpu_per_1000"] is None else f"{f['cpu_per_1000']:.1f}"
+            lines.append(
+                f"| {run['server']} | {run['round']} ({run['position']}) | {f['level']:g}× | "
+                f"{f['load1_mean']:.1f} / {f['load1_max']:.1f} | {f['others']:.2f} | "
+                f"{f['rps']:.1f} | {f['errors']} | {cpu} | "
+                + " | ".join(pcts(f[label]) for label, _ in FAIR_ENDPOINTS) + " |")
+    lines += ["", "## Per server and stage, the rounds together", "",
+              "Requests/s and CPU: the two rounds' sum; latencies: the mean of the rounds' "
+              "percentiles.", "",
+              "| server | stage | req/s | errors | web CPU s / 1,000 req | today page p50/p95/p99 "
+              "ms | sync p50/p95/p99 ms | optimise my day p50/p95/p99 ms |",
+              "|---|---:|---:|---:|---:|---|---|---|"]
+    servers = list(dict.fromkeys(run["server"] for run in runs))
+    for server in servers:
+        mine = [run for run in runs if run["server"] == server]
+        for index in range(len(mine[0]["locust"]["stages"])):
+            figures = [stage_figures(run["locust"]["stages"][index]) for run in mine
+                       if index < len(run["locust"]["stages"])]
+            elapsed = sum(run["locust"]["stages"][index]["elapsed"] for run in mine)
+            requests_ = sum(f["requests"] for f in figures)
+            cpus = [f["web_cpu_s"] for f in figures]
+            cpu = "–" if None in cpus or not requests_ else f"{sum(cpus) / requests_ * 1000:.1f}"
+            cells = []
+            for label, _ in FAIR_ENDPOINTS:
+                got = [f[label] for f in figures if f[label]]
+                if not got:
+                    cells.append("–")
+                    continue
+                cells.append(" / ".join(ms(sum(e[k] for e in got) / len(got))
+                                        for k in ("p50", "p95", "p99")))
+            lines.append(f"| {server} | {figures[0]['level']:g}× | {requests_ / elapsed:.1f} | "
+                         f"{sum(f['errors'] for f in figures)} | {cpu} | " + " | ".join(cells)
+                         + " |")
+    lines += ["", "## Every run in full", ""]
+    for run in runs:
+        lines += [f"### {run['server']}, round {run['round']} ({run['position']})", "",
+                  f"Load average before: {run['load_before']}; after: {run['load_after']}. "
+                  f"Database copied in {run['clone_s']:.0f} s.", ""]
+        lines += stage_table(run)
+        if run.get("logs_errors"):
+            lines += ["Server log errors: " + "; ".join(
+                f"{n}× {m}" for m, n in run["logs_errors"].items()), ""]
+        counts = run["counts"]
+        lines += [f"After the run the clients' queues were uploaded again: "
+                  f"{run['drain']['uploaded']} items uploaded, "
+                  f"{run['drain']['still_failing']} still failing. Operations sent: "
+                  + ", ".join(f"{op} {n:,}" for op, n in counts["sent"].items())
+                  + f"; lost **{counts['total_lost']}**, duplicated "
+                  f"**{counts['total_duplicated']}**, half-written "
+                  f"**{counts['total_half_written']}**.", ""]
+    return "\n".join(lines)
+
+
+def run_fair(args, root: Path, pg: Postgres, redis: Redis, company: dict) -> list[dict]:
+    """Every server on its own copy of the seeded company, Redis flushed, fresh client state;
+    round 1 in --servers order, round 2 reversed, and so on."""
+    servers = args.servers.split(",")
+    stages = ",".join(f"{level}:{args.seconds:g}" for level in args.levels.split(","))
+    runs = []
+    for round_ in range(1, args.rounds + 1):
+        order = servers if round_ % 2 else list(reversed(servers))
+        for position, server in enumerate(order, start=1):
+            tag = f"{server}-r{round_}"
+            started = time.monotonic()
+            db_url = pg.clone(f"{DB_NAME}_run")
+            clone_s = time.monotonic() - started
+            redis.flush()
+            state = root / f"state-{tag}.json"
+            state.unlink(missing_ok=True)
+            subprocess.run(["rm", "-rf", str(root / f"media-{tag}")], check=True)
+            if (root / "media").exists():
+                shutil.copytree(root / "media", root / f"media-{tag}")
+            result = run_server(args, root, pg, redis, company, server=server, stages=stages,
+                                tag=tag, db_url=db_url, state=state)
+            result.update(round=round_, position="first" if position == 1 else "second",
+                          clone_s=clone_s)
+            Stack(root, pg, redis, db_url=db_url, media=root / f"media-{tag}").script(
+                "count", "--state", str(state), "--company", str(root / "company.json"),
+                "--out", str(root / f"counts-{tag}.json"))
+            result["counts"] = json.loads((root / f"counts-{tag}.json").read_text(
+                encoding="utf-8"))
+            runs.append(result)
+            (root / "runs.json").write_text(json.dumps(runs, indent=1), encoding="utf-8")
+    return runs
+
+
 def machine_facts(pg: Postgres) -> dict:
     import platform
     from importlib.metadata import version
@@ -549,12 +804,16 @@ def machine_facts(pg: Postgres) -> dict:
     return {"date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "nproc": os.cpu_count(), "cpu": cpu, "ram": ram, "pg": server,
             "python": platform.python_version(), "locust": version("locust"),
+            "gunicorn": version("gunicorn"), "granian": version("granian"),
+            "workers": os.environ.get("SERVE_WORKERS") or 2 * (os.cpu_count() or 1) + 1,
             "load_start": load_average()}
 
 
 def prepare(args) -> tuple[Path, Postgres, Redis, dict]:
     """The throwaway cluster and Redis started, migrated and seeded (or reused with --reuse):
     (root, pg, redis, machine facts). The caller stops pg and redis (cleanup())."""
+    global HTTP_PORT
+    HTTP_PORT = args.http_port
     root = args.workdir
     fresh = not (args.reuse and (root / "company.json").exists())
     if fresh and root.exists():  # keep the collected static files: they take minutes
@@ -594,7 +853,8 @@ def cleanup(args, root: Path, pg: Postgres, redis: Redis) -> None:
     redis.stop()
     pg.stop()
     if not args.reuse:
-        subprocess.run(["rm", "-rf", str(root / "pg"), str(root / "media")], check=False)
+        subprocess.run(["rm", "-rf", str(root / "pg"), str(root / "media"),
+                        *map(str, root.glob("media-*"))], check=False)
 
 
 def count_ledger(root: Path, pg: Postgres, redis: Redis) -> dict:
@@ -617,6 +877,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pg-port", type=int, default=int(os.environ.get("PGPORT_TEST", 54361)))
     parser.add_argument("--redis-port", type=int,
                         default=int(os.environ.get("REDISPORT_TEST", 63791)))
+    parser.add_argument("--http-port", type=int, default=0,
+                        help="the web server's port (default: any free one)")
+    parser.add_argument("--lock", default="",
+                        help="hold flock on this file during each server's run "
+                             "(/tmp/bench.lock on a shared machine)")
 
 
 def main() -> int:
@@ -628,12 +893,28 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=90, help="length of a stage")
     parser.add_argument("--servers", default="gunicorn,granian",
                         help="the first runs every level, the others 1× only")
-    parser.add_argument("--out", type=Path, default=REPO / "bench/results/morning.md")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default bench/results/morning.md (servers.md with --fair)")
+    parser.add_argument("--fair", action="store_true",
+                        help="seed once, then every server on its own copy of the company "
+                             "(CREATE DATABASE … TEMPLATE), Redis flushed, every stage, in "
+                             "alternating order (--rounds); writes bench/results/servers.md")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="with --fair: rounds; odd ones in --servers order, even reversed")
     args = parser.parse_args()
+    if args.out is None:
+        args.out = REPO / "bench/results" / ("servers.md" if args.fair else "morning.md")
 
     root, pg, redis, facts = prepare(args)
     try:
         company = json.loads((root / "company.json").read_text(encoding="utf-8"))
+        if args.fair:
+            runs = run_fair(args, root, pg, redis, company)
+            text = report_fair(args, facts, company, runs)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text + "\n", encoding="utf-8")
+            print(text)
+            return 0
         servers = args.servers.split(",")
         levels = [float(x) for x in args.levels.split(",")]
         runs = []

@@ -1,8 +1,9 @@
-"""The production processes together (docs/deploy.md): `outletcrm serve` (gunicorn),
+"""The production processes together (docs/deploy.md): `outletcrm serve` (the default server),
 `outletcrm worker` on the RQ backend and `outletcrm scheduler`, in production mode, against a
 PostgreSQL database of their own and the Redis server scripts/with-redis starts. Over HTTP: log
 in, check in, upload a photo and read it back, run a route design through the queue to its
-end, read /healthz; and the scheduler's job reaches the worker through Redis too.
+end, read /healthz; and the scheduler's job reaches the worker through Redis too. Then the
+other server (`serve --server …`) serves the same pages, static files and photo.
 
 Runs on the PostgreSQL leg of `make test` (scripts/with-postgres scripts/with-redis …);
 skipped on SQLite and where no TEST_REDIS_URL is set.
@@ -23,6 +24,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.utils import timezone
+
+from outletcrm.core.management.commands.serve import DEFAULT_SERVER, SERVERS
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k3Jx9-vQ2mZr7TnW_pL4sYb8HcE1uFa6DgR0oIeNtVwXyA5jKlMq"
@@ -70,7 +73,8 @@ class Stack:
         redis_base = REDIS.rsplit("/", 1)[0]
         self.env = {k: v for k, v in os.environ.items()
                     if not k.startswith(("DJANGO_", "PYTEST_")) and k not in {
-                        "DATABASE_URL", "OUTLETCRM_ENV", "SECRET_KEY", "TASK_BACKEND"}}
+                        "DATABASE_URL", "OUTLETCRM_ENV", "SECRET_KEY", "TASK_BACKEND",
+                        "SERVE_SERVER"}}
         self.env.update({
             "PYTHONPATH": str(ROOT), "OUTLETCRM_ENV": "production", "SECRET_KEY": STRONG_KEY,
             "FIELD_ENCRYPTION_KEY": "Jx0cQmV8o1pZbWc3k5u7Yq9sT2vR4nL6hG8fD0aS1eE=",
@@ -105,6 +109,11 @@ class Stack:
     def alive(self) -> None:
         for name, process in self.processes.items():
             assert process.poll() is None, f"{name} ended:\n{self.log(name)[-3000:]}"
+
+    def stop_one(self, name: str) -> None:
+        process = self.processes.pop(name)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -259,5 +268,24 @@ def test_serve_worker_and_scheduler_work_a_morning_together(stack):
     lines = stack.log("serve").splitlines()
     records = [json.loads(line) for line in lines if line.startswith("{")]
     assert not [line for line in lines if re.match(r"\d{4}-\d\d-\d\d .* (INFO|WARNING|ERROR) ", line)]
+    assert DEFAULT_SERVER in stack.log("serve").lower()  # `serve` without --server: the default
     access = [r for r in records if r["logger"] == "gunicorn.access"]
     assert access and all(re.search(r"rid=[0-9a-f]{32}", r["message"]) for r in access)
+
+    # The other server `serve --server` offers, on the same database, files and port: signed-in
+    # pages, WhiteNoise's static files, a photo through its scoped view, /healthz.
+    other = next(server for server in SERVERS if server != DEFAULT_SERVER)
+    stack.stop_one("serve")
+    stack.start("serve-other", "serve", "--server", other, "--bind", f"127.0.0.1:{stack.port}")
+    stack.wait_for(f"serve --server {other}", lambda: healthz(stack) is not None)
+    home = web.get(f"{stack.base}/customers/", timeout=10)
+    assert home.status_code == 200 and "网点-00" in home.text
+    asset = web.get(stack.base + css.group(1), headers={"Accept-Encoding": "gzip"}, timeout=10)
+    assert asset.status_code == 200 and "max-age" in asset.headers["Cache-Control"]
+    stored = requests.get(f"{stack.base}/visits/photos/{photo_id}.jpg", headers=alice,
+                          timeout=10)
+    assert stored.status_code == 200 and stored.content[:2] == b"\xff\xd8"
+    assert re.fullmatch(r"[0-9a-f]{32}", stored.headers["X-Request-ID"])
+    assert healthz(stack).json()["status"] == "ok"
+    assert other in stack.log("serve-other").lower()
+    stack.alive()

@@ -10,8 +10,10 @@ page with an error). The process is replaced by gunicorn's master, so systemd's 
 it directly: SIGHUP reloads the workers gracefully, SIGTERM stops.
 
 `--server granian` (SERVE_SERVER) runs the same WSGI app under granian (Rust HTTP server, the
-same number of worker processes, `--threads` blocking threads each) instead; the morning load
-test (bench/morning_bench.py, bench/results/morning.md) measures both on the same load.
+same number of worker processes, `--threads` blocking threads each) instead. gunicorn is the
+default: on the morning load test (bench/morning_bench.py --fair, bench/results/servers.md)
+both used the same CPU per request within a few per cent (gunicorn slightly less), and only
+gunicorn's access log is the app's JSON with the request id.
 """
 
 import importlib.util
@@ -32,6 +34,8 @@ def default_workers() -> int:
 
 
 SERVERS = ("gunicorn", "granian")
+# The default, chosen on the morning load test (bench/results/servers.md, docs/deploy.md).
+DEFAULT_SERVER = "gunicorn"
 
 
 def granian_argv(*, bind: str, workers: int, threads: int) -> list[str]:
@@ -68,10 +72,10 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int,
                             default=int(os.environ.get("SERVE_THREADS", "1") or 1),
                             help="threads per worker (default 1, SERVE_THREADS)")
-        parser.add_argument("--server", default=os.environ.get("SERVE_SERVER") or "gunicorn",
-                            help="gunicorn (default) or granian (SERVE_SERVER)")
+        parser.add_argument("--server", default=os.environ.get("SERVE_SERVER") or DEFAULT_SERVER,
+                            help=f"gunicorn or granian (default {DEFAULT_SERVER}, SERVE_SERVER)")
         parser.add_argument("--check-only", action="store_true",
-                            help="print the gunicorn command and exit")
+                            help="print the server's command and exit")
 
     def handle(self, *args, **options):
         server = options["server"]
