@@ -240,10 +240,7 @@ def report(args, facts: dict, company: dict, run: dict, rows: list[dict], counts
         "Operations sent: " + ", ".join(f"{op} {n:,}" for op, n in counts["sent"].items())
         + f"; refused by the server: {counts['refused']}.",
         "",
-        f"- lost: **{counts['total_lost']}** ({counts['lost']})",
-        f"- duplicated: **{counts['total_duplicated']}** ({counts['duplicated']})",
-        f"- half-written: **{counts['total_half_written']}** ({counts['half_written']})",
-        "",
+        *mb.ledger_lines(counts),
     ]
     if run.get("logs_errors"):
         lines += ["Server log errors: " + "; ".join(

@@ -628,12 +628,17 @@ def report(args, facts: dict, company: dict, runs: list[dict], counts: dict) -> 
         + ", ".join(f"{op} {n:,}" for op, n in counts["sent"].items())
         + f"; refused by the server: {counts['refused']}.",
         "",
-        f"- lost: **{counts['total_lost']}** ({counts['lost']})",
-        f"- duplicated: **{counts['total_duplicated']}** ({counts['duplicated']})",
-        f"- half-written: **{counts['total_half_written']}** ({counts['half_written']})",
-        "",
+        *ledger_lines(counts),
     ]
     return "\n".join(lines)
+
+
+def ledger_lines(counts: dict) -> list[str]:
+    """The ledger's verdict (count_ledger), as the morning and the fault reports print it."""
+    return [f"- lost: **{counts['total_lost']}** ({counts['lost']})",
+            f"- duplicated: **{counts['total_duplicated']}** ({counts['duplicated']})",
+            f"- half-written: **{counts['total_half_written']}** ({counts['half_written']})",
+            ""]
 
 
 FAIR_ENDPOINTS = (("today page", "GET /m/ (today page)"),
