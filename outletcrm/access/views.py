@@ -2,11 +2,13 @@
 report with its anomalies, the export list and inbox, one's own exports, and the printed
 customer card. Thin: parse, call a selector or service, render."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -131,28 +133,68 @@ def borrow_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the access report (查询制度) --------------------------------------------------------------
 
 ANOMALY_PAGE = 100  # anomalies rendered at a time (newest day first); the rest page by page
+REPORT_PAGE = 100  # users of the per-user table rendered at a time (most views first)
 
 
 @login_required
 @require_safe
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "HX-Target", "HX-History-Restore-Request")
 def access_report_view(request: HttpRequest) -> HttpResponse:
-    """Per-user access report for a period, and the anomalies in it (ANOMALY_PAGE at a time:
-    a 92-day period of a large company flags thousands of days; the API lists them all)."""
+    """Per-user access report for a period, and the anomalies in it, each table a page at a
+    time (ANOMALY_PAGE anomalies, REPORT_PAGE users; each table has its own page parameter):
+    a 92-day period of a large company flags thousands of days and covers thousands of users.
+    An htmx request for one table's page renders (and computes) that table only."""
     _keeper_only(request)
     form = PeriodForm(request.GET or None)
     start, end = form.period()
     status = 400 if form.is_bound and form.errors else 200
-    anomalies = Paginator(selectors.access_anomalies(user=request.user, start=start, end=end),
-                          ANOMALY_PAGE).get_page(request.GET.get("page"))
-    clean_query = request.GET.copy()
-    clean_query.pop("page", None)
-    context = {"form": form, "start": start, "end": end, "anomalies": anomalies,
-               "clean_query": clean_query}
-    if request.headers.get("HX-Request") == "true":  # the anomalies' pagination
-        return render(request, "access/_anomalies.html", context, status=status)
-    context["rows"] = selectors.access_report(user=request.user, start=start, end=end)
-    return render(request, "access/report.html", context, status=status)
+    context = {"form": form, "start": start, "end": end}
+    # Which table an htmx page link asked for (its hx-target); a plain request, or htmx
+    # restoring its history, gets the whole page.
+    target = None
+    if request.headers.get("HX-Request") == "true" and \
+            request.headers.get("HX-History-Restore-Request") != "true":
+        target = "report-users" if request.headers.get("HX-Target") == "report-users" \
+            else "anomalies"
+    query = _report_query(request, target)
+    if target != "report-users":
+        context["anomalies"] = Paginator(
+            selectors.access_anomalies(user=request.user, start=start, end=end),
+            ANOMALY_PAGE).get_page(query.get("page"))
+        context["anomalies_query"] = _without(query, "page")
+    if target != "anomalies":
+        context["users"] = Paginator(
+            selectors.access_report(user=request.user, start=start, end=end),
+            REPORT_PAGE).get_page(query.get("users_page"))
+        context["users_query"] = _without(query, "users_page")
+    if target is None:
+        return render(request, "access/report.html", context, status=status)
+    template = "access/_anomalies.html" if target == "anomalies" else "access/_report_users.html"
+    response = render(request, template, context, status=status)
+    response["HX-Push-Url"] = f"{request.path}?{query.urlencode()}"
+    return response
+
+
+def _without(query: QueryDict, key: str) -> QueryDict:
+    query = query.copy()
+    query.pop(key, None)
+    return query
+
+
+def _report_query(request: HttpRequest, target: str | None) -> QueryDict:
+    """The report's query string, with the page of the table that was not asked for taken
+    from the address the browser shows (htmx's HX-Current-URL): that table's links were
+    rendered before the other table last moved, so the asked-for link may carry a stale page
+    of it. Only that one page number is taken, and only if it is a number."""
+    query = request.GET.copy()
+    if target is None:
+        return query
+    other = "users_page" if target == "anomalies" else "page"
+    shown = QueryDict(urlsplit(request.headers.get("HX-Current-URL", "")).query)
+    page = shown.get(other, "")
+    if page.isdecimal() and len(page) <= 6:
+        query[other] = page
+    return query
 
 
 # --- exports (发放制度) ------------------------------------------------------------------------

@@ -174,9 +174,56 @@ def test_report_page_renders_a_hundred_anomalies_at_a_time(cast, login, api,
                               HTTP_HX_REQUEST="true").content.decode()
         assert rest.count('data-testid="anomaly"') == flagged - ANOMALY_PAGE
         assert 'data-testid="report-row"' not in rest  # the anomalies' part only
-        # The API still lists them all.
-        assert len(api(cast.custodian).get("/api/v1/access-anomalies/", period).json()) \
-            == flagged
+        # The API pages them like every other list, and loses none between its pages.
+        keeper = api(cast.custodian)
+        body = keeper.get("/api/v1/access-anomalies/", {**period, "page_size": 100}).json()
+        assert body["count"] == flagged and len(body["results"]) == 100
+        assert body["next"] and body["previous"] is None
+        last = keeper.get("/api/v1/access-anomalies/",
+                          {**period, "page_size": 100, "page": 2}).json()
+        assert len(last["results"]) == flagged - 100 and last["next"] is None
+        seen = {(a["username"], a["day"]) for a in body["results"] + last["results"]}
+        assert len(seen) == flagged
+
+
+@pytest.mark.django_db
+def test_report_page_renders_a_hundred_users_at_a_time(cast, login,
+                                                       django_assert_max_num_queries):
+    """A company with thousands of users: the per-user table shows the first REPORT_PAGE (most
+    card views first) with the total, and pages on its own page parameter (the anomalies keep
+    theirs) in a constant number of queries; the htmx page renders the table only."""
+    from outletcrm.access.views import REPORT_PAGE
+
+    day = datetime.date(2026, 3, 2)
+    people = UserFactory.create_batch(REPORT_PAGE + 30 - 3, team=cast.team_hz)
+    reps = [cast.alice, cast.bob, cast.charlie, *people]
+    AccessDaily.objects.bulk_create([AccessDaily(day=day, user_id=rep.pk, views=1000 - i)
+                                     for i, rep in enumerate(reps)])
+    period = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
+    client = login(cast.custodian)
+    with time_machine.travel(datetime.datetime(2026, 4, 2, 12, tzinfo=TZ), tick=False):
+        client.get("/access/report/", period)
+        with django_assert_max_num_queries(12):
+            first = client.get("/access/report/", period).content.decode()
+        assert first.count('data-testid="report-row"') == REPORT_PAGE
+        assert f'data-testid="report-user-count">{len(reps)}<' in first
+        assert f'data-user="{reps[0].username}"' in first  # the most views first
+        assert f"第 1–{REPORT_PAGE} 位用户，共 {len(reps)} 位" in first
+        assert "date_from=2026-03-01&amp;date_to=2026-03-31&amp;users_page=2" in first
+        # The users' page 2 while the address shows the anomalies' page 2 (the link itself
+        # was rendered before the anomalies moved): both pages are kept.
+        shown = "http://testserver/access/report/?date_from=2026-03-01&date_to=2026-03-31&page=2"
+        with django_assert_max_num_queries(12):
+            rest = client.get("/access/report/", {**period, "users_page": 2},
+                              HTTP_HX_REQUEST="true", HTTP_HX_TARGET="report-users",
+                              HTTP_HX_CURRENT_URL=shown)
+        assert rest["HX-Push-Url"] == ("/access/report/?date_from=2026-03-01"
+                                       "&date_to=2026-03-31&users_page=2&page=2")
+        rest = rest.content.decode()
+        assert rest.count('data-testid="report-row"') == len(reps) - REPORT_PAGE
+        assert f'data-user="{reps[-1].username}"' in rest
+        assert 'id="anomalies"' not in rest  # the per-user part only
+        assert "date_from=2026-03-01&amp;date_to=2026-03-31&amp;page=2&amp;users_page=1" in rest
 
 
 @pytest.mark.django_db

@@ -33,6 +33,13 @@ TIMELINE_ICONS = {
 
 
 @register.filter
+def page_query(number, param: str) -> dict[str, int]:
+    """`{param: number}` for `{% querystring clean_query n|page_query:param %}`: lets one page
+    hold two paged tables, each with its own page parameter (includes/pagination.html)."""
+    return {param: number}
+
+
+@register.filter
 def can_view_audit(user) -> bool:
     return scoping.can_view_audit(user)
 
