@@ -194,3 +194,27 @@ def test_the_api_card_reads_its_related_names_without_more_queries(cast, api, la
     assert body["referred_by_name"] == "空白小店" and body["owner_name"] == "王丽"
     assert body["team_name"] and body["region_name"] and body["customer_class_name"]
     assert many == few
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_migrate_gathers_statistics_on_a_big_sqlite_archive_only(cast, monkeypatch, big):
+    """An upgrade of a big install (`outletcrm migrate`) leaves planner statistics behind at
+    once instead of at night; a small (or test) database gets none, and PostgreSQL nothing."""
+    from django.core.management import call_command
+
+    monkeypatch.setattr(dbstats, "STATISTICS_AFTER_IMPORT_ROWS", 3 if big else 50)
+    CustomerFactory.create_batch(3, owner=cast.alice)  # plus the cast's own customers
+    if connection.vendor == "sqlite":
+        drop_statistics()
+    analyzed = []
+    real = dbstats.refresh_statistics
+    monkeypatch.setattr(dbstats, "refresh_statistics",
+                        lambda *a, **kw: analyzed.append(kw) or real(*a, **kw))
+    call_command("migrate", verbosity=0, interactive=False)
+    if connection.vendor != "sqlite":
+        assert analyzed == []
+        return
+    assert analyzed == ([{"using": "default"}] if big else [])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        assert cursor.fetchone()[0] == (1 if big else 0)
