@@ -35,6 +35,15 @@ class CoreConfig(AppConfig):
             post_delete.connect(workcal.invalidate, sender=model,
                                 dispatch_uid=f"workcal-del-{model}")
 
+        # The database backend's worker tells no one which task it runs: core.jobs notes it
+        # (a run keeps its task id so the reaper can find a killed worker's run).
+        from django.tasks.signals import task_finished, task_started
+
+        from outletcrm.core import jobs
+
+        task_started.connect(jobs.note_task_started, dispatch_uid="jobs-task-started")
+        task_finished.connect(jobs.note_task_finished, dispatch_uid="jobs-task-finished")
+
         # The access log writes a request's rows when the request finishes (core.accesslog):
         # connect its request signals before the first request.
         from outletcrm.core import accesslog  # noqa: F401

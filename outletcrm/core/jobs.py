@@ -31,16 +31,27 @@ run is found by `reap_abandoned()`, which the scheduler calls every tick: the qu
 "queued" or "running" row (its id is kept in the row's summary while it waits or runs) that the
 task queue reports failed (RQ moves a started job whose worker stopped sending heartbeats to
 its failed jobs, within about 90 s) or no longer knows (Redis lost its data) marks the row
-failed with the reason, and the scheduler's retry queues it again. Apps with job rows of their
-own (the optimiser) reconcile them through the `reapers` signal. Without a task id (the
-database backend's runs, `jobs run` in the shell) JOB_STALE_MINUTES remains the rule. A task
-that cannot be queued (Redis down) fails its row at once with the reason, never a 500.
+failed with the reason, and the scheduler's retry queues it again. On the database backend a
+killed `db_worker` leaves its task "running" for good (it has no heartbeat), so the task's
+worker is asked about instead: `outletcrm worker` names its db_worker after the machine (with
+its PID namespace), its process id and that process's start time (`worker_id()`); a task still
+"running" whose worker was on the reaper's machine and whose process is gone (or is another
+process with a reused id) is abandoned (`worker_gone()`). A worker on another machine cannot
+be asked, so its runs, and runs without a task id (`jobs run` in the shell), keep the
+JOB_STALE_MINUTES rule. Apps with job rows of their own (the optimiser) reconcile them through
+the `reapers` signal. A task that cannot be queued (Redis down) fails its row at once with the
+reason, never a 500.
 """
 
+import contextvars
 import datetime
+import hashlib
 import logging
+import os
+import socket
 import traceback
 from collections.abc import Callable
+from functools import cache
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -262,8 +273,29 @@ def _send(task, day: datetime.date, run_pk: int | None = None) -> None:
 
 # --- abandoned runs: a worker killed mid-job (issue 11) --------------------------------------
 
+# The id of the database backend's task running in this thread (task_started/task_finished,
+# connected in core.apps): django-tasks-db passes it to no one else.
+_running_task_id: contextvars.ContextVar[str] = contextvars.ContextVar("running_task_id",
+                                                                       default="")
+
+
+def note_task_started(sender, task_result, **kwargs) -> None:
+    _running_task_id.set(str(task_result.id))
+
+
+def note_task_finished(sender, task_result, **kwargs) -> None:
+    _running_task_id.set("")
+
+
+def _database_backend() -> bool:
+    return settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db.")
+
+
 def current_task_id() -> str:
-    """The id of the queued task this code runs in (RQ's worker), else ""."""
+    """The id of the queued task this code runs in (RQ's worker, or the database backend's
+    db_worker), else ""."""
+    if _database_backend():
+        return _running_task_id.get()
     if not getattr(settings, "TASK_QUEUE_RQ", False):
         return ""
     from rq import get_current_job
@@ -276,7 +308,8 @@ def task_lost(task_id: str) -> str:
     """Why the queued task `task_id` can no longer finish its row, or "" when it still may
     (queued, running, done, or a backend that cannot tell): ERROR_ABANDONED when the queue
     reports it failed (a task that fails normally records its own failure first, so a row still
-    open means its worker died), ERROR_LOST when the queue no longer knows it."""
+    open means its worker died) or reports it running on a worker that is gone
+    (`worker_gone`, the database backend), ERROR_LOST when the queue no longer knows it."""
     from django.tasks import default_task_backend
     from django.tasks.base import TaskResultStatus
 
@@ -286,7 +319,64 @@ def task_lost(task_id: str) -> str:
         result = default_task_backend.get_result(task_id)
     except _does_not_exist():
         return ERROR_LOST
-    return ERROR_ABANDONED if result.status == TaskResultStatus.FAILED else ""
+    if result.status == TaskResultStatus.FAILED:
+        return ERROR_ABANDONED
+    workers = getattr(result, "worker_ids", None) or []
+    if result.status == TaskResultStatus.RUNNING and workers and worker_gone(workers[-1]):
+        return ERROR_ABANDONED
+    return ""
+
+
+# --- which worker runs a task (the database backend) -------------------------------------------
+
+WORKER_ID_PREFIX = "oc"
+
+
+def _pid_namespace() -> str:
+    """This process's PID namespace ("pid:[4026531836]"), "" where /proc cannot say."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+
+
+@cache
+def _machine_key() -> str:
+    """This machine and PID namespace, short: two containers with one host name differ."""
+    return hashlib.sha256(f"{socket.gethostname()}|{_pid_namespace()}".encode()).hexdigest()[:12]
+
+
+def _process_started(pid: int) -> str:
+    """The start time of process `pid` (clock ticks since boot, /proc/PID/stat field 22), ""
+    when there is no such process or /proc cannot say."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return ""
+    return fields[19] if len(fields) > 19 else ""
+
+
+def worker_id() -> str:
+    """The id `outletcrm worker` gives its db_worker (django-tasks-db records it on each task it
+    runs): "oc-<machine>-<pid>-<start time>", or "" where /proc cannot say (db_worker's own
+    random id then; its runs keep the JOB_STALE_MINUTES rule)."""
+    started = _process_started(os.getpid())
+    if not _pid_namespace() or not started:
+        return ""
+    return f"{WORKER_ID_PREFIX}-{_machine_key()}-{os.getpid()}-{started}"
+
+
+def worker_gone(worker: str) -> bool:
+    """True only when `worker` is a worker_id() of this machine and PID namespace whose process
+    no longer runs (no such process id, or one started at another time: a reused id). A worker
+    of another machine, or an id of another kind, is never called gone."""
+    parts = worker.split("-")
+    if len(parts) != 4 or parts[0] != WORKER_ID_PREFIX or not parts[2].isdecimal():
+        return False
+    if not _pid_namespace() or parts[1] != _machine_key():
+        return False
+    return _process_started(int(parts[2])) != parts[3]
 
 
 def _does_not_exist() -> tuple[type[Exception], ...]:

@@ -376,3 +376,82 @@ def test_run_now_with_the_queue_down_says_so_in_the_users_language(
     assert response.status_code == 200
     assert "任务队列没有响应" in response.content.decode()
     assert [r.status for r in runs()] == ["failed"]
+
+
+# --- the database backend's runs: a killed db_worker (issue 11) ---------------------------------
+
+needs_proc = pytest.mark.skipif(not jobs.worker_id(), reason="no /proc: worker ids say nothing")
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+SEEN: list[dict] = []
+
+
+@task()
+def seen_task(day: str | None = None) -> dict:
+    return jobs.run_job("seen", day, lambda d: SEEN.append(
+        JobRun.objects.get(name="seen", status="running").summary) or {"seen": 1})
+
+
+def ended_process_id() -> int:
+    import subprocess
+    import sys
+
+    return int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout)
+
+
+@needs_proc
+def test_worker_ids_say_whether_the_worker_still_runs():
+    mine = jobs.worker_id()
+    assert not jobs.worker_gone(mine)
+    machine, pid, started = mine.split("-")[1:]
+    assert jobs.worker_gone(f"oc-{machine}-{ended_process_id()}-{started}")  # ended
+    assert jobs.worker_gone(f"oc-{machine}-{pid}-{int(started) + 1}")  # its id reused
+    # Another machine (or PID namespace), RQ's or db_worker's own ids: never called gone.
+    assert not jobs.worker_gone(f"oc-0123456789ab-{ended_process_id()}-{started}")
+    assert not jobs.worker_gone("8c1f3e0a9b2d4c5e")
+    assert not jobs.worker_gone("oc-not-a-pid-1")
+
+
+@needs_proc
+def test_a_db_worker_run_keeps_its_task_id_while_it_runs(db, settings):
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DATABASE_TASKS
+    SEEN.clear()
+    queued = seen_task.enqueue(day=DAY.isoformat())
+    row = DBTaskResult.objects.get(id=queued.id)
+    row.claim(jobs.worker_id())
+    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default",
+           startup_delay=False, max_tasks=None, worker_id=jobs.worker_id(),
+           excluded_queue_names=[]).run_task(row)
+    assert SEEN == [{"task_id": str(queued.id)}]
+    assert runs("seen")[0].summary == {"seen": 1}
+    assert jobs.current_task_id() == ""  # cleared when the task finished
+
+
+@needs_proc
+def test_a_run_whose_db_worker_was_killed_fails_at_the_next_tick(
+        db, sample_schedule, settings, django_capture_on_commit_callbacks):
+    """django-tasks-db keeps a killed worker's task "running" for good: the reaper fails the
+    run when that worker's process is gone, and leaves a live worker's run alone."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DATABASE_TASKS
+    machine, _pid, started = jobs.worker_id().split("-")[1:]
+    dead_worker = f"oc-{machine}-{ended_process_id()}-{started}"
+    claimed = {}
+    for day, worker in ((DAY, dead_worker), (DAY - datetime.timedelta(days=1), jobs.worker_id()),
+                        (DAY - datetime.timedelta(days=2), "db-worker-elsewhere")):
+        with django_capture_on_commit_callbacks(execute=True):
+            run = jobs.job_enqueue(name="sample", day=day, trigger="schedule")
+        run.refresh_from_db()
+        DBTaskResult.objects.get(id=run.summary["task_id"]).claim(worker)
+        JobRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now())
+        claimed[worker] = run.pk
+    assert jobs.reap_abandoned() == 1
+    killed = JobRun.objects.get(pk=claimed[dead_worker])
+    assert killed.status == "failed" and killed.error == jobs.ERROR_ABANDONED
+    assert JobRun.objects.get(pk=claimed[jobs.worker_id()]).status == "running"
+    assert JobRun.objects.get(pk=claimed["db-worker-elsewhere"]).status == "running"

@@ -47,8 +47,13 @@ class Command(BaseCommand):
         if getattr(settings, "TASK_QUEUE_RQ", False):
             run_rq_worker(queues, burst=options["burst"], verbosity=verbosity)
         elif backend.startswith("django_tasks_db."):
+            from outletcrm.core.jobs import worker_id
+
+            # Named after this machine, process and its start time, so the scheduler's reaper
+            # can tell a task left "running" by a killed worker (core.jobs.worker_gone).
+            named = {"worker_id": worker_id()} if worker_id() else {}
             call_command("db_worker", queue_name=",".join(queues), batch=options["burst"],
-                         reload=False, verbosity=verbosity)
+                         reload=False, verbosity=verbosity, **named)
         else:
             raise CommandError(_("TASK_BACKEND %(backend)s runs tasks where they are queued: "
                                  "there is no worker to start.") % {"backend": backend})
