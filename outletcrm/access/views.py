@@ -138,7 +138,7 @@ REPORT_PAGE = 100  # users of the per-user table rendered at a time (most views 
 
 @login_required
 @require_safe
-@vary_on_headers("HX-Request", "HX-Target", "HX-History-Restore-Request")
+@vary_on_headers("HX-Request", "HX-Target", "HX-History-Restore-Request", "HX-Current-URL")
 def access_report_view(request: HttpRequest) -> HttpResponse:
     """Per-user access report for a period, and the anomalies in it, each table a page at a
     time (ANOMALY_PAGE anomalies, REPORT_PAGE users; each table has its own page parameter):
