@@ -106,6 +106,8 @@ def search_settings() -> tuple:
         OVERFULL_HISTORY_LENGTH,
         WARM_PATIENCE,
     )
+
+
 # A warm start (optimise_day_warm: the search starts from the night's order of the same day)
 # stops after this many iterations without improvement. Measured 2026-12-06 with
 # bench/routing_morning.py; see bench/results/routing_day.md.
@@ -557,9 +559,16 @@ def precompute_orders(
         at = problem if offset == 0 else dataclasses.replace(problem, now_min=start)
         best = _replay(at, found[-1].order, seconds=seconds, provider=provider) if found else None
         if best is None:
-            for seed in seeds:
-                # Cold searches: started from the previous order, every seed stayed near it.
-                plan = optimise_day(at, seconds=seconds, seed=seed, provider=provider)
+            # Cold searches, and one from the previous start's order: measured on 40-stop days
+            # (bench/routing_morning.py), each alone misses the 30-second reference on some
+            # later starts that the other finds.
+            runs = [(seed, None) for seed in seeds]
+            if found:
+                runs.append((seeds[0], found[-1].order))
+            for seed, initial in runs:
+                plan = optimise_day(
+                    at, seconds=seconds, seed=seed, provider=provider, initial=initial
+                )
                 if best is None or (len(plan.visits), -plan.travel_minutes) > (
                     len(best.visits),
                     -best.travel_minutes,

@@ -39,8 +39,7 @@ def searches(monkeypatch) -> list:
 def night(cast, line_shops, alice_home, searches):
     """Alice's plan for DAY, precomputed by the night job; the cache emptied afterwards, so
     the morning answers come from the stored order, not from the cache of day plans."""
-    plan = make_plan(cast.alice, DAY, [line_shops[2], line_shops[0], line_shops[3],
-                                       line_shops[1]])
+    plan = make_plan(cast.alice, DAY, [line_shops[2], line_shops[0], line_shops[3], line_shops[1]])
     summary = services.precompute_days(DAY)
     assert (summary["days"], summary["solved"]) == (1, 1)
     searches.clear()
@@ -50,30 +49,41 @@ def night(cast, line_shops, alice_home, searches):
 
 def morning(cast, hour=9, minute=0, **options):
     """Alice presses "optimise my day" on DAY at the given time (Asia/Shanghai)."""
-    return services.optimise_rep_day(actor=cast.alice, rep=cast.alice, date=DAY,
-                                     now=at(DAY, hour, minute), apply=False, **options)
+    return services.optimise_rep_day(
+        actor=cast.alice,
+        rep=cast.alice,
+        date=DAY,
+        now=at(DAY, hour, minute),
+        apply=False,
+        **options,
+    )
 
 
 def ids_of(plan) -> list[str]:
     return [str(pk) for pk in plan.stops.order_by("position").values_list("pk", flat=True)]
 
 
-def test_the_night_job_stores_every_reps_day_of_the_plans(cast, line_shops, alice_home,
-                                                          searches):
+def test_the_night_job_stores_every_reps_day_of_the_plans(cast, line_shops, alice_home, searches):
     make_plan(cast.alice, DAY, line_shops)
-    make_plan(cast.bob, DAY, [CustomerFactory(owner=cast.bob, latitude=HOME[0],
-                                              longitude=east(k)) for k in (1, 2)])
+    make_plan(
+        cast.bob,
+        DAY,
+        [CustomerFactory(owner=cast.bob, latitude=HOME[0], longitude=east(k)) for k in (1, 2)],
+    )
     make_plan(cast.alice, DAY + datetime.timedelta(days=1), line_shops)  # another day
-    PrecomputedDay.objects.create(rep=cast.alice, date=DAY - datetime.timedelta(days=1),
-                                  key="old", orders=[])
+    PrecomputedDay.objects.create(
+        rep=cast.alice, date=DAY - datetime.timedelta(days=1), key="old", orders=[]
+    )
     from outletcrm.optimise.tasks import day_orders_task
 
     day_orders_task.call(day=DAY.isoformat())
     stored = {row.rep_id: row for row in PrecomputedDay.objects.all()}
     assert set(stored) == {cast.alice.pk, cast.bob.pk}
     assert {row.date for row in stored.values()} == {DAY}  # yesterday's order is gone
-    alice_ids = {str(pk) for pk in PlannedStop.objects.filter(rep=cast.alice, date=DAY)
-                 .values_list("pk", flat=True)}
+    alice_ids = {
+        str(pk)
+        for pk in PlannedStop.objects.filter(rep=cast.alice, date=DAY).values_list("pk", flat=True)
+    }
     orders = stored[cast.alice.pk].orders
     assert orders[0]["start"] == 8 * 60 + 30 and sorted(orders[0]["order"]) == sorted(alice_ids)
     assert all(sorted(o["order"]) == sorted(alice_ids) for o in orders)
@@ -112,8 +122,9 @@ def test_the_phone_at_home_is_the_same_day_the_phone_elsewhere_is_not(cast, nigh
 
 
 def _add_stop(cast, plan):
-    extra = CustomerFactory(owner=cast.alice, name="东2.5号店", latitude=HOME[0],
-                            longitude=east(2.5))
+    extra = CustomerFactory(
+        owner=cast.alice, name="东2.5号店", latitude=HOME[0], longitude=east(2.5)
+    )
     PlannedStop.objects.create(plan=plan, rep=cast.alice, date=DAY, customer=extra, position=5)
     return "东2.5号店"
 
@@ -133,8 +144,9 @@ def _move_customer(cast, plan):
 
 
 @pytest.mark.parametrize("change", [_add_stop, _drop_stop, _move_customer])
-def test_a_day_that_changed_since_the_night_is_searched_not_served_stale(cast, night,
-                                                                         searches, change):
+def test_a_day_that_changed_since_the_night_is_searched_not_served_stale(
+    cast, night, searches, change
+):
     added = change(cast, night)
     result = morning(cast)
     assert len(searches) == 1, "the changed day was not searched"

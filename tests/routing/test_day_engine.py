@@ -238,6 +238,7 @@ def test_the_day_search_is_capped_by_its_own_cpu_time_not_by_a_busy_machine():
 
 # --- the morning's call from the night's order (issue 11) ---------------------------------
 
+
 def _line_day(**fields) -> DayProblem:
     """A closes at 09:50 one km east; B is open all day one km west; from home at 09:00."""
     stops = [
@@ -273,8 +274,9 @@ def test_a_known_order_that_no_longer_fits_is_searched_from_and_plans_every_stop
     # longer than the best of 09:00, so it is the best now, without a search.
     known = precompute_orders(_line_day(), [0, 30], [0, 1])
     assert [k.start_min for k in known] == [540, 570] and known[1].order == ["A", "B"]
-    with_ladder = optimise_day_warm(later, [KnownOrder(540, ["B", "A"], known[0].travel_minutes),
-                                            known[1]])
+    with_ladder = optimise_day_warm(
+        later, [KnownOrder(540, ["B", "A"], known[0].travel_minutes), known[1]]
+    )
     assert (with_ladder.solver, with_ladder.stop_ids) == ("known", ["A", "B"])
 
 
