@@ -484,20 +484,24 @@ def start_of(problem: DayProblem) -> float:
 
 def _replay(problem: DayProblem, order: Sequence[str], **options) -> DayPlan | None:
     """The day driven in the given order (no search), or None when the order is not of the
-    day's stops or does not hold every one of them."""
+    day's stops or does not hold every one of them. An order of only some of the stops (an
+    overfull day's best) reports the others as not fitting the day."""
     position = {stop_id: i for i, stop_id in enumerate(order)}
     free = [stop for stop in problem.stops if not stop.visited]
-    if not free or any(stop.fixed or stop.id not in position for stop in free):
+    if not order or any(stop.fixed for stop in free) or len(position) != len(order):
         return None
-    if len(free) != len(order):
+    if not set(order) <= {stop.id for stop in free}:
         return None
     visited = [stop for stop in problem.stops if stop.visited]
-    ordered = sorted(free, key=lambda stop: position[stop.id])
+    ordered = sorted((s for s in free if s.id in position), key=lambda s: position[s.id])
     replay = dataclasses.replace(
         problem, stops=visited + [dataclasses.replace(s, fixed=True) for s in ordered]
     )
     plan = optimise_day(replay, **options)
-    return None if plan.unassigned else dataclasses.replace(plan, solver="known")
+    if plan.unassigned:
+        return None
+    left = [unassigned(s.id, Reason.DAY_FULL) for s in free if s.id not in position]
+    return dataclasses.replace(plan, unassigned=left, solver="known")
 
 
 def optimise_day_warm(
@@ -528,9 +532,13 @@ def optimise_day_warm(
     for candidate in earlier:
         if (plan := _replay(problem, candidate.order, **options)) is not None:
             return plan
-    bound = earlier[0].travel_minutes if earlier else None
     upper = _replay(problem, later[0].order, **options) if later else None
-    if upper is not None and bound is not None and upper.travel_minutes <= bound + 0.005:
+    if (
+        upper is not None
+        and earlier
+        and set(later[0].order) == set(earlier[0].order)
+        and upper.travel_minutes <= earlier[0].travel_minutes + 0.005
+    ):
         return upper
     start = later[0].order if later else earlier[0].order if earlier else None
     plan = optimise_day(problem, patience=patience, initial=start, **options)
