@@ -314,3 +314,19 @@ def test_a_short_patience_does_not_give_up_a_day_still_without_a_feasible_order(
     assert calls == [False, False, False, False, False, True]
     feasible = ProgressStop(60, no_improvement=2, give_up_infeasible=5)
     assert [feasible(100.0) for _ in range(3)] == [False, False, True]
+
+
+def test_an_overfull_days_known_order_is_kept_with_the_rest_reported_as_not_fitting():
+    from outletcrm.routing.engine import optimise_day_warm, precompute_orders
+
+    # Ten one-hour visits cannot all fit in a 09:00–14:00 shift (as above).
+    stops = [stop_at(f"s{i}", 0.3 * i, 0.2, service_minutes=60) for i in range(10)]
+    problem = day(stops, work_end_min=840)
+    known = precompute_orders(problem, [0, 15], [0])
+    assert len(known) == 1 and 1 <= len(known[0].order) < 10  # overfull: one start only
+    later = DayProblem(stops=stops, shift=problem.shift, now_min=541)
+    plan = optimise_day_warm(later, known)
+    assert (plan.solver, plan.stop_ids) == ("known", known[0].order)
+    assert {u.stop_id for u in plan.unassigned} == {s.id for s in stops} - set(plan.stop_ids)
+    assert {u.reason for u in plan.unassigned} == {Reason.DAY_FULL}
+    check_plan(later, plan)
