@@ -128,3 +128,31 @@ class RepBase(models.Model):
             errors["work_end"] = _("Work must end after it starts.")
         if errors:
             raise ValidationError(errors)
+
+
+class PrecomputedDay(models.Model):
+    """The night's best orders of a rep's day (job "day-orders", services.precompute_days).
+
+    `key` is the cache key of the exact problem the order was found for (stops, windows,
+    service times, start point, hours, travel and search settings: services._day_cache_key),
+    so a day that changed since (a stop added or dropped, an outlet moved, other settings)
+    never gets a stored order as its answer; at most as the search's starting point. A
+    table, not the cache: the night job runs in the worker and the calls in the web
+    processes, which share no per-process cache, and a Redis cache may evict entries.
+    """
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                            related_name="+")
+    date = models.DateField()
+    key = models.CharField(max_length=100)
+    # The best orders for starts at and after work start (engine.precompute_orders):
+    # [{"start": minutes from midnight, "order": [PlannedStop pk as text, ...], "travel": min}].
+    orders = models.JSONField(default=list)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rep", "date"],
+                                               name="precomputed_day_rep_date")]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.date}"

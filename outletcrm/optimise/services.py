@@ -38,6 +38,7 @@ from outletcrm.optimise.models import (
     JobKind,
     JobStatus,
     OptimisationJob,
+    PrecomputedDay,
     RepBase,
     StartPoint,
     TransportMode,
@@ -62,7 +63,7 @@ from outletcrm.routing.problem import (
     Stop,
     UnassignedStop,
 )
-from outletcrm.routing.travel import TravelError
+from outletcrm.routing.travel import TravelError, haversine_m
 from outletcrm.visits import routes as route_services
 from outletcrm.visits.choices import VisitStatus
 from outletcrm.visits.models import DailyPlan, PlannedStop, Route, Visit
@@ -82,6 +83,16 @@ WEEKDAY_COUNT = 7
 # pressing "optimise my day" again on an unchanged day (or the proposal, then the API) costs no
 # search. Shared between app machines when CACHE_URL names Redis (settings).
 DAY_PLAN_CACHE_SECONDS = 6 * 3600
+# The night's search of each day (precompute_days, engine.precompute_orders): the best orders
+# for starts this many minutes after work start (a morning call at 08:47 uses those of 08:45
+# and 09:00), each the best of these seeds of the default search unless the previous start's
+# order still holds. Measured 2026-12-06 (bench/routing_morning.py, bench/results/
+# routing_day.md).
+NIGHT_OFFSETS = (0, 15, 30, 60)
+NIGHT_SEEDS = (0, 1, 2)
+# A current position this close to the day's start point (GPS error) counts as being there:
+# the rep is still at home or the office, so the night's day applies.
+AT_START_METRES = 150
 
 # Failures a job can record; English message ids, shown translated (see selectors.job_error).
 ERROR_NO_OUTLETS = gettext_noop("There are no live outlets with coordinates to plan.")
@@ -307,12 +318,17 @@ def _day_cache_key(problem: DayProblem) -> str:
     return "optimise:day:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _engine_day(problem: DayProblem, provider) -> DayPlan:
-    """The engine's plan for the problem, from the cache when the same problem was solved.
+def _engine_day(problem: DayProblem, provider, *, rep: User | None = None,
+                date: datetime.date | None = None) -> DayPlan:
+    """The engine's plan for the problem: from the cache when the same problem was solved,
+    else from the night's order of the rep's day (PrecomputedDay), else a search.
 
-    The engine answers the same problem the same way (seed 0) unless its wall-clock cap
-    stopped the search, so only such complete answers are kept. A cache that does not answer
-    (Redis down) only costs the search, never the request.
+    The engine answers the same problem the same way (seed 0) unless its time cap stopped the
+    search, so only such complete answers are kept. A cache that does not answer (Redis down)
+    only costs the search, never the request. The night's order serves only the problem it
+    was found for, asked later the same morning (``now_min`` after work start, from the same
+    start point: ``engine.optimise_day_warm`` keeps it when it still holds every stop, else
+    searches from it briefly); for any other problem it is at most where the search starts.
     """
     key = _day_cache_key(problem)
     try:
@@ -322,7 +338,20 @@ def _engine_day(problem: DayProblem, provider) -> DayPlan:
         cached = None
     if isinstance(cached, DayPlan):
         return cached
-    plan = optimise_day(problem, seconds=conf.day_seconds(), seed=0, provider=provider)
+    night = None
+    if rep is not None and date is not None:
+        night = (PrecomputedDay.objects.filter(rep=rep, date=date)
+                 .values_list("key", "orders").first())
+    seconds = conf.day_seconds()
+    known = [engine.KnownOrder(o["start"], o["order"], o["travel"]) for o in night[1]] if (
+        night is not None) else []
+    if known and problem.position is None and night[0] == _day_cache_key(
+            dataclasses.replace(problem, now_min=None)):
+        plan = engine.optimise_day_warm(problem, known, seconds=seconds, seed=0,
+                                        provider=provider)
+    else:
+        plan = optimise_day(problem, seconds=seconds, seed=0, provider=provider,
+                            initial=known[0].order if known else None)
     if not plan.stopped_by_time:
         try:
             cache.set(key, plan, DAY_PLAN_CACHE_SECONDS)
@@ -331,38 +360,82 @@ def _engine_day(problem: DayProblem, provider) -> DayPlan:
     return plan
 
 
-def optimise_rep_day(*, actor: User, rep: User, date, start: str | None = None,
-                     current_position: Place | None = None,
-                     now: datetime.datetime | None = None, apply: bool = True) -> DayResult:
-    """Put a rep's planned stops for `date` in the order with least travel (issue 4, item 1).
+def precompute_days(day: datetime.date, rep_ids=None) -> dict:
+    """The nightly job "day-orders" (settings.SCHEDULE, after "plans"): every rep's day of
+    `day` solved as "optimise my day" would ask it before work starts and for starts up to
+    NIGHT_OFFSETS[-1] minutes later, with more search (best of NIGHT_SEEDS), stored in
+    PrecomputedDay. In the morning the same day is answered without a search (issue 11).
+    Safe to run again: a day whose stored key still matches is skipped. Orders of earlier
+    days are deleted."""
+    PrecomputedDay.objects.filter(date__lt=day).delete()
+    midnight = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    plans = DailyPlan.objects.filter(date=day).select_related("rep").order_by("pk")
+    if rep_ids is not None:
+        plans = plans.filter(rep_id__in=rep_ids)
+    stored = dict(PrecomputedDay.objects.filter(date=day).values_list("rep_id", "key"))
+    provider = _provider()
+    seconds = conf.day_seconds()
+    summary = {"date": day.isoformat(), "days": 0, "solved": 0, "unchanged": 0, "failed": 0,
+               "cpu_seconds": 0.0}
+    started = time.process_time()
+    for plan in plans:
+        live = [s for s in plan.stops.select_related("customer__customer_class",
+                                                     "customer__outlet_type")
+                .order_by("position", "pk") if s.dropped_at is None]
+        if not live:
+            continue
+        summary["days"] += 1
+        try:
+            problem = _day_input(rep=plan.rep, date=day, live=live, start=None,
+                                 current_position=None, now=midnight).problem
+            key = _day_cache_key(problem)
+            if stored.get(plan.rep_id) == key:
+                summary["unchanged"] += 1
+                continue
+            known = engine.precompute_orders(problem, NIGHT_OFFSETS, NIGHT_SEEDS,
+                                             seconds=seconds, provider=provider)
+        except (TravelError, ValueError, ValidationError):
+            logger.warning("day of rep %s on %s not precomputed", plan.rep_id, day,
+                           exc_info=True)
+            summary["failed"] += 1
+            continue
+        PrecomputedDay.objects.update_or_create(
+            rep=plan.rep, date=day,
+            defaults={"key": key, "orders": [{"start": k.start_min, "order": k.order,
+                                              "travel": k.travel_minutes} for k in known]})
+        summary["solved"] += 1
+    summary["cpu_seconds"] = round(time.process_time() - started, 1)
+    return summary
 
-    With `apply=False` it only proposes: the job holds the order, arrival times and what it
-    saves against the current order, and `day_apply` puts it on the plan once confirmed (the
-    pages show the proposal first, issue 7 §4); with `apply=True` (the API's default) both.
 
-    Windows come from business hours and the outlet type's busy times (brief §5), service times
-    from the visit kind and the customer's class, start/end point and hours from the rep's base.
-    Mid-day (today), stops already visited stay first in visiting order and the rest is planned
-    from `current_position` (else the last visit) and the current time. Stops that cannot be
-    fitted stay on the plan, at the end, with the reason in the job's result; dropped stops stay
-    last. The order goes through visits.services.plan_reorder; arrival times onto the stops.
-    """
-    if actor.pk != rep.pk and not scoping.can_supervise(actor, rep):
-        raise PermissionDenied(_("You cannot change this rep's plan."))
-    if not isinstance(date, datetime.date) or isinstance(date, datetime.datetime):
-        raise ValidationError({"date": _("Enter a valid date (YYYY-MM-DD).")})
-    now = now or timezone.now()
+@dataclass
+class _DayInput:
+    """A rep's day as the engine sees it, and what the answer is put together with."""
+
+    problem: DayProblem
+    setup: RepSetup
+    start: str
+    place: Place | None
+    visited: list[PlannedStop]
+    visits_today: dict[int, Visit]
+    no_coordinates: list[PlannedStop]
+    engine_stops: list[Stop]
+    service_of: dict[int, float]
+    current_position: Place | None
+
+
+def _at(position: Place | None, place: Place | None) -> bool:
+    """The position is the place, give or take GPS error (AT_START_METRES)."""
+    if position is None or place is None:
+        return False
+    return haversine_m((position.lat, position.lng), (place.lat, place.lng)) <= AT_START_METRES
+
+
+def _day_input(*, rep: User, date, live: list[PlannedStop], start: str | None,
+               current_position: Place | None, now: datetime.datetime) -> _DayInput:
+    """The engine's problem for a rep's live stops of `date` as of `now` (optimise_rep_day,
+    and the night's precompute_days, which must ask exactly the same question)."""
     today = timezone.localdate(now)
-    if date < today:
-        raise ValidationError({"date": _("Past days cannot be optimised.")})
-    plan = DailyPlan.objects.filter(rep=rep, date=date).first()
-    if plan is None:
-        raise ValidationError({"date": _("There is no plan for this day.")})
-    all_stops = list(plan.stops.select_related("customer__customer_class",
-                                               "customer__outlet_type").order_by("position", "pk"))
-    live = [s for s in all_stops if s.dropped_at is None]
-    if not live:
-        raise ValidationError({"date": _("The plan has no stops to optimise.")})
     setup = rep_setup(rep)
     start = _resolve_start(start, setup)
     is_today = date == today
@@ -422,10 +495,59 @@ def optimise_rep_day(*, actor: User, rep: User, date, start: str | None = None,
         if visited or current_position is not None or now_min > setup.work_start:
             problem.now_min = now_min
             problem.position = position
+            if not visited and _at(position, place):
+                # Still at the day's start point (GPS error aside): the night's day, later.
+                problem.position = None
+
+    return _DayInput(problem=problem, setup=setup, start=start, place=place, visited=visited,
+                     visits_today=visits_today, no_coordinates=no_coordinates,
+                     engine_stops=engine_stops, service_of=service_of,
+                     current_position=current_position)
+
+
+def optimise_rep_day(*, actor: User, rep: User, date, start: str | None = None,
+                     current_position: Place | None = None,
+                     now: datetime.datetime | None = None, apply: bool = True) -> DayResult:
+    """Put a rep's planned stops for `date` in the order with least travel (issue 4, item 1).
+
+    With `apply=False` it only proposes: the job holds the order, arrival times and what it
+    saves against the current order, and `day_apply` puts it on the plan once confirmed (the
+    pages show the proposal first, issue 7 §4); with `apply=True` (the API's default) both.
+
+    Windows come from business hours and the outlet type's busy times (brief §5), service times
+    from the visit kind and the customer's class, start/end point and hours from the rep's base.
+    Mid-day (today), stops already visited stay first in visiting order and the rest is planned
+    from `current_position` (else the last visit) and the current time. Stops that cannot be
+    fitted stay on the plan, at the end, with the reason in the job's result; dropped stops stay
+    last. The order goes through visits.services.plan_reorder; arrival times onto the stops.
+    """
+    if actor.pk != rep.pk and not scoping.can_supervise(actor, rep):
+        raise PermissionDenied(_("You cannot change this rep's plan."))
+    if not isinstance(date, datetime.date) or isinstance(date, datetime.datetime):
+        raise ValidationError({"date": _("Enter a valid date (YYYY-MM-DD).")})
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if date < today:
+        raise ValidationError({"date": _("Past days cannot be optimised.")})
+    plan = DailyPlan.objects.filter(rep=rep, date=date).first()
+    if plan is None:
+        raise ValidationError({"date": _("There is no plan for this day.")})
+    all_stops = list(plan.stops.select_related("customer__customer_class",
+                                               "customer__outlet_type").order_by("position", "pk"))
+    live = [s for s in all_stops if s.dropped_at is None]
+    if not live:
+        raise ValidationError({"date": _("The plan has no stops to optimise.")})
+    day_input = _day_input(rep=rep, date=date, live=live, start=start,
+                           current_position=current_position, now=now)
+    problem, setup, start, place = (day_input.problem, day_input.setup, day_input.start,
+                                    day_input.place)
+    visited, visits_today = day_input.visited, day_input.visits_today
+    no_coordinates, engine_stops = day_input.no_coordinates, day_input.engine_stops
+    service_of, current_position = day_input.service_of, day_input.current_position
 
     provider = _provider()
     try:
-        engine_plan = _engine_day(problem, provider)
+        engine_plan = _engine_day(problem, provider, rep=rep, date=date)
         # The current order, driven as it stands: what the proposal is measured against.
         baseline = optimise_day(
             dataclasses.replace(problem, stops=[dataclasses.replace(s, fixed=True)

@@ -15,3 +15,13 @@ from outletcrm.optimise.services import job_run
 def run_job(job_id: int) -> str:
     """Run the optimisation job `job_id` (design or territory) to its end."""
     return job_run(job_id=job_id)
+
+
+@task()
+def day_orders_task(day: str | None = None) -> dict:
+    """The nightly job "day-orders" (settings.SCHEDULE, after "plans"): every rep's day of
+    `day` searched ahead, so "optimise my day" in the morning needs no search."""
+    from outletcrm.core.jobs import run_job
+    from outletcrm.optimise.services import precompute_days
+
+    return run_job("day-orders", day, precompute_days)

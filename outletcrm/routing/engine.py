@@ -12,6 +12,7 @@ guards against any modelling slip: a stop it cannot fit is reported, never silen
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import warnings
@@ -103,7 +104,14 @@ def search_settings() -> tuple:
         HISTORY_LENGTH,
         RESTART_AFTER,
         OVERFULL_HISTORY_LENGTH,
+        WARM_PATIENCE,
     )
+
+
+# A warm start (optimise_day_warm: the search starts from the night's order of the same day)
+# stops after this many iterations without improvement. Measured 2026-12-06 with
+# bench/routing_morning.py; see bench/results/routing_day.md.
+WARM_PATIENCE = 200
 # A day's ``seconds`` is CPU time of the search; wall time is capped at this multiple of it, a
 # guard for a machine so loaded that a request would otherwise wait too long. Measured
 # 2026-12-05 at load average 6–10 on 2 cores: with the old wall-clock cap of 1 s, 40-stop days
@@ -190,13 +198,13 @@ class ProgressStop:
             if self.no_improvement:
                 done = max(done, self.stale / self.no_improvement)
             self.progress(min(done, 0.99))
-        if self.no_improvement is not None and self.stale >= self.no_improvement:
+        infeasible = self.give_up_infeasible is not None and best_cost >= INFEASIBLE_COST
+        # While no feasible day is known, only give_up_infeasible ends the search: a short
+        # patience (a warm start, a small day) must not hand a day that merely needs a few
+        # more iterations to the optional-stops model, which would plan fewer stops.
+        if self.no_improvement is not None and self.stale >= self.no_improvement and not infeasible:
             return True
-        if (
-            self.give_up_infeasible is not None
-            and best_cost >= INFEASIBLE_COST
-            and self.stale >= self.give_up_infeasible
-        ):
+        if infeasible and self.stale >= self.give_up_infeasible:
             return True
         if elapsed >= self.seconds or (
             self.cpu_seconds is not None and cpu_elapsed >= self.cpu_seconds
@@ -352,6 +360,7 @@ def optimise_day(
     progress: Progress | None = None,
     patience: int | None = NO_IMPROVEMENT_ITERATIONS,
     wall_seconds: float | None = None,
+    initial: Sequence[str] | None = None,
 ) -> DayPlan:
     """Order a rep's stops to minimise travel time within windows and working hours.
 
@@ -362,6 +371,11 @@ def optimise_day(
     thread, or after ``wall_seconds`` of wall-clock time (default ``WALL_FACTOR × seconds``).
     The result is the same for the same input and seed unless a time cap stopped the search
     (``plan.stopped_by_time``).
+
+    ``initial`` (stop ids) is a known good order, e.g. the night's plan of the same stops: when
+    it is an order of exactly the stops left to optimise, the search starts from it instead of
+    a random order (a warm start; any other list is ignored). With a short ``patience`` that
+    is what makes a morning call cheap (bench/routing_morning.py).
     """
     _check_problem(problem)
     shift = problem.shift
@@ -407,7 +421,7 @@ def optimise_day(
     if len(candidates) > 1:
         wall = WALL_FACTOR * seconds if wall_seconds is None else wall_seconds
         order, stopped_by_time = _solve_order(
-            day, schedule, candidates, work_end, seconds, wall, seed, progress, patience
+            day, schedule, candidates, work_end, seconds, wall, seed, progress, patience, initial
         )
         solver = "pyvrp"
     for stop in order:
@@ -452,6 +466,128 @@ def optimise_day(
     )
 
 
+@dataclass
+class KnownOrder:
+    """A best order of a day's stops found for a start at ``start_min`` (the night's search),
+    and its travel minutes."""
+
+    start_min: float
+    order: list[str]
+    travel_minutes: float
+
+
+def start_of(problem: DayProblem) -> float:
+    """When the plan of the day begins: the later of work start and ``now_min``."""
+    start = problem.shift.work_start_min
+    return start if problem.now_min is None else max(start, problem.now_min)
+
+
+def _replay(problem: DayProblem, order: Sequence[str], **options) -> DayPlan | None:
+    """The day driven in the given order (no search), or None when the order is not of the
+    day's stops or does not hold every one of them. An order of only some of the stops (an
+    overfull day's best) reports the others as not fitting the day."""
+    position = {stop_id: i for i, stop_id in enumerate(order)}
+    free = [stop for stop in problem.stops if not stop.visited]
+    if not order or any(stop.fixed for stop in free) or len(position) != len(order):
+        return None
+    if not set(order) <= {stop.id for stop in free}:
+        return None
+    visited = [stop for stop in problem.stops if stop.visited]
+    ordered = sorted((s for s in free if s.id in position), key=lambda s: position[s.id])
+    replay = dataclasses.replace(
+        problem, stops=visited + [dataclasses.replace(s, fixed=True) for s in ordered]
+    )
+    plan = optimise_day(replay, **options)
+    if plan.unassigned:
+        return None
+    left = [unassigned(s.id, Reason.DAY_FULL) for s in free if s.id not in position]
+    return dataclasses.replace(plan, unassigned=left, solver="known")
+
+
+def optimise_day_warm(
+    problem: DayProblem,
+    known: Sequence[KnownOrder],
+    *,
+    seconds: float = 1.0,
+    seed: int = 0,
+    provider: TravelProvider | None = None,
+    patience: int | None = WARM_PATIENCE,
+) -> DayPlan:
+    """The day from ``known``: best orders of the same day's stops (same start point, hours
+    and settings) for several start times, e.g. the night's search of work start, +15 min, …
+    (``precompute_orders``), for the morning's problem (its ``now_min``).
+
+    A later start only removes orders (waiting is allowed and travel is the cost), so the best
+    order for a start at or before now that still holds every stop is the best now (as good
+    as the night's search was); and an order for a start after now holds every stop now, and
+    is the best when it is no longer than the best for the start before now. Either way no
+    search (``solver == "known"``). Otherwise PyVRP searches from the order for the next start
+    after now (``optimise_day(initial=...)``) with a short ``patience``. The caller must make
+    sure the orders were found for this day; orders of other stops are harmless.
+    """
+    options = {"seconds": seconds, "seed": seed, "provider": provider}
+    now = start_of(problem)
+    earlier = sorted((k for k in known if k.start_min <= now), key=lambda k: -k.start_min)
+    later = sorted((k for k in known if k.start_min > now), key=lambda k: k.start_min)
+    for candidate in earlier:
+        if (plan := _replay(problem, candidate.order, **options)) is not None:
+            return plan
+    upper = _replay(problem, later[0].order, **options) if later else None
+    if (
+        upper is not None
+        and earlier
+        and set(later[0].order) == set(earlier[0].order)
+        and upper.travel_minutes <= earlier[0].travel_minutes + 0.005
+    ):
+        return upper
+    start = later[0].order if later else earlier[0].order if earlier else None
+    plan = optimise_day(problem, patience=patience, initial=start, **options)
+    if upper is not None and (len(upper.visits), -upper.travel_minutes) > (
+        len(plan.visits),
+        -plan.travel_minutes,
+    ):
+        return upper
+    return plan
+
+
+def precompute_orders(
+    problem: DayProblem,
+    offsets: Sequence[float],
+    seeds: Sequence[int],
+    *,
+    seconds: float = 1.0,
+    provider: TravelProvider | None = None,
+) -> list[KnownOrder]:
+    """Best orders of the day for starts ``offsets`` minutes after work start (the first
+    should be 0): each the best of a search per seed, or, when the previous start's order
+    still holds every stop, that order (then it is the best for the later start too)."""
+    found: list[KnownOrder] = []
+    for offset in offsets:
+        start = problem.shift.work_start_min + offset
+        at = problem if offset == 0 else dataclasses.replace(problem, now_min=start)
+        best = _replay(at, found[-1].order, seconds=seconds, provider=provider) if found else None
+        if best is None:
+            # Cold searches, and one from the previous start's order: measured on 40-stop days
+            # (bench/routing_morning.py), each alone misses the 30-second reference on some
+            # later starts that the other finds.
+            runs = [(seed, None) for seed in seeds]
+            if found:
+                runs.append((seeds[0], found[-1].order))
+            for seed, initial in runs:
+                plan = optimise_day(
+                    at, seconds=seconds, seed=seed, provider=provider, initial=initial
+                )
+                if best is None or (len(plan.visits), -plan.travel_minutes) > (
+                    len(best.visits),
+                    -best.travel_minutes,
+                ):
+                    best = plan
+        found.append(KnownOrder(start, best.stop_ids, best.travel_minutes))
+        if len(best.visits) < len([s for s in problem.stops if not s.visited]):
+            break  # an overfull day: later starts are not precomputed
+    return found
+
+
 def _monotonic(progress: Progress) -> Progress:
     """A progress callback that never goes backwards."""
     shown = 0.0
@@ -474,6 +610,7 @@ def _solve_order(
     seed: int,
     progress: Progress | None,
     patience: int | None,
+    initial: Sequence[str] | None = None,
 ) -> tuple[list[Stop], bool]:
     """Visit order of the candidates from the schedule's current state, by PyVRP.
 
@@ -504,7 +641,7 @@ def _solve_order(
         # An overfull day makes PyVRP warn that its penalties hit the cap; the optional-stop
         # run below handles exactly that case.
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        result = _required_search(data, first, seed)
+        result = _required_search(data, first, seed, _initial_routes(data, owner, initial))
     stopped_by_time = first.stopped_by_time
     if not result.best.is_feasible():
         data, owner = _day_model(day, schedule, candidates, work_end, required=False)
@@ -526,7 +663,39 @@ def _solve_order(
     return order, stopped_by_time
 
 
-def _required_search(data, stop, seed: int):
+def _initial_routes(data, owner: list[Stop], initial: Sequence[str] | None):
+    """The solver route (client indices) of a known order, or None when it is not an order of
+    exactly the current stops. A stop with several windows gets the client of the first
+    window its visit can still start in along the order (else the last one: the search
+    repairs that time warp)."""
+    if not initial or len(set(initial)) != len(initial):
+        return None
+    clients_of: dict[str, list[int]] = {}
+    for index, stop in enumerate(owner):
+        clients_of.setdefault(stop.id, []).append(index)
+    if set(initial) != set(clients_of):
+        return None
+    matrix = data.duration_matrix(0)
+    vehicle = data.vehicle_type(0)
+    time_now, location, route = vehicle.tw_early, vehicle.start_depot, []
+    for stop_id in initial:
+        options = clients_of[stop_id]
+        client = data.client(options[-1])
+        for index in options:
+            candidate = data.client(index)
+            if time_now + matrix[location, candidate.location] <= candidate.tw_late:
+                client = candidate
+                break
+        else:
+            index = options[-1]
+        route.append(index)
+        arrival = time_now + matrix[location, client.location]
+        time_now = max(arrival, client.tw_early) + client.service_duration
+        location = client.location
+    return [route]
+
+
+def _required_search(data, stop, seed: int, initial_routes=None):
     """PyVRP's iterated local search as ``pyvrp.solve`` assembles it, with a day's settings.
 
     Only the library's own parts (``LocalSearch`` with its operators, ``PenaltyManager``,
@@ -553,10 +722,13 @@ def _required_search(data, stop, seed: int):
     penalty_params = pyvrp.PenaltyParams(solutions_between_updates=PENALTY_UPDATE_EVERY)
     initial = ([INITIAL_PENALTY] * data.num_load_dimensions, INITIAL_PENALTY, INITIAL_PENALTY)
     penalties = pyvrp.PenaltyManager(initial, penalty_params)
-    # As pyvrp.solve: a random order, improved by one exhaustive local search.
-    start = search(
-        pyvrp.Solution.make_random(data, rng), penalties.max_cost_evaluator(), exhaustive=True
-    )
+    # As pyvrp.solve: a random order (or the known one), improved by one exhaustive local
+    # search.
+    if initial_routes is not None:
+        first = pyvrp.Solution(data, initial_routes)
+    else:
+        first = pyvrp.Solution.make_random(data, rng)
+    start = search(first, penalties.max_cost_evaluator(), exhaustive=True)
     ils = pyvrp.IteratedLocalSearch(
         data,
         penalties,

@@ -275,6 +275,8 @@ def test_no_two_daily_jobs_share_a_time_and_the_night_keeps_its_order():
     at = {name: slot[1] for name, slot in daily.items()}
     assert at["churn-scan"] < at["evaluation"] < at["duplicates-scan"]
     assert at["churn-scan"] < at["archive-retention"] < at["duplicates-scan"]
+    # The night's day orders are searched for the plans the "plans" job has made.
+    assert at["plans"] < at["day-orders"]
 
 
 # --- a worker killed mid-job, a queue that does not answer (issue 11) ------------------------

@@ -234,3 +234,99 @@ def test_the_day_search_is_capped_by_its_own_cpu_time_not_by_a_busy_machine():
     guard(100)
     time.sleep(0.02)
     assert guard(100) and guard.stopped_by_time
+
+
+# --- the morning's call from the night's order (issue 11) ---------------------------------
+
+
+def _line_day(**fields) -> DayProblem:
+    """A closes at 09:50 one km east; B is open all day one km west; from home at 09:00."""
+    stops = [
+        stop_at("A", 1, 0, service_minutes=10, windows=[(540, 590)]),
+        stop_at("B", -1, 0, service_minutes=10),
+    ]
+    return DayProblem(stops=stops, shift=day(stops).shift, **fields)
+
+
+def test_a_known_order_that_still_fits_a_later_start_is_kept_without_a_search(monkeypatch):
+    import outletcrm.routing.engine as engine
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("searched although the known order still fits")
+
+    monkeypatch.setattr(engine, "_solve_order", no_search)
+    known = [engine.KnownOrder(540, ["B", "A"], 0.0)]
+    for problem in (_line_day(), _line_day(now_min=545)):
+        plan = engine.optimise_day_warm(problem, known)
+        assert (plan.solver, plan.stop_ids, plan.unassigned) == ("known", ["B", "A"], [])
+        check_plan(problem, plan)
+
+
+def test_a_known_order_that_no_longer_fits_is_searched_from_and_plans_every_stop():
+    from outletcrm.routing.engine import KnownOrder, optimise_day_warm, precompute_orders
+
+    # From 09:20, B first leaves A's window behind; A first still fits both.
+    later = _line_day(now_min=560)
+    plan = optimise_day_warm(later, [KnownOrder(540, ["B", "A"], 0.0)])
+    assert (plan.solver, plan.stop_ids, plan.unassigned) == ("pyvrp", ["A", "B"], [])
+    check_plan(later, plan)
+    # The night searched 09:00 and 09:30 as well: the 09:30 order holds at 09:20 and is no
+    # longer than the best of 09:00, so it is the best now, without a search.
+    known = precompute_orders(_line_day(), [0, 30], [0, 1])
+    assert [k.start_min for k in known] == [540, 570] and known[1].order == ["A", "B"]
+    with_ladder = optimise_day_warm(
+        later, [KnownOrder(540, ["B", "A"], known[0].travel_minutes), known[1]]
+    )
+    assert (with_ladder.solver, with_ladder.stop_ids) == ("known", ["A", "B"])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_warm_start_gives_a_valid_best_day_and_ignores_an_order_of_other_stops(seed):
+    rng = random.Random(seed)
+    stops = []
+    for i in range(6):
+        start = rng.choice([540, 600, 660, 780, 840])
+        windows = [(start, start + rng.choice([60, 120, 240]))] + (
+            [(1000, 1080)] if rng.random() < 0.3 else []
+        )
+        stops.append(
+            stop_at(
+                f"s{i}", rng.uniform(-2, 2), rng.uniform(-2, 2), service_minutes=15, windows=windows
+            )
+        )
+    problem = day(stops)
+    cold = optimise_day(problem, seconds=0.5, seed=seed)
+    # From the worst start there is, the reversed best order: still the best day, valid.
+    warm = optimise_day(problem, seconds=0.5, seed=seed, initial=cold.stop_ids[::-1])
+    assert not warm.unassigned and warm.travel_minutes == _best_by_brute_force(problem)
+    check_plan(problem, warm)
+    # A stale order (a stop that is not on the day, one missing) is no starting point at all.
+    stale = optimise_day(problem, seconds=0.5, seed=seed, initial=cold.stop_ids[1:] + ["gone"])
+    assert (stale.stop_ids, stale.travel_minutes) == (cold.stop_ids, cold.travel_minutes)
+
+
+def test_a_short_patience_does_not_give_up_a_day_still_without_a_feasible_order():
+    from outletcrm.routing.engine import INFEASIBLE_COST
+
+    stop = ProgressStop(60, no_improvement=2, give_up_infeasible=5)
+    calls = [stop(INFEASIBLE_COST) for _ in range(6)]
+    # The first call sets the best; only the 5th idle iteration on an infeasible best stops.
+    assert calls == [False, False, False, False, False, True]
+    feasible = ProgressStop(60, no_improvement=2, give_up_infeasible=5)
+    assert [feasible(100.0) for _ in range(3)] == [False, False, True]
+
+
+def test_an_overfull_days_known_order_is_kept_with_the_rest_reported_as_not_fitting():
+    from outletcrm.routing.engine import optimise_day_warm, precompute_orders
+
+    # Ten one-hour visits cannot all fit in a 09:00–14:00 shift (as above).
+    stops = [stop_at(f"s{i}", 0.3 * i, 0.2, service_minutes=60) for i in range(10)]
+    problem = day(stops, work_end_min=840)
+    known = precompute_orders(problem, [0, 15], [0])
+    assert len(known) == 1 and 1 <= len(known[0].order) < 10  # overfull: one start only
+    later = DayProblem(stops=stops, shift=problem.shift, now_min=541)
+    plan = optimise_day_warm(later, known)
+    assert (plan.solver, plan.stop_ids) == ("known", known[0].order)
+    assert {u.stop_id for u in plan.unassigned} == {s.id for s in stops} - set(plan.stop_ids)
+    assert {u.reason for u in plan.unassigned} == {Reason.DAY_FULL}
+    check_plan(later, plan)
