@@ -57,6 +57,7 @@ from outletcrm.customers.serializers import (
     RevealSerializer,
     TagSerializer,
     TimelineEntrySerializer,
+    customer_list_data,
 )
 from outletcrm.org.models import User
 
@@ -286,9 +287,12 @@ class CustomerViewSet(VersionedViewMixin, viewsets.GenericViewSet):
         return Response(self.get_serializer(record).data, headers={"ETag": etag(record)})
 
     def list(self, request):
-        customers = selectors.customer_list_rows(user=request.user, filters=filters_from(request))
-        page = self.paginate_queryset(customers)
-        return self.get_paginated_response(CustomerListSerializer(page, many=True).data)
+        # Rows as tuples, not model instances (issue 11); CustomerListSerializer stays the
+        # schema (extend_schema above) and customer_list_data gives its body.
+        rows = selectors.customer_list_rows(user=request.user, filters=filters_from(request))
+        page = self.paginate_queryset(rows)
+        tags = selectors.customer_tag_names([row[0] for row in page])
+        return self.get_paginated_response(customer_list_data(page, tags))
 
     def create(self, request):
         serializer = self.get_serializer(data=request.data)

@@ -1,9 +1,11 @@
 """API representations of the customer archive; they parse input, the services decide."""
 
 import decimal
+import functools
 from decimal import ROUND_HALF_UP
 
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -11,7 +13,11 @@ from rest_framework import serializers
 
 from outletcrm.core import scoping
 from outletcrm.core.api import IdField, StrictFieldsMixin
-from outletcrm.core.fastserialize import CachedFieldsMixin, FastRepresentationMixin
+from outletcrm.core.fastserialize import (
+    CachedFieldsMixin,
+    FastRepresentationMixin,
+    choice_labels,
+)
 from outletcrm.core.models import ChangeLog, TimelineEntry
 from outletcrm.customers import privacy, validators
 from outletcrm.customers.choices import Channel, ClassScheme, Status
@@ -235,6 +241,68 @@ class CustomerListSerializer(FastRepresentationMixin, CachedFieldsMixin,
             "updated_at",
         ]
         read_only_fields = fields
+
+
+@functools.cache
+def _list_fields():
+    """CustomerListSerializer's own fields, bound once: customer_list_data hands them the
+    values whose representation is not the value itself (coordinates, times)."""
+    return CustomerListSerializer().fields
+
+
+def customer_list_data(rows, tags: dict) -> list[dict]:
+    """What `CustomerListSerializer(customers, many=True).data` gives, made from rows of
+    selectors.LIST_ROW_VALUES and the tag names of selectors.customer_tag_names (issue 11:
+    the list without model instances; the serializer stays the list's schema).
+
+    Labels as the serializer reads them: choices through a map made once per response in the
+    active language (core.fastserialize.choice_labels, as get_<field>_display), related names
+    as the models' __str__ (LabelledModel: name_en in English when set; User: display name or
+    username). tests/customers/test_api_fastpath.py holds the body byte for byte equal to
+    the serializer's."""
+    english = (get_language() or "").startswith("en")
+    channels = choice_labels(Customer._meta.get_field("channel"))
+    statuses = choice_labels(Customer._meta.get_field("status"))
+    fields = _list_fields()
+    coordinate = fields["latitude"].to_representation
+    longitude = fields["longitude"].to_representation
+    moment = fields["updated_at"].to_representation
+    data = []
+    for (pk, code, name, outlet_type, outlet_type_name, outlet_type_en, channel, status,
+         customer_class, customer_class_name, customer_class_en, abc_class, abc_class_name,
+         abc_class_en, owner, owner_display, owner_username, province, city, district,
+         address, phone, lat, lng, archived_at, updated_at) in rows:
+        data.append({
+            "id": pk,
+            "code": code,
+            "name": name,
+            "outlet_type": outlet_type,
+            "outlet_type_name": None if outlet_type is None else (
+                outlet_type_en if english and outlet_type_en else outlet_type_name),
+            "channel": channel,
+            "channel_display": channels.get(channel, channel),
+            "status": status,
+            "status_display": statuses.get(status, status),
+            "customer_class": customer_class,
+            "customer_class_name": None if customer_class is None else (
+                customer_class_en if english and customer_class_en else customer_class_name),
+            "abc_class": abc_class,
+            "abc_class_name": None if abc_class is None else (
+                abc_class_en if english and abc_class_en else abc_class_name),
+            "owner": owner,
+            "owner_name": None if owner is None else (owner_display or owner_username),
+            "province": province,
+            "city": city,
+            "district": district,
+            "address": address,
+            "phone": phone,
+            "latitude": None if lat is None else coordinate(lat),
+            "longitude": None if lng is None else longitude(lng),
+            "tags": tags[pk],
+            "is_archived": archived_at is not None,
+            "updated_at": None if updated_at is None else moment(updated_at),
+        })
+    return data
 
 
 class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, StrictFieldsMixin,
