@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from outletcrm.core import crypto, scoping
+from outletcrm.core import crypto, scoping, sqlshapes
 from outletcrm.core.models import ChangeLog
 from outletcrm.core.timeline import timeline_for
 from outletcrm.customers.models import CompetitorEntry, Contact, Customer, Tag
@@ -142,18 +142,25 @@ class CustomerRows:
 
     `count()` counts the listed customers without the joins of the names a row shows (they do
     not change the count; a values queryset would keep them in its COUNT, and a manager's
-    count over 34,000 rows is most of that request); a slice reads one page of tuples."""
+    count over 34,000 rows is most of that request); a slice reads one page of tuples. Both
+    run from compiled SQL shapes (core.sqlshapes): the list's WHERE is compiled once per
+    request, not once per statement."""
 
     ordered = True  # customer_list always orders (the paginator asks)
 
     def __init__(self, queryset: QuerySet):
         self.queryset = queryset
+        self.shaped = sqlshapes.ShapedQuery(queryset)
 
     def count(self) -> int:
-        return self.queryset.count()
+        return self.shaped.count()
 
     def __getitem__(self, key):
-        return list(self.queryset.values_list(*LIST_ROW_VALUES)[key])
+        if not isinstance(key, slice) or key.step is not None:
+            raise TypeError("CustomerRows takes a slice without a step")
+        return self.shaped.rows(
+            ("customer-list", LIST_ROW_VALUES, key.start, key.stop),
+            lambda queryset: queryset.values_list(*LIST_ROW_VALUES)[key])
 
 
 def customer_list_rows(*, user: User, filters: CustomerFilters | None = None) -> CustomerRows:
@@ -166,9 +173,11 @@ def customer_tag_names(customer_ids) -> dict[int, list[str]]:
     prefetch of `tags` gives them), in one query; no query for no customers."""
     names = {pk: [] for pk in customer_ids}
     if names:
-        rows = (Customer.tags.through.objects.filter(customer_id__in=list(names))
-                .order_by(*(f"tag__{key}" for key in Tag._meta.ordering))
-                .values_list("customer_id", "tag__name"))
+        links = Customer.tags.through.objects.filter(customer_id__in=list(names))
+        ordering = tuple(f"tag__{key}" for key in Tag._meta.ordering)
+        rows = sqlshapes.ShapedQuery(links).rows(
+            ("customer-tag-names", ordering),
+            lambda queryset: queryset.order_by(*ordering).values_list("customer_id", "tag__name"))
         for customer_id, name in rows:
             names[customer_id].append(name)
     return names
