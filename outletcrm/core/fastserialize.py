@@ -57,6 +57,14 @@ def choice_labels(field) -> dict:
     return labels
 
 
+@functools.lru_cache(maxsize=128)
+def choice_labels_in(field, language: str | None) -> dict:
+    """choice_labels(field) for `language`, the active language (the caller passes
+    get_language()): the labels are fixed per language, so a list makes the map once per
+    process and language, not once per response. Do not mutate the map."""
+    return choice_labels(field)
+
+
 def _display(model, name):
     """For Django's own `get_<field>_display` of `model`: a getter that looks the label up in
     a map made once (per serializer instance, so in the response's language), or None.
