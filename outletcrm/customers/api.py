@@ -2,11 +2,10 @@
 
 import base64
 import dataclasses
-import functools
+import threading
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
@@ -193,30 +192,26 @@ def duplicates_payload(user: User, matches: list[DuplicateMatch]) -> list[dict]:
     ]
 
 
-_FILTER_PARAMS = frozenset(CustomerFilterSerializer._declared_fields)
-
-
-@functools.lru_cache(maxsize=512)
-def _valid_filters(params: tuple) -> tuple:
-    """The validated filters of a query string given as ((name, (value, …)), …): validation
-    reads nothing but the values (no database, no language), so a query string validated once
-    is not validated again (issue 11: building the filter serializer's fields cost the list
-    about as much as reading its rows). A bad value raises, is not kept, and is reported in
-    the language of the request that sent it."""
-    data = QueryDict(mutable=True)
-    for name, values in params:
-        data.setlist(name, list(values))
-    serializer = CustomerFilterSerializer(data=data)
-    serializer.is_valid(raise_exception=True)
-    return tuple(serializer.validated_data.items())
+_parsers = threading.local()
 
 
 def filters_from(request) -> CustomerFilters:
-    """The list/export filters from the query string (400 on a malformed value)."""
-    query = request.query_params
-    params = tuple(sorted((name, tuple(query.getlist(name))) for name in query
-                          if name in _FILTER_PARAMS))
-    return CustomerFilters(**dict(_valid_filters(params)))
+    """The list/export filters from the query string (400 on a malformed value).
+
+    Validated by one CustomerFilterSerializer per thread (issue 11: building a serializer's
+    fields, a deep copy of each, cost the list more than validating them; validation keeps
+    nothing on the serializer or its fields). A bad value goes through a new serializer's
+    is_valid(), so the error body is DRF's own, in the request's language."""
+    parser = getattr(_parsers, "filters", None)
+    if parser is None:
+        parser = _parsers.filters = CustomerFilterSerializer()
+    try:
+        data = parser.run_validation(request.query_params)
+    except ValidationError:
+        params = CustomerFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        raise
+    return CustomerFilters(**data)
 
 
 @extend_schema_view(
