@@ -57,13 +57,24 @@ def _remember(cache: OrderedDict, key, value) -> None:
 
 def _plain(query) -> bool:
     """Whether the query is filters on one table and nothing else."""
-    if (query.distinct or query.annotations or query.extra or query.extra_tables
-            or query.combinator or query.group_by is not None or query.is_sliced
-            or query.select_for_update or query.select or query.extra_order_by
-            or query.values_select or not query.default_cols):
+    if (
+        query.distinct
+        or query.annotations
+        or query.extra
+        or query.extra_tables
+        or query.combinator
+        or query.group_by is not None
+        or query.is_sliced
+        or query.select_for_update
+        or query.select
+        or query.extra_order_by
+        or query.values_select
+        or not query.default_cols
+    ):
         return False
-    return all(alias == query.base_table or not count
-               for alias, count in query.alias_refcount.items())
+    return all(
+        alias == query.base_table or not count for alias, count in query.alias_refcount.items()
+    )
 
 
 class ShapedQuery:
@@ -143,7 +154,7 @@ class ShapedQuery:
                 return []
             if not (tuple(params) == where[1] and where[0] in sql):
                 return list(build(self.queryset))
-            fields = [s[0] for s in compiler.select[0:compiler.col_count]]
+            fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
             if compiler.has_composite_fields(fields):
                 return list(build(self.queryset))
             entry = (sql, list(compiler.get_converters(fields).items()))

@@ -32,8 +32,9 @@ def compiled(monkeypatch):
 
 def test_the_list_makes_no_customer_objects(cast, api):
     for n in range(5):
-        CustomerFactory(name=f"新店{n}", owner=cast.alice, tags=[Tag.objects.get_or_create(
-            name=f"标签{n}")[0]])
+        CustomerFactory(
+            name=f"新店{n}", owner=cast.alice, tags=[Tag.objects.get_or_create(name=f"标签{n}")[0]]
+        )
     made = []
 
     def count(sender, **kwargs):
@@ -48,8 +49,7 @@ def test_the_list_makes_no_customer_objects(cast, api):
     assert not [m for m in made if m in (Customer, Tag, Customer.tags.through)], made
 
 
-def test_a_repeated_list_compiles_no_customer_statement_and_reads_fresh_rows(
-        cast, api, compiled):
+def test_a_repeated_list_compiles_no_customer_statement_and_reads_fresh_rows(cast, api, compiled):
     tag = Tag.objects.create(name="老店")
     shop = CustomerFactory(name="阿里便利", owner=cast.alice, tags=[tag])
     CustomerFactory(name="新开便利", owner=cast.alice)
@@ -68,7 +68,9 @@ def test_a_repeated_list_compiles_no_customer_statement_and_reads_fresh_rows(
         again = alice.get(LIST, {"q": "便利"}).json()
     assert again["count"] == 2
     assert [(row["tags"], row["phone"]) for row in again["results"]] == [
-        (["百年老店"], "057100000001"), ([], "")]
+        (["百年老店"], "057100000001"),
+        ([], ""),
+    ]
     # count, page and tags ran from their compiled shapes: Django compiled none of them
     reads = {Customer, Customer.tags.through}
     assert not [m for m in compiled if m in reads], compiled
