@@ -47,6 +47,24 @@ def _call(name):
     return get
 
 
+def choice_labels(field) -> dict:
+    """A model field's choices as {value: label}, the labels in the active language: what
+    Django's `get_<field>_display` looks a value up in (`dict(make_hashable(flatchoices))`),
+    made once by the caller instead of on every call."""
+    labels = {}
+    for value, label in field.flatchoices:  # as dict(): a repeated value keeps the last label
+        labels[make_hashable(value)] = force_str(label, strings_only=True)
+    return labels
+
+
+@functools.lru_cache(maxsize=128)
+def choice_labels_in(field, language: str | None) -> dict:
+    """choice_labels(field) for `language`, the active language (the caller passes
+    get_language()): the labels are fixed per language, so a list makes the map once per
+    process and language, not once per response. Do not mutate the map."""
+    return choice_labels(field)
+
+
 def _display(model, name):
     """For Django's own `get_<field>_display` of `model`: a getter that looks the label up in
     a map made once (per serializer instance, so in the response's language), or None.
@@ -61,9 +79,7 @@ def _display(model, name):
             and method.func is Model._get_FIELD_display):
         return None
     field = method.keywords["field"]
-    labels = {}
-    for value, label in field.flatchoices:  # as dict(): a repeated value keeps the last label
-        labels[make_hashable(value)] = force_str(label, strings_only=True)
+    labels = choice_labels(field)
     attname = field.attname
 
     def get(instance):

@@ -6,10 +6,10 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from outletcrm.core import crypto, scoping
+from outletcrm.core import crypto, scoping, sqlshapes
 from outletcrm.core.models import ChangeLog
 from outletcrm.core.timeline import timeline_for
-from outletcrm.customers.models import CompetitorEntry, Contact, Customer
+from outletcrm.customers.models import CompetitorEntry, Contact, Customer, Tag
 from outletcrm.customers.text import search_term
 from outletcrm.customers.validators import normalise_phone
 from outletcrm.org.models import Region, User
@@ -123,23 +123,64 @@ def customer_list(*, user: User, filters: CustomerFilters | None = None) -> Quer
     return qs.select_related("outlet_type", "customer_class", "abc_class", "owner")
 
 
-# The columns a row of the API's customer list shows (serializers.CustomerListSerializer), its
-# related names included: the other 25 customer columns and the owner's password, e-mail…
-# are neither read nor turned into Python (issue 11). A field the serializer reads that is
-# missing here costs a query per row; tests/customers/test_list_plan.py counts them.
-LIST_ROW_FIELDS = (
-    "code", "name", "outlet_type", "channel", "status", "customer_class", "abc_class", "owner",
-    "province", "city", "district", "address", "phone", "latitude", "longitude", "archived_at",
-    "updated_at", "outlet_type__name", "outlet_type__name_en", "customer_class__name",
-    "customer_class__name_en", "abc_class__name", "abc_class__name_en", "owner__display_name",
-    "owner__username",
+# A row of the API's customer list (serializers.CustomerListSerializer) as a tuple: the
+# columns it shows, related names included, in this order (serializers.customer_list_data
+# reads them by position). Issue 11: tuples, not five model instances per row (customer,
+# outlet type, two classes, owner) and a prefetch with a related manager per row; the other
+# customer columns and the owner's password, e-mail… are neither read nor turned into Python.
+LIST_ROW_VALUES = (
+    "pk", "code", "name", "outlet_type_id", "outlet_type__name", "outlet_type__name_en",
+    "channel", "status", "customer_class_id", "customer_class__name", "customer_class__name_en",
+    "abc_class_id", "abc_class__name", "abc_class__name_en", "owner_id", "owner__display_name",
+    "owner__username", "province", "city", "district", "address", "phone", "latitude",
+    "longitude", "archived_at", "updated_at",
 )
 
 
-def customer_list_rows(*, user: User, filters: CustomerFilters | None = None) -> QuerySet:
-    """customer_list with only the columns a row of the API's list shows, tags prefetched."""
-    return customer_list(user=user, filters=filters).only(*LIST_ROW_FIELDS).prefetch_related(
-        "tags")
+class CustomerRows:
+    """The customer list for a paginator, as LIST_ROW_VALUES tuples.
+
+    `count()` counts the listed customers without the joins of the names a row shows (they do
+    not change the count; a values queryset would keep them in its COUNT, and a manager's
+    count over 34,000 rows is most of that request); a slice reads one page of tuples. Both
+    run from compiled SQL shapes (core.sqlshapes): the list's WHERE is compiled once per
+    request, not once per statement."""
+
+    ordered = True  # customer_list always orders (the paginator asks)
+
+    def __init__(self, queryset: QuerySet):
+        self.queryset = queryset
+        self.shaped = sqlshapes.ShapedQuery(queryset)
+
+    def count(self) -> int:
+        return self.shaped.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.step is not None:
+            raise TypeError("CustomerRows takes a slice without a step")
+        return self.shaped.rows(
+            ("customer-list", LIST_ROW_VALUES, key.start, key.stop),
+            lambda queryset: queryset.values_list(*LIST_ROW_VALUES)[key])
+
+
+def customer_list_rows(*, user: User, filters: CustomerFilters | None = None) -> CustomerRows:
+    """customer_list as rows of the API's list (LIST_ROW_VALUES), for a paginator."""
+    return CustomerRows(customer_list(user=user, filters=filters))
+
+
+def customer_tag_names(customer_ids) -> dict[int, list[str]]:
+    """The tag names of each customer, in the tags' own order (Tag.Meta.ordering, as a
+    prefetch of `tags` gives them), in one query; no query for no customers."""
+    names = {pk: [] for pk in customer_ids}
+    if names:
+        links = Customer.tags.through.objects.filter(customer_id__in=list(names))
+        ordering = tuple(f"tag__{key}" for key in Tag._meta.ordering)
+        rows = sqlshapes.ShapedQuery(links).rows(
+            ("customer-tag-names", ordering),
+            lambda queryset: queryset.order_by(*ordering).values_list("customer_id", "tag__name"))
+        for customer_id, name in rows:
+            names[customer_id].append(name)
+    return names
 
 
 def _card_prefetches():

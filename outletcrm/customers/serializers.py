@@ -1,17 +1,25 @@
 """API representations of the customer archive; they parse input, the services decide."""
 
+import datetime
 import decimal
+import functools
 from decimal import ROUND_HALF_UP
 
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from outletcrm.core import scoping
 from outletcrm.core.api import IdField, StrictFieldsMixin
-from outletcrm.core.fastserialize import CachedFieldsMixin, FastRepresentationMixin
+from outletcrm.core.fastserialize import (
+    CachedFieldsMixin,
+    FastRepresentationMixin,
+    choice_labels_in,
+)
 from outletcrm.core.models import ChangeLog, TimelineEntry
 from outletcrm.customers import privacy, validators
 from outletcrm.customers.choices import Channel, ClassScheme, Status
@@ -235,6 +243,113 @@ class CustomerListSerializer(FastRepresentationMixin, CachedFieldsMixin,
             "updated_at",
         ]
         read_only_fields = fields
+
+
+@functools.cache
+def _list_fields():
+    """CustomerListSerializer's own fields, bound once: customer_list_data hands them the
+    values whose representation is not the value itself (coordinates, times)."""
+    return CustomerListSerializer().fields
+
+
+def _decimal_representation(field):
+    """field.to_representation (a DecimalField giving a Decimal) with its quantizing context
+    made once per response, not once per value; the same quantize. Other settings: the
+    field's own method."""
+    if (field.coerce_to_string or field.normalize_output or field.decimal_places is None
+            or type(field).to_representation is not serializers.DecimalField.to_representation
+            or type(field).quantize is not serializers.DecimalField.quantize):
+        return field.to_representation
+    context = decimal.getcontext().copy()
+    if field.max_digits is not None:
+        context.prec = field.max_digits
+    exponent = decimal.Decimal(".1") ** field.decimal_places
+    rounding = field.rounding
+
+    def represent(value):
+        if not isinstance(value, decimal.Decimal):
+            value = decimal.Decimal(str(value).strip())
+        return value.quantize(exponent, rounding=rounding, context=context)
+
+    return represent
+
+
+def _datetime_representation(field):
+    """field.to_representation (an ISO 8601 DateTimeField) with the time zone looked up once
+    per response; anything but an aware datetime goes to the field's own method."""
+    output = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    if (output is None or output.lower() != ISO_8601 or zone is None
+            or type(field).to_representation is not serializers.DateTimeField.to_representation
+            or type(field).enforce_timezone is not serializers.DateTimeField.enforce_timezone):
+        return field.to_representation
+
+    def represent(value):
+        if isinstance(value, datetime.datetime) and value.utcoffset() is not None:
+            try:
+                value = value.astimezone(zone).isoformat()
+            except OverflowError:
+                return field.to_representation(value)  # DRF's own error
+            return value[:-6] + "Z" if value.endswith("+00:00") else value
+        return field.to_representation(value)
+
+    return represent
+
+
+def customer_list_data(rows, tags: dict) -> list[dict]:
+    """What `CustomerListSerializer(customers, many=True).data` gives, made from rows of
+    selectors.LIST_ROW_VALUES and the tag names of selectors.customer_tag_names (issue 11:
+    the list without model instances; the serializer stays the list's schema).
+
+    Labels as the serializer reads them: choices through a map made once per response in the
+    active language (core.fastserialize.choice_labels, as get_<field>_display), related names
+    as the models' __str__ (LabelledModel: name_en in English when set; User: display name or
+    username). tests/customers/test_api_fastpath.py holds the body byte for byte equal to
+    the serializer's."""
+    language = get_language()
+    english = (language or "").startswith("en")
+    channels = choice_labels_in(Customer._meta.get_field("channel"), language)
+    statuses = choice_labels_in(Customer._meta.get_field("status"), language)
+    fields = _list_fields()
+    coordinate = _decimal_representation(fields["latitude"])
+    longitude = _decimal_representation(fields["longitude"])
+    moment = _datetime_representation(fields["updated_at"])
+    data = []
+    for (pk, code, name, outlet_type, outlet_type_name, outlet_type_en, channel, status,
+         customer_class, customer_class_name, customer_class_en, abc_class, abc_class_name,
+         abc_class_en, owner, owner_display, owner_username, province, city, district,
+         address, phone, lat, lng, archived_at, updated_at) in rows:
+        data.append({
+            "id": pk,
+            "code": code,
+            "name": name,
+            "outlet_type": outlet_type,
+            "outlet_type_name": None if outlet_type is None else (
+                outlet_type_en if english and outlet_type_en else outlet_type_name),
+            "channel": channel,
+            "channel_display": channels.get(channel, channel),
+            "status": status,
+            "status_display": statuses.get(status, status),
+            "customer_class": customer_class,
+            "customer_class_name": None if customer_class is None else (
+                customer_class_en if english and customer_class_en else customer_class_name),
+            "abc_class": abc_class,
+            "abc_class_name": None if abc_class is None else (
+                abc_class_en if english and abc_class_en else abc_class_name),
+            "owner": owner,
+            "owner_name": None if owner is None else (owner_display or owner_username),
+            "province": province,
+            "city": city,
+            "district": district,
+            "address": address,
+            "phone": phone,
+            "latitude": None if lat is None else coordinate(lat),
+            "longitude": None if lng is None else longitude(lng),
+            "tags": tags[pk],
+            "is_archived": archived_at is not None,
+            "updated_at": None if updated_at is None else moment(updated_at),
+        })
+    return data
 
 
 class CustomerSerializer(FastRepresentationMixin, CachedFieldsMixin, StrictFieldsMixin,
