@@ -182,6 +182,75 @@ def customer_card(*, user: User, pk) -> Customer:
     return scoping.get_in_scope(qs, user, pk=pk)
 
 
+# The API card read as plain values (issue 11): the customer's columns the card shows (its
+# search keys, name_norm… are not), the related ids as `<name>_id`, the related names joined.
+CARD_VALUES = (
+    "id", "code", "name", "outlet_type_id", "channel", "province", "city", "district",
+    "address", "latitude", "longitude", "phone", "opens_at", "closes_at", "floor_area",
+    "staff_count", "years_in_business", "brands", "source", "referred_by_id", "status",
+    "customer_class_id", "abc_class_id", "marketing_consent", "marketing_consent_on",
+    "marketing_consent_source", "owner_id", "team_id", "region_id", "notes", "archived_at",
+    "archive_reason", "merged_into_id", "created_by_id", "created_at", "updated_at", "version",
+    *CARD_RELATED_FIELDS,
+)
+CONTACT_VALUES = (
+    "id", "name", "role", "decision_role", "mobile", "birthday", "birthday_is_lunar",
+    "interests", "notes", "is_primary", "created_at", "updated_at", "version",
+)
+COMPETITOR_VALUES = (
+    "id", "brand", "products", "satisfaction", "competitor_rep", "closeness", "notes",
+    "updated_at", "version",
+)
+
+
+@dataclass
+class CardValues:
+    """One customer's card as read from the database: dicts of column values (no model
+    instances). Stands in for the customer where only its id and scope columns are asked
+    (access log, personal-data view)."""
+
+    row: dict
+    contacts: list[dict]
+    competitors: list[dict]
+    tags: list[str]
+
+    @property
+    def pk(self):
+        return self.row["id"]
+
+    @property
+    def owner_id(self):
+        return self.row["owner_id"]
+
+    @property
+    def team_id(self):
+        return self.row["team_id"]
+
+    @property
+    def region_id(self):
+        return self.row["region_id"]
+
+    @property
+    def version(self):
+        return self.row["version"]
+
+
+def customer_card_values(*, user: User, pk) -> CardValues:
+    """The API's customer card as values, or Http404 exactly as customer_card: four queries
+    (the scoped row with its related names, contacts, competitors, tag names) in the orders
+    the card shows them, without compiling select_related and prefetches or building ~20
+    model instances per read (issue 11). For reading only."""
+    row = scoping.get_in_scope(Customer.objects.values(*CARD_VALUES), user, pk=pk)
+    pk = row["id"]
+    contacts = list(Contact.objects.filter(customer_id=pk).order_by("-is_primary", "pk")
+                    .values(*CONTACT_VALUES))
+    competitors = list(CompetitorEntry.objects.filter(customer_id=pk).order_by("brand", "pk")
+                       .values(*COMPETITOR_VALUES))
+    tags = list(Customer.tags.through.objects.filter(customer_id=pk).order_by("tag__name")
+                .values_list("tag__name", flat=True))
+    return CardValues(row, contacts, competitors, tags)
+
+
 def customer_history(*, customer: Customer, limit: int = 200) -> QuerySet:
     """The change history of a customer and its contacts, newest first."""
     return ChangeLog.objects.filter(customer_id=customer.pk).select_related("actor")[:limit]

@@ -10,15 +10,26 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.response import Response
 
 from outletcrm.access import services as access_services
 from outletcrm.core import fastserialize
+from outletcrm.core.accesslog import Action, access_record
+from outletcrm.customers import selectors
+from outletcrm.customers.api import CustomerViewSet
 from outletcrm.customers.models import Customer, Tag
 from tests.factories import CompetitorFactory, ContactFactory, CustomerFactory, customer_class
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/customers/"
+
+
+def plain_retrieve(self, request, *args, **kwargs):
+    """The card as served before its values read (issue 11): the model, its serializer."""
+    record = selectors.customer_get(user=request.user, pk=self.kwargs["pk"])
+    access_record(request, customers=[record], action=Action.API_VIEW)
+    return Response(self.get_serializer(record).data, headers={"ETag": f'"{record.version}"'})
 
 
 @pytest.fixture
@@ -31,6 +42,8 @@ def plain(monkeypatch):
                                 self, instance))
         monkeypatch.setattr(fastserialize.CachedFieldsMixin, "get_fields",
                             lambda self: super(fastserialize.CachedFieldsMixin, self).get_fields())
+        # The card: model instances through CustomerSerializer, not the values read.
+        monkeypatch.setattr(CustomerViewSet, "retrieve", plain_retrieve)
 
     return use_plain
 
