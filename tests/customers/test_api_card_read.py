@@ -261,3 +261,42 @@ def test_a_bad_or_foreign_id_is_the_same_404(cast, cards, api):
     assert missing.status_code == foreign.status_code == 404
     assert missing.content == foreign.content
     assert not AccessLog.objects.filter(customer_id=cast.charlie_customer.pk).exists()
+
+
+def test_a_loan_ends_for_the_card_when_its_period_ends(cast, api):
+    """The card's SQL is compiled once, but its scope (and so the lending period's "now") is
+    the caller's, built per request: a lent card is readable inside the period, not after."""
+    import time_machine
+
+    customer = cast.alice_customer
+    today = timezone.localdate()
+    borrow = access_services.borrow_request_create(
+        actor=cast.charlie,
+        customer_ids=[customer.pk],
+        purpose="ride_along",
+        reason="随访",
+        starts_on=today,
+        ends_on=today,
+    )
+    access_services.borrow_decide(actor=cast.custodian, borrow=borrow, approve=True)
+    client = api(cast.charlie)
+    assert client.get(CARD.format(customer.pk)).status_code == 200
+    borrow.refresh_from_db()
+    with time_machine.travel(borrow.ends_at + datetime.timedelta(minutes=1), tick=False):
+        assert client.get(CARD.format(customer.pk)).status_code == 404
+    assert client.get(CARD.format(customer.pk)).status_code == 200
+
+
+def test_the_card_read_answers_404_for_no_scope_and_a_malformed_id(cast):
+    from django.http import Http404
+
+    cast.alice.is_active = False
+    with pytest.raises(Http404):  # an inactive user's scope is empty
+        selectors.customer_card_values(user=cast.alice, pk=cast.alice_customer.pk)
+    cast.alice.is_active = True
+    for pk in ("abc", None, "1.5"):
+        with pytest.raises(Http404):
+            selectors.customer_card_values(user=cast.alice, pk=pk)
+    card = selectors.customer_card_values(user=cast.alice, pk=str(cast.alice_customer.pk))
+    assert card.pk == cast.alice_customer.pk and card.row["name"] == "联华超市"
+    assert card.contacts == [] and card.competitors == [] and card.tags == []
