@@ -161,27 +161,14 @@ def customer_get(*, user: User, pk) -> Customer:
     return scoping.get_in_scope(qs, user, pk=pk)
 
 
-# The related columns the API's card shows (serializers.CustomerSerializer): names only.
-# The customer's own columns are all read, so the record stays whole for anything that
-# saves it; merged_into is shown as its id (the column on the row), not joined.
+# The related columns the API's card shows (serializers.CustomerSerializer): names only;
+# merged_into is shown as its id (the column on the row), not joined.
 CARD_RELATED_FIELDS = (
     "outlet_type__name", "outlet_type__name_en", "customer_class__name",
     "customer_class__name_en", "abc_class__name", "abc_class__name_en",
     "owner__display_name", "owner__username", "created_by__display_name",
     "created_by__username", "team__name", "region__name", "referred_by__name",
 )
-
-
-def customer_card(*, user: User, pk) -> Customer:
-    """One customer in scope as the API's card reads it (issue 11: the full select_related of
-    customer_get compiled and loaded ~190 columns, two whole customers and two whole users
-    among them, for a handful of names), or Http404. For reading only."""
-    own = [f.name for f in Customer._meta.concrete_fields]
-    qs = Customer.objects.select_related(
-        "outlet_type", "customer_class", "abc_class", "owner", "team", "region", "referred_by",
-        "created_by",
-    ).only(*own, *CARD_RELATED_FIELDS).prefetch_related(*_card_prefetches())
-    return scoping.get_in_scope(qs, user, pk=pk)
 
 
 # The API card read as plain values (issue 11): the customer's columns the card shows (its
@@ -250,7 +237,7 @@ _CARD_TAGS = PreparedValues(lambda pk: Customer.tags.through.objects.filter(
 
 
 def customer_card_values(*, user: User, pk) -> CardValues:
-    """The API's customer card as values, or Http404 exactly as customer_card: four queries
+    """The API's customer card as values, or Http404 exactly as customer_get: four queries
     (the scoped row with its related names, contacts, competitors, tag names) in the orders
     the card shows them, without building select_related and prefetches, compiling them or
     making ~20 model instances per read (issue 11). For reading only."""
