@@ -168,3 +168,81 @@ class CachedFieldsMixin:
             cached = super().get_fields()
             cls._cached_fields = cached
         return copy.deepcopy(cached)
+
+
+def _label_getter(model, source: str):
+    """For `get_<field>_display` of `model`: a function of the column value giving the same
+    label Django's method gives (the lazy label translated now, in the request's language),
+    or None when `source` is no such method."""
+    if not (source.startswith("get_") and source.endswith("_display")):
+        return None
+    method = inspect.getattr_static(model, source, None)
+    if not (isinstance(method, functools.partialmethod)
+            and method.func is Model._get_FIELD_display):
+        return None
+    field = method.keywords["field"]
+    labels = {}
+    for value, label in field.flatchoices:  # as dict(): a repeated value keeps the last label
+        labels[make_hashable(value)] = label
+
+    def get(value):
+        try:
+            label = labels.get(value, value)
+        except TypeError:  # an unhashable value: Django's own way
+            label = labels.get(make_hashable(value), value)
+        return force_str(label, strings_only=True)
+
+    return field.attname, get
+
+
+class ValuesRepresentation:
+    """A serializer's output made from a dict of column values instead of a model instance
+    (issue 11: the card's read). Built once per serializer class from an unbound instance;
+    the fields' own `to_representation` turn each value into its JSON form, as DRF does, so
+    the output is DRF's, byte for byte (tests/customers/test_api_fastpath.py).
+
+    `special` maps field names to `function(row, context)`: their value as it goes into the
+    output (nested lists, method fields, names of related records, properties). Every other
+    readable field must be a plain column (read as row[source]), a related id (row[<attname>])
+    or a `get_<field>_display` label (from row[<attname>]); anything else is refused here, at
+    the first use, rather than served differently from DRF. The field objects are shared by
+    every request and thread: only their `to_representation` is called, which keeps no state.
+    """
+
+    def __init__(self, serializer, *, special: dict, columns):
+        model = serializer.Meta.model
+        columns = set(columns)
+        self.plan = []
+        for field in serializer._readable_fields:
+            name = field.field_name
+            if name in special:
+                self.plan.append((name, special[name], None))
+                continue
+            if field.source == "*" or len(field.source_attrs) != 1:
+                raise TypeError(f"{type(serializer).__name__}.{name}: needs a special reader")
+            source = field.source
+            if isinstance(field, RelatedField):
+                if not (isinstance(field, PrimaryKeyRelatedField) and field.pk_field is None):
+                    raise TypeError(f"{type(serializer).__name__}.{name}: needs a special reader")
+                key, represent = model._meta.get_field(source).attname, None
+            elif (label := _label_getter(model, source)) is not None:
+                key, label_of = label
+
+                def represent(value, _label=label_of, _field=field):
+                    value = _label(value)
+                    return None if value is None else _field.to_representation(value)
+            else:
+                key, represent = source, field.to_representation
+            if key not in columns:
+                raise TypeError(f"{type(serializer).__name__}.{name}: column {key} is not read")
+            self.plan.append((name, key, represent))
+
+    def __call__(self, row: dict, context=None) -> dict:
+        out = {}
+        for name, key, represent in self.plan:
+            if represent is None:
+                out[name] = key(row, context) if callable(key) else row[key]
+            else:
+                value = row[key]
+                out[name] = None if value is None else represent(value)
+        return out

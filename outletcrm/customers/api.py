@@ -45,6 +45,7 @@ from outletcrm.customers.serializers import (
     ChangeLogSerializer,
     CompetitorSerializer,
     ContactSerializer,
+    CustomerCardRepresentation,
     CustomerClassSerializer,
     CustomerFilterSerializer,
     CustomerListSerializer,
@@ -297,10 +298,13 @@ class CustomerViewSet(VersionedViewMixin, viewsets.GenericViewSet):
         return super().handle_exception(exc)
 
     def retrieve(self, request, *args, **kwargs):
-        record = selectors.customer_card(user=request.user, pk=self.kwargs["pk"])
+        # Read as plain values and turned into CustomerSerializer's output without model
+        # instances or a serializer per request (issue 11; same body, byte for byte).
+        card = selectors.customer_card_values(user=request.user, pk=self.kwargs["pk"])
         # 查询制度: a card read through the API is logged like a page view.
-        access_record(request, customers=[record], action=Action.API_VIEW)
-        return Response(self.get_serializer(record).data, headers={"ETag": etag(record)})
+        access_record(request, customers=[card], action=Action.API_VIEW)
+        return Response(CustomerCardRepresentation.get()(card, request),
+                        headers={"ETag": etag(card)})
 
     def list(self, request):
         # Rows as tuples, not model instances (issue 11); CustomerListSerializer stays the

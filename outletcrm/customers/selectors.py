@@ -5,9 +5,11 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.http import Http404
 
 from outletcrm.core import crypto, scoping, sqlshapes
 from outletcrm.core.models import ChangeLog
+from outletcrm.core.prepared import PreparedValues, ValuesReader
 from outletcrm.core.timeline import timeline_for
 from outletcrm.customers.models import CompetitorEntry, Contact, Customer, Tag
 from outletcrm.customers.text import search_term
@@ -200,9 +202,8 @@ def customer_get(*, user: User, pk) -> Customer:
     return scoping.get_in_scope(qs, user, pk=pk)
 
 
-# The related columns the API's card shows (serializers.CustomerSerializer): names only.
-# The customer's own columns are all read, so the record stays whole for anything that
-# saves it; merged_into is shown as its id (the column on the row), not joined.
+# The related columns the API's card shows (serializers.CustomerSerializer): names only;
+# merged_into is shown as its id (the column on the row), not joined.
 CARD_RELATED_FIELDS = (
     "outlet_type__name", "outlet_type__name_en", "customer_class__name",
     "customer_class__name_en", "abc_class__name", "abc_class__name_en",
@@ -211,16 +212,86 @@ CARD_RELATED_FIELDS = (
 )
 
 
-def customer_card(*, user: User, pk) -> Customer:
-    """One customer in scope as the API's card reads it (issue 11: the full select_related of
-    customer_get compiled and loaded ~190 columns, two whole customers and two whole users
-    among them, for a handful of names), or Http404. For reading only."""
-    own = [f.name for f in Customer._meta.concrete_fields]
-    qs = Customer.objects.select_related(
-        "outlet_type", "customer_class", "abc_class", "owner", "team", "region", "referred_by",
-        "created_by",
-    ).only(*own, *CARD_RELATED_FIELDS).prefetch_related(*_card_prefetches())
-    return scoping.get_in_scope(qs, user, pk=pk)
+# The API card read as plain values (issue 11): the customer's columns the card shows (its
+# search keys, name_norm… are not), the related ids as `<name>_id`, the related names joined.
+CARD_VALUES = (
+    "id", "code", "name", "outlet_type_id", "channel", "province", "city", "district",
+    "address", "latitude", "longitude", "phone", "opens_at", "closes_at", "floor_area",
+    "staff_count", "years_in_business", "brands", "source", "referred_by_id", "status",
+    "customer_class_id", "abc_class_id", "marketing_consent", "marketing_consent_on",
+    "marketing_consent_source", "owner_id", "team_id", "region_id", "notes", "archived_at",
+    "archive_reason", "merged_into_id", "created_by_id", "created_at", "updated_at", "version",
+    *CARD_RELATED_FIELDS,
+)
+CONTACT_VALUES = (
+    "id", "name", "role", "decision_role", "mobile", "birthday", "birthday_is_lunar",
+    "interests", "notes", "is_primary", "created_at", "updated_at", "version",
+)
+COMPETITOR_VALUES = (
+    "id", "brand", "products", "satisfaction", "competitor_rep", "closeness", "notes",
+    "updated_at", "version",
+)
+
+
+@dataclass
+class CardValues:
+    """One customer's card as read from the database: dicts of column values (no model
+    instances). Stands in for the customer where only its id and scope columns are asked
+    (access log, personal-data view)."""
+
+    row: dict
+    contacts: list[dict]
+    competitors: list[dict]
+    tags: list[str]
+
+    @property
+    def pk(self):
+        return self.row["id"]
+
+    @property
+    def owner_id(self):
+        return self.row["owner_id"]
+
+    @property
+    def team_id(self):
+        return self.row["team_id"]
+
+    @property
+    def region_id(self):
+        return self.row["region_id"]
+
+    @property
+    def version(self):
+        return self.row["version"]
+
+
+# The card's four reads, compiled once per database connection (core/prepared.py): the row's
+# columns and joins (its WHERE, the caller's scope, is built per request by core.scoping), and
+# the contacts, competitors and tag names of one customer.
+_CARD_ROW = ValuesReader(Customer.objects.values(*CARD_VALUES))
+_CARD_CONTACTS = PreparedValues(lambda pk: Contact.objects.filter(customer_id=pk).order_by(
+    "-is_primary", "pk").values(*CONTACT_VALUES))
+_CARD_COMPETITORS = PreparedValues(lambda pk: CompetitorEntry.objects.filter(
+    customer_id=pk).order_by("brand", "pk").values(*COMPETITOR_VALUES))
+_CARD_TAGS = PreparedValues(lambda pk: Customer.tags.through.objects.filter(
+    customer_id=pk).order_by("tag__name").values("tag__name"))
+
+
+def customer_card_values(*, user: User, pk) -> CardValues:
+    """The API's customer card as values, or Http404 exactly as customer_get: four queries
+    (the scoped row with its related names, contacts, competitors, tag names) in the orders
+    the card shows them, without building select_related and prefetches, compiling them or
+    making ~20 model instances per read (issue 11). For reading only."""
+    try:
+        rows = _CARD_ROW.rows(scoping.restrict(Customer.objects.filter(pk=pk), user))
+    except (ValueError, TypeError) as exc:  # as scoping.get_in_scope: a bad id is not found
+        raise Http404 from exc
+    if not rows:
+        raise Http404
+    row = rows[0]
+    pk = row["id"]
+    return CardValues(row, _CARD_CONTACTS(pk), _CARD_COMPETITORS(pk),
+                      [tag["tag__name"] for tag in _CARD_TAGS(pk)])
 
 
 def customer_history(*, customer: Customer, limit: int = 200) -> QuerySet:

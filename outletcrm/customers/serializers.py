@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
-from outletcrm.core import scoping
+from outletcrm.core import fastserialize, scoping
 from outletcrm.core.api import IdField, StrictFieldsMixin
 from outletcrm.core.fastserialize import (
     CachedFieldsMixin,
@@ -31,7 +31,12 @@ from outletcrm.customers.models import (
     OutletType,
     Tag,
 )
-from outletcrm.customers.selectors import ORDERINGS
+from outletcrm.customers.selectors import (
+    CARD_VALUES,
+    COMPETITOR_VALUES,
+    CONTACT_VALUES,
+    ORDERINGS,
+)
 from outletcrm.org.models import User
 
 
@@ -690,3 +695,108 @@ class RevealSerializer(serializers.Serializer):
 
     field = serializers.ChoiceField(choices=list(privacy.SENSITIVE_CONTACT_FIELDS))
     value = serializers.CharField(help_text="The value; a birthday as YYYY-MM-DD; \"\" if empty.")
+
+
+# --- the card's read from plain values (issue 11) ---------------------------------------------
+# selectors.customer_card_values reads the card as dicts of column values; these turn them
+# into exactly CustomerSerializer's output (same keys, order and values: the fields' own
+# to_representation does the formatting; tests/customers/test_api_fastpath.py compares the
+# bodies with plain DRF's). Names of related records are what their __str__ gives.
+
+def _labelled_name(relation: str):
+    """LabelledModel.__str__ (outlet types, classes): the English name in English, if any."""
+    fk, name, name_en = f"{relation}_id", f"{relation}__name", f"{relation}__name_en"
+
+    def get(row, context):
+        if row[fk] is None:
+            return None
+        if row[name_en] and context["english"]:
+            return row[name_en]
+        return row[name]
+
+    return get
+
+
+def _user_name(relation: str):
+    """User.__str__: the display name, else the user name."""
+    fk, display, username = f"{relation}_id", f"{relation}__display_name", f"{relation}__username"
+
+    def get(row, context):
+        return None if row[fk] is None else (row[display] or row[username])
+
+    return get
+
+
+def _plain_name(relation: str):
+    """Team, Region, Customer.__str__: the name."""
+    fk, name = f"{relation}_id", f"{relation}__name"
+
+    def get(row, context):
+        return None if row[fk] is None else row[name]
+
+    return get
+
+
+class CustomerCardRepresentation:
+    """CustomerSerializer(instance).data for a selectors.CardValues, without the model
+    instances and the per-request serializer (its ~60 fields deep-copied and bound on every
+    request). Built once per process; shared by threads (it keeps no per-request state)."""
+
+    _built = None
+
+    @classmethod
+    def get(cls) -> "CustomerCardRepresentation":
+        built = cls._built
+        if built is None:
+            built = cls._built = cls()
+        return built
+
+    def __init__(self):
+        prototype = CustomerSerializer()
+        fields = prototype.fields
+        self.contact = fastserialize.ValuesRepresentation(
+            fields["contacts"].child, columns=CONTACT_VALUES, special={
+                "personal_data": lambda row, context: context["access"],
+                "birthday_month": lambda row, context: (
+                    row["birthday"].month if row["birthday"] else None),
+            })
+        self.competitor = fastserialize.ValuesRepresentation(
+            fields["competitors"].child, columns=COMPETITOR_VALUES, special={})
+        names = {f"{relation}_name": reader(relation) for relation, reader in (
+            ("outlet_type", _labelled_name), ("customer_class", _labelled_name),
+            ("abc_class", _labelled_name), ("owner", _user_name), ("created_by", _user_name),
+            ("team", _plain_name), ("region", _plain_name), ("referred_by", _plain_name))}
+        self.customer = fastserialize.ValuesRepresentation(
+            prototype, columns=CARD_VALUES, special={
+                **names,
+                "full_address": lambda row, context: "".join(
+                    p for p in (row["province"], row["city"], row["district"], row["address"])
+                    if p),
+                "is_archived": lambda row, context: row["archived_at"] is not None,
+                "tags": lambda row, context: list(context["card"].tags),
+                "contacts": self.contacts,
+                "competitors": lambda row, context: [
+                    self.competitor(entry) for entry in context["card"].competitors],
+            })
+
+    def contacts(self, row, context) -> list[dict]:
+        """ContactSerializer's rows: personal data masked unless the caller sees it in full."""
+        card = context["card"]
+        full = context["access"] == scoping.PERSONAL_FULL
+        out = []
+        for contact in card.contacts:
+            data = self.contact(contact, context)
+            if not full:
+                data["mobile"] = privacy.mask_phone(contact["mobile"])
+                data["birthday"] = None  # its month is in birthday_month
+                data["interests"] = privacy.mask_text(contact["interests"])
+            out.append(data)
+        return out
+
+    def __call__(self, card, request) -> dict:
+        context = {
+            "card": card,
+            "english": (get_language() or "").startswith("en"),
+            "access": privacy.personal_view(request).access(card),
+        }
+        return self.customer(card.row, context)

@@ -15,9 +15,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.response import Response
 
 from outletcrm.access import services as access_services
 from outletcrm.core import fastserialize
+from outletcrm.core.accesslog import Action, access_record
 from outletcrm.customers import api as api_module
 from outletcrm.customers import selectors
 from outletcrm.customers.models import Customer, Tag
@@ -45,6 +47,13 @@ def plain_list(self, request):
     return self.get_paginated_response(CustomerListSerializer(page, many=True).data)
 
 
+def plain_retrieve(self, request, *args, **kwargs):
+    """The card as served before its values read (issue 11): the model, its serializer."""
+    record = selectors.customer_get(user=request.user, pk=self.kwargs["pk"])
+    access_record(request, customers=[record], action=Action.API_VIEW)
+    return Response(self.get_serializer(record).data, headers={"ETag": f'"{record.version}"'})
+
+
 @pytest.fixture
 def plain(monkeypatch):
     """Switch the fast paths off: DRF's own to_representation and get_fields, and the list
@@ -57,6 +66,8 @@ def plain(monkeypatch):
         monkeypatch.setattr(fastserialize.CachedFieldsMixin, "get_fields",
                             lambda self: super(fastserialize.CachedFieldsMixin, self).get_fields())
         monkeypatch.setattr(api_module.CustomerViewSet, "list", plain_list)
+        # The card: model instances through CustomerSerializer, not the values read.
+        monkeypatch.setattr(api_module.CustomerViewSet, "retrieve", plain_retrieve)
 
     return use_plain
 
