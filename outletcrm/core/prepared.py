@@ -45,22 +45,32 @@ def _compile(queryset: QuerySet, connection) -> tuple[_Compiled, tuple]:
     return _Compiled(sql, names, converters), tuple(params)
 
 
+def converted(connection, converters, rows) -> list[tuple]:
+    """Rows fetched from a cursor, their values passed through a compiler's converters
+    (`compiler.get_converters(...).items()`) as Django's own iterator would."""
+    if not converters:
+        return [tuple(row) for row in rows]
+    out = []
+    for row in rows:
+        row = list(row)
+        for pos, (convs, expression) in converters:
+            value = row[pos]
+            for converter in convs:
+                value = converter(value, expression, connection)
+            row[pos] = value
+        out.append(tuple(row))
+    return out
+
+
 def _rows(connection, compiled: _Compiled, sql: str, params) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    names, converters = compiled.names, compiled.converters
-    out = []
-    for row in rows:
-        if converters:
-            row = list(row)
-            for pos, (convs, expression) in converters:
-                value = row[pos]
-                for converter in convs:
-                    value = converter(value, expression, connection)
-                row[pos] = value
-        out.append(dict(zip(names, row, strict=True)))
-    return out
+    names = compiled.names
+    return [
+        dict(zip(names, row, strict=True))
+        for row in converted(connection, compiled.converters, rows)
+    ]
 
 
 class PreparedValues:

@@ -34,6 +34,8 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
+from outletcrm.core.prepared import converted
+
 MAX_SHAPES = 256
 
 _local = threading.local()
@@ -162,17 +164,4 @@ class ShapedQuery:
         else:
             cache.move_to_end(key)
         sql, converters = entry
-        rows = self._run(sql, where[1], many=True)
-        if not converters:
-            return [tuple(row) for row in rows]
-        connection = self.connection
-        out = []
-        for row in rows:
-            row = list(row)
-            for pos, (convs, expression) in converters:
-                value = row[pos]
-                for converter in convs:
-                    value = converter(value, expression, connection)
-                row[pos] = value
-            out.append(tuple(row))
-        return out
+        return converted(self.connection, converters, self._run(sql, where[1], many=True))
