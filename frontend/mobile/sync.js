@@ -14,8 +14,9 @@ let again = false; // something was queued while a run was under way
 let failures = 0;
 // The last upload found no network. navigator.onLine says only whether there is a network
 // interface (a phone on a dead signal, or a page its service worker served, may say "online"),
-// so a failed request counts as offline too, until a request gets through.
-let unreachable = false;
+// so a failed request counts as offline too, until a request gets through. A page the service
+// worker served from its cache because the network failed is marked so: offline from the start.
+let unreachable = document.documentElement.hasAttribute("data-offline-copy");
 let retryTimer = null;
 let authProblem = false;
 let busy = false;
@@ -31,6 +32,18 @@ function photoUrl(visitClientId) {
 
 class NetworkError extends Error {}
 class Unreachable extends NetworkError {}
+
+/** With nothing to upload, a page that counts as offline asks the server whether it is there
+ * again: the manifest is small, needs no database and is not answered by the service worker. */
+async function probe() {
+  const link = document.querySelector("link[rel=manifest]");
+  if (!link) return;
+  try {
+    await fetch(link.href, { cache: "no-store", credentials: "same-origin" });
+  } catch (error) {
+    throw new Unreachable(error.message);
+  }
+}
 
 function isOffline() {
   return !navigator.onLine || unreachable;
@@ -119,6 +132,7 @@ async function run() {
   setBadge("syncing", t("syncing"));
   try {
     let queue = await pendingOps();
+    if (!queue.length && unreachable) await probe();
     while (queue.length) {
       const first = queue[0];
       if (first.op === "photo") {

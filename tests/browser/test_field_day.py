@@ -207,3 +207,30 @@ def test_a_rep_runs_a_day_and_an_offline_visit_syncs_once(phone, field_day):
     page.goto("/m/")
     page.wait_for_selector("#stops li[data-index='2'] [data-status='done']")
     shot(page, "06-today-done")
+
+
+def test_a_cached_page_says_offline_when_the_phone_still_claims_a_signal(phone):
+    """A dead signal that the phone still reports as a connection (navigator.onLine true):
+    the page the service worker serves from its cache shows the offline banner, and the banner
+    goes by itself once the server answers again (no 'online' event ever fires). Before the
+    cached copy was marked, the page said nothing: the rep took the copy for live data."""
+    context, page = phone
+    page.goto("/m/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_selector("#stops li[data-index='1'] [data-action=check-in]")
+    expect(page.locator("#net-banner")).to_be_hidden()
+
+    context.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'onLine', {get: () => true})")
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#stops li[data-index='1'] [data-action=check-in]")
+    assert page.evaluate("navigator.onLine") is True
+    page.wait_for_selector("#net-banner:not([hidden])")
+    page.wait_for_selector("#sync-badge[data-state='offline']")
+
+    context.set_offline(False)  # the signal comes back; the phone never said it had gone
+    page.wait_for_selector("#net-banner", state="hidden")
+    page.wait_for_selector("#sync-badge[data-state='synced']")

@@ -59,15 +59,27 @@ async function networkFirstPage(request) {
     return response;
   } catch (error) {
     const cached = await cache.match(pageKey(url));
-    if (cached) return cached;
+    if (cached) return offlineCopy(cached);
     if (isVisit) {
       const shell = await cache.match(VISIT_SHELL);
-      if (shell) return shell;
+      if (shell) return offlineCopy(shell);
     }
     const today = await cache.match(TODAY);
-    if (today) return today;
+    if (today) return offlineCopy(today);
     throw error;
   }
+}
+
+// A page served from the cache because the network failed says so on <html>: the phone may
+// still report "online" (a dead signal, or a fresh page before the browser's state reaches it),
+// and the rep must see that what is on screen is the phone's copy (sync.js reads the mark).
+async function offlineCopy(response) {
+  const html = await response.text();
+  const headers = new Headers(response.headers);
+  headers.delete("Content-Length");
+  return new Response(html.replace(/<html\b/i, "<html data-offline-copy"), {
+    status: response.status, statusText: response.statusText, headers,
+  });
 }
 
 async function networkFirstData(request) {
