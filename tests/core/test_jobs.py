@@ -6,6 +6,7 @@ import datetime
 import zoneinfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.tasks import task
@@ -327,14 +328,19 @@ def test_a_run_whose_worker_was_killed_fails_at_the_next_tick_and_is_retried(
                                     started_at=started, summary={"task_id": "t-alive"})
     lost = JobRun.objects.create(name="sample", for_date=before, status="queued",
                                  summary={"task_id": "t-gone-rq"})
-    with django_capture_on_commit_callbacks(execute=True):
-        queued = scheduler.tick(at(2, 1))  # a minute later, not JOB_STALE_MINUTES
+    # The clock at the tick (a minute later, not JOB_STALE_MINUTES): pinned, else from the day
+    # DAY is today or past, the run started at 02:00 is hours old by the suite's 11:00.
+    with time_machine.travel(at(2, 1)), django_capture_on_commit_callbacks(execute=True):
+        queued = scheduler.tick(at(2, 1))
     killed.refresh_from_db(), running.refresh_from_db(), lost.refresh_from_db()
     assert killed.status == "failed" and killed.error == jobs.ERROR_ABANDONED
     assert killed.finished_at is not None and killed.duration is not None
     assert lost.status == "failed" and lost.error == jobs.ERROR_LOST
-    assert running.status == "running"
+    assert running.status == "running", running.error
+    assert not any(why == "retry" for _name, _day, why in queued)
     # The failed run is retried like any failure (JOB_RETRY_MINUTES after it was failed).
+    with time_machine.travel(at(2, 7)), django_capture_on_commit_callbacks(execute=True):
+        queued = scheduler.tick(at(2, 7))
     assert {("sample", yesterday, "retry"), ("sample", before, "retry")} <= set(queued)
     retry = JobRun.objects.filter(name="sample", for_date=yesterday).latest("pk")
     assert (retry.status, retry.attempt, retry.trigger) == ("succeeded", 2, "retry")
