@@ -466,8 +466,9 @@ SCHEDULE["churn-scan"] = {"task": "outletcrm.churn.tasks.churn_scan_task", "at":
 SCHEDULE["care-tasks"] = {"task": "outletcrm.care.tasks.generate_care_tasks", "at": "01:00"}
 # "Optimise my day" searched ahead (optimise/services.py precompute_days, issue 11): every rep's
 # day of today's plans (made by "plans" at 00:30, retried until ~00:50), so the morning's calls
-# need no search. Measured (bench/routing_morning.py): median 0.6 / 2.9 CPU-s per 20- / 40-stop
-# day (max 8.8), i.e. ~10 / ~60 minutes of one core for 1,000 reps.
+# need no search. Measured (bench/routing_morning.py, 2026-12-06 evening): median 0.4 / 6.4 CPU-s
+# per 20- / 40-stop day (max 1.9 at 30 stops, 17.9 at 40), i.e. ~7 / ~120 minutes of one core
+# for 1,000 reps; at 40 stops it runs into churn-scan (02:00), which then waits on one worker.
 SCHEDULE["day-orders"] = {"task": "outletcrm.optimise.tasks.day_orders_task", "at": "01:30"}
 # Archive governance (outletcrm/governance, docs/governance.md): the custodian's desk of
 # suspected duplicates, and archiving lost customers by the archive policy's rule. The

@@ -90,6 +90,8 @@ DAY_PLAN_CACHE_SECONDS = 6 * 3600
 # routing_day.md).
 NIGHT_OFFSETS = (0, 15, 30, 60)
 NIGHT_SEEDS = (0, 1, 2)
+# ...and these, one at a time, while only one search found the best order (a hard day).
+NIGHT_MORE_SEEDS = (3, 4, 5, 6, 7)
 # A current position this close to the day's start point (GPS error) counts as being there:
 # the rep is still at home or the office, so the night's day applies.
 AT_START_METRES = 150
@@ -363,7 +365,8 @@ def _engine_day(problem: DayProblem, provider, *, rep: User | None = None,
 def precompute_days(day: datetime.date, rep_ids=None) -> dict:
     """The nightly job "day-orders" (settings.SCHEDULE, after "plans"): every rep's day of
     `day` solved as "optimise my day" would ask it before work starts and for starts up to
-    NIGHT_OFFSETS[-1] minutes later, with more search (best of NIGHT_SEEDS), stored in
+    NIGHT_OFFSETS[-1] minutes later, with more search (best of NIGHT_SEEDS, and of
+    NIGHT_MORE_SEEDS while the searches disagree), stored in
     PrecomputedDay. In the morning the same day is answered without a search (issue 11).
     Safe to run again: a day whose stored key still matches is skipped. Orders of earlier
     days are deleted."""
@@ -393,7 +396,8 @@ def precompute_days(day: datetime.date, rep_ids=None) -> dict:
                 summary["unchanged"] += 1
                 continue
             known = engine.precompute_orders(problem, NIGHT_OFFSETS, NIGHT_SEEDS,
-                                             seconds=seconds, provider=provider)
+                                             seconds=seconds, provider=provider,
+                                             more_seeds=NIGHT_MORE_SEEDS)
         except (TravelError, ValueError, ValidationError):
             logger.warning("day of rep %s on %s not precomputed", plan.rep_id, day,
                            exc_info=True)

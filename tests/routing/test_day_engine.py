@@ -1,5 +1,6 @@
 """optimise_day: windows, reasons for left-out stops, mid-day re-planning, determinism."""
 
+import dataclasses
 import itertools
 import random
 import time
@@ -330,3 +331,35 @@ def test_an_overfull_days_known_order_is_kept_with_the_rest_reported_as_not_fitt
     assert {u.stop_id for u in plan.unassigned} == {s.id for s in stops} - set(plan.stop_ids)
     assert {u.reason for u in plan.unassigned} == {Reason.DAY_FULL}
     check_plan(later, plan)
+
+
+def test_the_night_searches_more_seeds_only_while_its_searches_disagree(monkeypatch):
+    """A hard day (only one search found the best) gets further seeds until a second search
+    finds the best so far; an easy day (two searches agree) costs no extra search."""
+    import outletcrm.routing.engine as engine
+
+    problem = _line_day()
+    real = engine.optimise_day
+    seen: list[int] = []
+
+    def searches(travel_by_seed):
+        def fake(problem, *, seed=0, initial=None, **options):
+            seen.append(seed)
+            plan = real(problem, seed=0, **options)
+            return dataclasses.replace(plan, travel_minutes=travel_by_seed[seed])
+        return fake
+
+    # Seeds 0 and 1 disagree, 3 finds a better day, 4 finds it again: stop there.
+    monkeypatch.setattr(engine, "optimise_day", searches({0: 90.0, 1: 95.0, 3: 80.0, 4: 80.0}))
+    known = engine.precompute_orders(problem, [0], [0, 1], more_seeds=[3, 4, 5, 6])
+    assert seen == [0, 1, 3, 4] and known[0].travel_minutes == 80.0
+    # Two searches agree at once: no more seeds.
+    seen.clear()
+    monkeypatch.setattr(engine, "optimise_day", searches({0: 90.0, 1: 90.0}))
+    assert engine.precompute_orders(problem, [0], [0, 1], more_seeds=[3, 4])[0].travel_minutes == 90.0
+    assert seen == [0, 1]
+    # Never agreeing: every further seed once, then the best of all.
+    seen.clear()
+    monkeypatch.setattr(engine, "optimise_day", searches({0: 90.0, 1: 95.0, 3: 85.0, 4: 99.0}))
+    assert engine.precompute_orders(problem, [0], [0, 1], more_seeds=[3, 4])[0].travel_minutes == 85.0
+    assert seen == [0, 1, 3, 4]
