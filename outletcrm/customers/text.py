@@ -15,14 +15,31 @@ def normalise(text: str) -> str:
     return _PUNCT_RE.sub("", text)
 
 
+# Marks a run of characters that have no pinyin (letters, digits, rare characters), kept as is.
+_OTHER = "\x00"
+
+
 @lru_cache(maxsize=4096)
+def _syllables(text: str) -> tuple[str, ...]:
+    """One pypinyin pass over normalised `text`, from which the search keys and the sort key are
+    all made (pypinyin's phrase matching is most of an import's CPU, and each key used to run
+    it again): each Chinese character's pinyin with its tone digit (5 = neutral), each other
+    run of characters as it is, marked with _OTHER."""
+    return tuple(lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True,
+                             errors=lambda chars: [_OTHER + chars]))
+
+
 def pinyin_keys(text: str) -> tuple[str, str]:
     """Pinyin full spelling and initials of `text` ("联华超市" → "lianhuachaoshi", "lhcs")."""
-    text = normalise(text)
-    syllables = lazy_pinyin(text, errors="default")
-    full = "".join(syllables)
-    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default"))
-    return full.lower(), initials.lower()
+    full, initials = [], []
+    for item in _syllables(normalise(text)):
+        if item.startswith(_OTHER):
+            full.append(item[1:])
+            initials.append(item[1:])
+        else:
+            full.append(item[:-1] if item[-1].isdigit() else item)
+            initials.append(item[0])
+    return "".join(full).lower(), "".join(initials).lower()
 
 
 # Longest stored sort key: the first ~30 characters of a name decide its place in a list.
@@ -39,10 +56,8 @@ def name_sort_key(name: str) -> str:
     comes before 先锋 (xian1). Latin letters and digits stay as they are, lower-cased; anything
     else is left out. Pure ASCII, so every database orders it the same way.
     """
-    syllables = lazy_pinyin(
-        normalise(name), style=Style.TONE3, neutral_tone_with_five=True, errors="default"
-    )
-    return _NOT_SORT_KEY_RE.sub("", "".join(syllables).lower())[:NAME_SORT_LENGTH]
+    joined = "".join(item.removeprefix(_OTHER) for item in _syllables(normalise(name)))
+    return _NOT_SORT_KEY_RE.sub("", joined.lower())[:NAME_SORT_LENGTH]
 
 
 def by_pinyin(items, key=str) -> list:
