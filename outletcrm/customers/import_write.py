@@ -356,15 +356,25 @@ def _values(obj, fields) -> list:
 
 
 def _insert(model, head: tuple[str, ...], fields, rows: list[list]) -> None:
-    """INSERT rows of (`head` columns, then `fields`) with one prepared statement."""
+    """Write rows of (`head` columns, then `fields`): COPY on PostgreSQL, else one prepared
+    INSERT run for every row."""
     if not rows:
         return
     quote = connection.ops.quote_name
     columns = [quote(model._meta.get_field(name).column) for name in head]
     columns += [quote(f.column) for f in fields]
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: Django's psycopg cursor binds parameters on the client, and composing the
+            # SQL of 100,000 rows (5 tables × 20,000) row by row in Python cost more than the
+            # server's work. COPY adapts the values in psycopg's C code, in the same transaction.
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = (f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+               f"VALUES ({', '.join(['%s'] * len(columns))})")
         for start in range(0, len(rows), BATCH):
             cursor.executemany(sql, rows[start:start + BATCH])
 
