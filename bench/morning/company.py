@@ -69,6 +69,25 @@ def working_days_before(today: datetime.date, count: int) -> list[datetime.date]
     return sorted(days)
 
 
+def record_night_slots(today: datetime.date, morning: datetime.time = datetime.time(8, 30)
+                       ) -> list[str]:
+    """Record today's slots of the jobs due before `morning` (settings.SCHEDULE "at" entries)
+    as enqueued; the jobs run every few minutes are left to the scheduler."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from outletcrm.core.models import ScheduleSlot
+    from outletcrm.core.scheduler import parse_at
+
+    names = []
+    for name, entry in settings.SCHEDULE.items():
+        if "at" in entry and parse_at(entry["at"]) <= morning:
+            slot = timezone.make_aware(datetime.datetime.combine(today, parse_at(entry["at"])))
+            ScheduleSlot.objects.get_or_create(name=name, slot=slot)
+            names.append(name)
+    return names
+
+
 def seed(args) -> None:
     setup()
     import visits_bench as vb
@@ -129,6 +148,12 @@ def seed(args) -> None:
         done = precompute_days(today, rep_ids=sorted(optimisers))
         log(f"day orders of {done['solved']} optimisers' days: {done['cpu_seconds']} CPU-s, "
             f"{time.perf_counter() - night:.0f} s")
+    # The night is over at 08:30: its jobs (plans, care, day orders, churn, evaluation, …, the
+    # 06:30/07:30 task reminders) ran hours ago. Their slots are recorded as a scheduler that
+    # ran all night would have, so the scheduler started for the bench does not catch them up
+    # during the morning (all 1,000 reps' day orders alone keep a worker busy ~10 minutes).
+    night_slots = record_night_slots(today)
+    log(f"night's slots recorded as done: {', '.join(night_slots)}")
     signed = time.perf_counter()
     data = {
         "today": today.isoformat(), "products": company["products"],
