@@ -602,6 +602,8 @@ def _result(plan: DayPlan) -> tuple[int, float]:
 
 
 def _same_result(plan: DayPlan, other: DayPlan) -> bool:
+    """Two searches found an equally good day (the same number of stops, travel equal to the
+    hundredth of a minute the results are rounded to)."""
     return len(plan.visits) == len(other.visits) and (
         abs(plan.travel_minutes - other.travel_minutes) <= 0.005
     )
